@@ -1,0 +1,1 @@
+"""Speed and memory measurements (make bench); see benchmarks/__main__.py."""

@@ -1,0 +1,99 @@
+"""make bench: measured speed of the pieces the suite's cost depends on.
+
+Writes benchmarks/results/<device>.md and .csv. Each figure is measured in
+the same run as its baseline and reported as a ratio (median of repeats).
+So far: NG-ReLU vs ReLU vs PReLU forward+backward on a large activation
+tensor, and the device-resident CIFAR-10 batch pipeline (crop, flip,
+normalise) in images/s. Issue #8 extends this to whole networks.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import statistics
+import time
+
+import torch
+
+from models.activations import activation
+from reproduce.data import DeviceData, Normalization
+from reproduce.train import device_name
+
+
+def timed(fn, repeats: int, device: str) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        fn()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
+    x = torch.randn(*shape, device=device, requires_grad=True)
+    g = torch.randn(*shape, device=device)
+    rows, base = [], None
+    for name in ("relu", "ng-relu", "prelu", "ng-prelu", "lrelu", "ng-lrelu"):
+        act = activation(name, shape[1]).to(device)
+
+        def step():
+            x.grad = None
+            act(x).backward(g)
+        s = timed(step, repeats, device)
+        base = base or s
+        rows.append({"benchmark": f"activation fwd+bwd {tuple(shape)}", "variant": name,
+                     "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "relu"})
+    return rows
+
+
+def bench_pipeline(device: str, n: int, repeats: int) -> list[dict]:
+    x = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, device=device)
+    y = torch.randint(0, 10, (n,), device=device)
+    data = DeviceData(x, y, Normalization(torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)).to(device), augment=True)
+    gen = torch.Generator(device=device).manual_seed(0)
+
+    def epoch():
+        for xb, _ in data.batches(128, shuffle=True, augment=True, generator=gen):
+            pass
+    s = timed(epoch, repeats, device)
+    return [{"benchmark": f"device-resident batches, crop+flip+normalize, {n} images", "variant": "DeviceData",
+             "ms": 1e3 * s, "ratio_to_baseline": 1.0, "baseline": "-", "images_per_s": n / s}]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (used by the tests)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    a = ap.parse_args(argv)
+    shape, n, rep = ((8, 16, 16, 16), 512, 3) if a.quick else ((128, 64, 32, 32), 10000, 7)
+    rows = bench_activations(a.device, shape, rep) + bench_pipeline(a.device, n, rep)
+    dev = device_name(a.device)
+    os.makedirs(a.out, exist_ok=True)
+    base = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + ("-quick" if a.quick else ""))
+    keys = ["benchmark", "variant", "ms", "ratio_to_baseline", "baseline", "images_per_s"]
+    with open(base + ".csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        w.writerows(rows)
+    lines = [f"# Benchmarks on {dev}", "", f"torch {torch.__version__}; median of {rep} repeats", "",
+             "| benchmark | variant | ms | ratio | images/s |", "|---|---|---|---|---|"]
+    for r in rows:
+        ips = f"{r['images_per_s']:,.0f}" if r.get("images_per_s") else ""
+        lines.append(f"| {r['benchmark']} | {r['variant']} | {r['ms']:.2f} | {r['ratio_to_baseline']:.2f} | {ips} |")
+    with open(base + ".md", "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwrote {base}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Activation functions by name, and the nonlinearity generator (NG).
+
+NG (Jiang et al., "An Effective Training Method for Deep CNNs", eq. 1):
+
+    NG(f)(x_i) = f(x_i - t_i) + t_i
+
+with t trainable and, for the channel-wise variant the paper uses, shared by
+all positions of one channel. Its derivative w.r.t. t (eq. 3, for ReLU-like f
+that are the identity above 0) is 0 where x > t and 1 where x <= t, times the
+upstream gradient; t is updated by the same momentum SGD as the weights
+(eq. 4).
+
+Choices the NG paper leaves open (recorded in README and in every table):
+  - LReLU negative slope: 0.01 (Maas et al. 2013, the original LReLU).
+  - PReLU initial slope: 0.25, one slope per channel (He et al. 2015).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LRELU_SLOPE = 0.01
+PRELU_INIT = 0.25
+BASE_ACTIVATIONS = ("none", "relu", "lrelu", "prelu", "selu", "tanh", "sigmoid")
+
+
+def base_activation(name: str, num_channels: int = 1) -> nn.Module:
+    """The plain activation `name` (one of BASE_ACTIVATIONS) as a module."""
+    if name == "none":
+        return nn.Identity()
+    if name == "relu":
+        return nn.ReLU()
+    if name == "lrelu":
+        return nn.LeakyReLU(LRELU_SLOPE)
+    if name == "prelu":
+        return nn.PReLU(num_channels, init=PRELU_INIT)
+    if name == "selu":
+        return nn.SELU()
+    if name == "tanh":
+        return nn.Tanh()
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    raise ValueError(f"unknown activation {name!r}; known: {', '.join(activation_names())}")
+
+
+class NonlinearityGenerator(nn.Module):
+    """NG(f)(x) = f(x - t) + t  (NG paper, eq. 1), for any base activation f.
+
+    Args:
+        base: the activation f, a module (e.g. nn.ReLU(), nn.PReLU(C)).
+        t_shape: shape of t. ``(C,)`` is the channel-wise variant (t shared over
+            the spatial positions of a channel); ``(C, H, W)`` or ``(D,)`` for a
+            dense layer is the element-wise variant of eq. 1.
+        t_init: initial value of every t (the paper uses -1).
+        trainable: if False t stays fixed (NG Tables 1 and 2 use fixed t).
+
+    For f = ReLU the forward is max(x, t) computed as one ``where``; its
+    autograd gives dNG/dt = 1 where x <= t and 0 elsewhere, exactly eq. 3.
+    """
+
+    def __init__(self, base: nn.Module, t_shape: tuple[int, ...] = (1,), t_init: float = -1.0,
+                 trainable: bool = True):
+        super().__init__()
+        self.base = base
+        t = torch.full(tuple(t_shape), float(t_init))
+        if trainable:
+            self.t = nn.Parameter(t)
+        else:
+            self.register_buffer("t", t)
+        self.trainable = trainable
+
+    def _t_view(self, x: torch.Tensor) -> torch.Tensor:
+        t = self.t
+        if t.dim() == 1 and x.dim() > 2 and t.numel() == x.shape[1]:
+            return t.view(1, -1, *([1] * (x.dim() - 2)))  # channel-wise
+        return t.unsqueeze(0)  # element-wise (or a single shared t)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = self._t_view(x).to(x.dtype)
+        if type(self.base) is nn.ReLU:
+            return torch.where(x > t, x, t)  # relu(x - t) + t == max(x, t)
+        return self.base(x - t) + t
+
+    def extra_repr(self) -> str:
+        return f"t_shape={tuple(self.t.shape)}, trainable={self.trainable}"
+
+
+def activation(name: str, num_channels: int = 1, *, t_init: float = -1.0,
+               t_trainable: bool = True, elementwise_shape: tuple[int, ...] | None = None) -> nn.Module:
+    """Activation by name: a base name (relu, lrelu, prelu, selu, tanh,
+    sigmoid, none) or ``ng-<base>`` for its nonlinearity generator with
+    channel-wise t over `num_channels` channels (element-wise if
+    `elementwise_shape` is given)."""
+    if name.startswith("ng-"):
+        base = base_activation(name[3:], num_channels)
+        shape = elementwise_shape or (num_channels,)
+        return NonlinearityGenerator(base, shape, t_init=t_init, trainable=t_trainable)
+    return base_activation(name, num_channels)
+
+
+def activation_names() -> list[str]:
+    return list(BASE_ACTIVATIONS) + [f"ng-{b}" for b in BASE_ACTIVATIONS if b != "none"]
+
+
+def ng_modules(model: nn.Module) -> list[NonlinearityGenerator]:
+    """All NG activations of `model`, in forward-definition order."""
+    return [m for m in model.modules() if isinstance(m, NonlinearityGenerator)]
+
+
+def reference_curve(name: str, x: torch.Tensor, t: float = -1.0) -> torch.Tensor:
+    """Value of activation `name` on a 1-D tensor, for plotting (NG Figure 1).
+    PReLU is drawn at its initial slope."""
+    if name.startswith("ng-"):
+        return reference_curve(name[3:], x - t) + t
+    if name == "prelu":
+        return F.prelu(x, torch.tensor([PRELU_INIT]))
+    return base_activation(name)(x)

@@ -1,0 +1,134 @@
+"""Command line: python -m reproduce {table,figure,paper,all,list,report} ...
+
+    python -m reproduce table ng 1 --scale smoke
+    python -m reproduce figure ng 1
+    python -m reproduce paper ng          # every table and figure of a paper
+    python -m reproduce all               # every paper
+    python -m reproduce list              # targets with estimated cost per scale
+    python -m reproduce report            # rebuild tables/<scale>/REPORT.md
+
+Defaults come from the environment: SCALE (paper), FORCE, DEVICE.
+Exit status: 0 done; 2 bad input or refused; 3 data missing for a single
+target (its table is still rendered as "not run"); 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .experiment import SCALES, Runner, default_device, estimate_cost, format_seconds, git_commit
+from .report import dataset_status, render_figure, render_table, write_scorecard
+from .targets import PAPERS, Target, get_target, targets
+from .train import RunOptions, device_name
+
+CPU_REFUSAL_SECONDS = 30 * 60
+
+
+class Refused(Exception):
+    pass
+
+
+def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progress: bool = True) -> dict:
+    """Train what `target` needs at `scale` (unless cached) and render it."""
+    cells = target.cells(scale)
+    missing = dataset_status(target)
+    info = {"commit": git_commit(), "device": device_name(opts.device), "missing_data": missing}
+    if cells and not missing:
+        est = estimate_cost(cells, opts.device)
+        print(f"[{target.name} scale={scale}] estimated cost: {est}", flush=True)
+        if (scale == "paper" and not opts.device.startswith("cuda") and est.seconds > CPU_REFUSAL_SECONDS
+                and not force):
+            raise Refused(f"{target.name} at scale=paper is estimated at {format_seconds(est.seconds)} on this CPU "
+                          f"(limit {CPU_REFUSAL_SECONDS // 60} min without a GPU). Run it on a GPU, use "
+                          f"SCALE=fast or smoke, or set FORCE=1.")
+        runner = Runner(opts, progress=progress)
+        records = runner.run(cells)
+        info.update(trained=runner.trained, cached=runner.cached)
+        pairs = [(c, records[c.hash]) for c in cells]
+    else:
+        pairs = []
+    if target.kind == "table":
+        summary = render_table(target, scale, pairs, info)
+        out = f"tables/{scale}/{target.paper}-table-{target.id}.md"
+    else:
+        summary = render_figure(target, scale, pairs, info)
+        out = summary["path"]
+    print(f"[{target.name} scale={scale}] wrote {out}" + (" (NOT RUN: data missing)" if missing else ""), flush=True)
+    for reason in missing.values():
+        print(f"  {reason}", file=sys.stderr)
+    summary["missing"] = missing
+    return summary
+
+
+def cmd_list(scale_filter: str | None, device: str) -> None:
+    print(f"Targets (estimated cost to train what is not cached yet, measured on this device: {device_name(device)})")
+    print(f"{'target':<28} {'smoke':>8} {'fast':>8} {'paper':>8}  title")
+    for t in targets():
+        costs = []
+        for scale in SCALES:
+            if scale_filter and scale != scale_filter:
+                costs.append("")
+                continue
+            cells = t.cells(scale)
+            costs.append(format_seconds(estimate_cost(cells, device).seconds) if cells else "0 s")
+        kind = "table" if t.kind == "table" else "figure"
+        print(f"reproduce-{kind}-{t.paper}-{t.id:<12} {costs[0]:>8} {costs[1]:>8} {costs[2]:>8}  {t.title}")
+    print("\nAlso: reproduce-<paper> (" + ", ".join(PAPERS) + "), reproduce-all, smoke, test, bench, list, install.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m reproduce", description=__doc__.split("\n")[0])
+    ap.add_argument("command", choices=["table", "figure", "paper", "all", "list", "report"])
+    ap.add_argument("args", nargs="*", help="paper [id]")
+    ap.add_argument("--scale", default=os.environ.get("SCALE") or "paper", choices=SCALES)
+    ap.add_argument("--force", action="store_true", default=os.environ.get("FORCE", "") not in ("", "0"))
+    ap.add_argument("--device", default=default_device())
+    ap.add_argument("--compile", action="store_true", default=os.environ.get("COMPILE", "") not in ("", "0"))
+    ap.add_argument("--no-progress", action="store_true")
+    a = ap.parse_args(argv)
+    opts = RunOptions(device=a.device, compile=a.compile)
+
+    try:
+        if a.command == "list":
+            cmd_list(None, a.device)
+            return 0
+        if a.command == "report":
+            print(write_scorecard(a.scale))
+            return 0
+        if a.command in ("table", "figure"):
+            if len(a.args) != 2:
+                ap.error(f"usage: python -m reproduce {a.command} <paper> <id>")
+            chosen = [get_target(a.command, a.args[0], a.args[1])]
+        elif a.command == "paper":
+            if len(a.args) != 1:
+                ap.error("usage: python -m reproduce paper <paper>")
+            chosen = targets(a.args[0])
+        else:
+            chosen = targets()
+    except KeyError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+
+    summaries = []
+    try:
+        for t in chosen:
+            summaries.append(run_target(t, a.scale, opts, a.force, progress=not a.no_progress))
+    except Refused as e:
+        print(f"refused: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished cells are saved; run the same command again to resume.", file=sys.stderr)
+        return 130
+    report = write_scorecard(a.scale)
+    not_run = [s["target"] for s in summaries if s.get("missing")]
+    print(f"scorecard: {report}")
+    if not_run:
+        print("not run (data unavailable): " + ", ".join(not_run), file=sys.stderr)
+        if len(chosen) == 1:
+            return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Datasets by name, resolved under $REPRO_DATA, held on the training device.
+
+Resolution order for ``load_split(name, split)`` (DESIGN.md, "Data"):
+
+1. the compact cache ``<root>/<name>/<split>.npz`` (arrays ``x`` uint8 NHWC,
+   ``y`` int64), or its pieces ``<split>-00.npz``, ``-01``, ... concatenated;
+2. the torchvision dataset already on disk under ``<root>``;
+3. a torchvision download into ``<root>`` when ``<root>`` is writable and the
+   network allows; 2 and 3 are converted once into the cache of 1;
+4. ``<root>/<name>/<split>-subset.npz``: real but partial; the returned
+   ``Split`` says so (``partial=True``) and every output must repeat it;
+5. otherwise ``DatasetUnavailable``, naming every place looked at.
+
+``<root>`` is ``$REPRO_DATA``, default ``./data``. Nothing is written under
+``<root>`` except the one-time conversion of a fresh download.
+
+Training batches come from ``DeviceData``: the split as one uint8 tensor on
+the training device; crop, flip and normalisation are batched tensor ops.
+"""
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import socket
+import stat
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DATASETS = {  # name -> (number of classes, splits)
+    "cifar10": (10, ("train", "test")),
+    "cifar100": (100, ("train", "test")),
+    "svhn": (10, ("train", "test")),
+    "mnist": (10, ("train", "test")),
+}
+SPLIT_SIZES = {"cifar10": (50000, 10000), "cifar100": (50000, 10000), "svhn": (73257, 26032),
+               "mnist": (60000, 10000)}
+IMAGE_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "svhn": (3, 32, 32), "mnist": (1, 28, 28)}
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset split is neither cached, nor on disk, nor downloadable."""
+
+
+def data_root() -> str:
+    return os.environ.get("REPRO_DATA", "./data")
+
+
+@dataclass
+class Split:
+    """One split of a dataset as numpy arrays (x uint8 NHWC, y int64)."""
+    name: str
+    split: str
+    x: np.ndarray
+    y: np.ndarray
+    source: str
+    partial: bool = False
+    num_classes: int = 10
+
+    @property
+    def description(self) -> str:
+        n = len(self.y)
+        if self.partial:
+            return f"{self.name} {self.split}: the first {n:,} images only ({self.source})"
+        return f"{self.name} {self.split}: {n:,} images"
+
+
+def _read_npz(files: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for f in files:
+        with np.load(f) as z:
+            xs.append(z["x"])
+            ys.append(z["y"])
+    return np.concatenate(xs), np.concatenate(ys).astype(np.int64)
+
+
+def _writable(directory: str) -> bool:
+    """True if we may create files in `directory` (or its nearest existing parent).
+    A folder without write bits counts as read-only even for root."""
+    d = os.path.abspath(directory)
+    while not os.path.exists(d):
+        d = os.path.dirname(d)
+    mode = os.stat(d).st_mode
+    return os.access(d, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def save_npz_atomic(path: str, x: np.ndarray, y: np.ndarray) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".npz.tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, x=x, y=y)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+
+
+def _torchvision_arrays(name: str, split: str, root: str, download: bool) -> tuple[np.ndarray, np.ndarray]:
+    import torchvision.datasets as tvd
+
+    train = split == "train"
+    if name in ("cifar10", "cifar100"):
+        cls = tvd.CIFAR10 if name == "cifar10" else tvd.CIFAR100
+        ds = cls(root, train=train, download=download)
+        return np.asarray(ds.data, dtype=np.uint8), np.asarray(ds.targets, dtype=np.int64)
+    if name == "svhn":
+        ds = tvd.SVHN(os.path.join(root, "svhn"), split=split, download=download)
+        return np.ascontiguousarray(ds.data.transpose(0, 2, 3, 1)), np.asarray(ds.labels, dtype=np.int64)
+    if name == "mnist":
+        ds = tvd.MNIST(root, train=train, download=download)
+        return ds.data.numpy()[..., None].astype(np.uint8), ds.targets.numpy().astype(np.int64)
+    raise ValueError(name)
+
+
+def load_split(name: str, split: str, root: str | None = None, allow_download: bool = True) -> Split:
+    """Resolve `name`/`split` (see module docstring for the order)."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    num_classes, splits = DATASETS[name]
+    if split not in splits:
+        raise ValueError(f"unknown split {split!r} of {name}; known: {', '.join(splits)}")
+    root = root or data_root()
+    folder = os.path.join(root, name)
+    tried = []
+
+    full = os.path.join(folder, f"{split}.npz")
+    pieces = sorted(glob.glob(os.path.join(folder, f"{split}-[0-9][0-9].npz")))
+    files = [full] if os.path.exists(full) else pieces
+    tried.append(f"{full} (or {split}-NN.npz pieces)")
+    if files:
+        x, y = _read_npz(files)
+        return Split(name, split, x, y, source=", ".join(files), num_classes=num_classes)
+
+    for download in (False, True):
+        if download and not (allow_download and _writable(root)):
+            tried.append(f"torchvision download into {root}: skipped (not writable or disabled)")
+            continue
+        try:
+            old = socket.getdefaulttimeout()
+            socket.setdefaulttimeout(30)
+            try:
+                x, y = _torchvision_arrays(name, split, root, download)
+            finally:
+                socket.setdefaulttimeout(old)
+        except Exception as e:  # torchvision raises RuntimeError / URLError / OSError
+            tried.append(f"torchvision {name} under {root} (download={download}): {type(e).__name__}")
+            continue
+        if _writable(folder):
+            save_npz_atomic(full, x, y)
+        return Split(name, split, x, y, source=f"torchvision under {root}", num_classes=num_classes)
+
+    subset = os.path.join(folder, f"{split}-subset.npz")
+    tried.append(subset)
+    if os.path.exists(subset):
+        x, y = _read_npz([subset])
+        return Split(name, split, x, y, source=subset, partial=True, num_classes=num_classes)
+
+    raise DatasetUnavailable(
+        f"{name} {split} unavailable (set REPRO_DATA or allow the download). "
+        f"REPRO_DATA={os.environ.get('REPRO_DATA', '(unset, default ./data)')}; looked at: "
+        + "; ".join(tried))
+
+
+def balanced_subset(y: np.ndarray, n: int, seed: int = 0, num_classes: int | None = None) -> np.ndarray:
+    """Indices of a class-balanced subset of `n` examples (n / classes per
+    class; the remainder to the lowest class ids), fixed by `seed`, in
+    original order."""
+    num_classes = num_classes or int(y.max()) + 1
+    if n >= len(y):
+        return np.arange(len(y))
+    rng = np.random.RandomState(seed)
+    per, extra = divmod(n, num_classes)
+    chosen = []
+    for c in range(num_classes):
+        idx = np.flatnonzero(y == c)
+        k = min(len(idx), per + (1 if c < extra else 0))
+        chosen.append(rng.choice(idx, size=k, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What a training cell needs from the data; part of the cell config."""
+    name: str = "cifar10"
+    train_size: int | None = None       # class-balanced subset of the train split
+    test_size: int | None = None        # class-balanced subset of the test split
+    augment: bool = True                # He et al. 2016: pad 4, random 32 crop, h-flip
+    normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean
+    subset_seed: int = 0
+
+
+@dataclass
+class Normalization:
+    mean: torch.Tensor  # broadcastable to (N, C, H, W), in [0, 1] units
+    std: torch.Tensor
+
+    @staticmethod
+    def fit(x_nhwc_uint8: np.ndarray, mode: str) -> "Normalization":
+        x = torch.from_numpy(x_nhwc_uint8).permute(0, 3, 1, 2).float().div_(255)
+        if mode == "channel":
+            return Normalization(x.mean(dim=(0, 2, 3)).view(1, -1, 1, 1),
+                                 x.std(dim=(0, 2, 3), unbiased=False).view(1, -1, 1, 1))
+        if mode == "pixel":  # He et al. 2016: per-pixel mean subtracted, no scaling
+            return Normalization(x.mean(dim=0, keepdim=True), torch.ones(1, x.shape[1], 1, 1))
+        raise ValueError(f"unknown normalization {mode!r} (channel, pixel)")
+
+    def to(self, device) -> "Normalization":
+        return Normalization(self.mean.to(device), self.std.to(device))
+
+    def __call__(self, x_uint8: torch.Tensor) -> torch.Tensor:
+        return (x_uint8.float().div_(255) - self.mean) / self.std
+
+
+def random_crop_flip(x: torch.Tensor, generator: torch.Generator, pad: int = 4, flip: bool = True) -> torch.Tensor:
+    """He et al. 2016 augmentation on a normalized float batch (N, C, H, W):
+    zero-pad by `pad`, take a random H x W crop per image, flip half the
+    images horizontally. All images at once, no Python loop over images."""
+    n, c, h, w = x.shape
+    dev = x.device
+    xp = F.pad(x, (pad, pad, pad, pad))
+    dy = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=generator)
+    dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=generator)
+    rows = (dy[:, None] + torch.arange(h, device=dev))[:, None, :, None]
+    cols = (dx[:, None] + torch.arange(w, device=dev))[:, None, None, :]
+    out = xp[torch.arange(n, device=dev)[:, None, None, None], torch.arange(c, device=dev)[None, :, None, None],
+             rows, cols]
+    if flip:
+        mirror = torch.rand(n, device=dev, generator=generator) < 0.5
+        out = torch.where(mirror[:, None, None, None], out.flip(3), out)
+    return out
+
+
+@dataclass
+class DeviceData:
+    """A split as one uint8 NCHW tensor on `device` plus labels, batched with
+    on-device augmentation and normalisation."""
+    x: torch.Tensor
+    y: torch.Tensor
+    norm: Normalization
+    augment: bool = False  # He et al. 2016 crop + flip on every training batch
+
+    @staticmethod
+    def from_split(split: Split, idx: np.ndarray | None, norm: Normalization, device,
+                   augment: bool = False) -> "DeviceData":
+        x, y = (split.x, split.y) if idx is None else (split.x[idx], split.y[idx])
+        xt = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2).contiguous().to(device)
+        return DeviceData(xt, torch.from_numpy(y).to(device), norm.to(device), augment)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def batches(self, batch_size: int, *, shuffle: bool = False, augment: bool = False,
+                generator: torch.Generator | None = None, drop_last: bool = False):
+        """Yield (inputs float NCHW, labels) for one pass over the split."""
+        n = len(self)
+        order = torch.randperm(n, device=self.x.device, generator=generator) if shuffle else None
+        stop = n - n % batch_size if drop_last else n
+        for start in range(0, stop, batch_size):
+            sl = slice(start, min(start + batch_size, n))
+            idx = order[sl] if order is not None else sl
+            xb = self.norm(self.x[idx])
+            if augment:
+                xb = random_crop_flip(xb, generator)
+            yield xb, self.y[idx]
+
+
+@dataclass
+class TaskData:
+    train: DeviceData
+    test: DeviceData
+    num_classes: int
+    notes: list[str]  # what every output that used this data must say
+
+
+def load_task(spec: DataSpec, device) -> TaskData:
+    """Train/test splits for a training cell, on `device`, per `spec`."""
+    train = load_split(spec.name, "train")
+    test = load_split(spec.name, "test")
+    notes = []
+    tr_idx = balanced_subset(train.y, spec.train_size, spec.subset_seed, train.num_classes) \
+        if spec.train_size else None
+    te_idx = balanced_subset(test.y, spec.test_size, spec.subset_seed, test.num_classes) \
+        if spec.test_size and spec.test_size < len(test.y) else None
+    norm = Normalization.fit(train.x if tr_idx is None else train.x[tr_idx], spec.normalize)
+    for s, idx in ((train, tr_idx), (test, te_idx)):
+        if s.partial:
+            notes.append(f"{s.split} on the first {len(s.y):,} official {s.name} {s.split} images "
+                         f"(the full split is not available here)")
+        if idx is not None:
+            notes.append(f"{s.split}: class-balanced subset of {len(idx):,} of {len(s.y):,} images "
+                         f"(seed {spec.subset_seed})")
+    return TaskData(DeviceData.from_split(train, tr_idx, norm, device, augment=spec.augment),
+                    DeviceData.from_split(test, te_idx, norm, device), train.num_classes, notes)

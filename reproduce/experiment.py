@@ -1,0 +1,250 @@
+"""Cells, scales, the result cache and the runner.
+
+A cell is one training run: a frozen config (model, data, optimisation,
+seed, scale) whose stable hash names its result file
+``results/<scale>/<paper>/<hash>.json``, written atomically (temp file +
+rename). A cached result is reused only when its config and CODE_VERSION
+both match, so re-running a target trains only the missing cells, and a run
+killed midway loses at most the cell it was training.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from models import build_model
+
+from .data import IMAGE_SHAPES, SPLIT_SIZES, DataSpec, DatasetUnavailable, load_task
+from .train import RunOptions, TrainSpec, device_name, train
+
+# Bump when a change of the training code changes results: cached cells are
+# then recomputed. (The git commit is recorded too, but does not invalidate.)
+CODE_VERSION = "1"
+SCALES = ("smoke", "fast", "paper")
+RESULTS_DIR = os.environ.get("REPRO_RESULTS", "results")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One trained network of a table. `label` is for humans and is not
+    hashed: two tables that need the same run share its result."""
+    paper: str
+    label: str
+    model: tuple  # sorted (key, value) pairs for models.build_model
+    data: DataSpec
+    train: TrainSpec
+    seed: int
+    scale: str
+
+    @staticmethod
+    def make(paper: str, label: str, model: dict, data: DataSpec, train: TrainSpec, seed: int, scale: str) -> "Cell":
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {scale!r}")
+        return Cell(paper, label, tuple(sorted(model.items())), data, train, seed, scale)
+
+    @property
+    def model_kwargs(self) -> dict:
+        return dict(self.model)
+
+    def config(self) -> dict:
+        return {"paper": self.paper, "model": self.model_kwargs, "data": dataclasses.asdict(self.data),
+                "train": dataclasses.asdict(self.train), "seed": self.seed, "scale": self.scale}
+
+    @property
+    def hash(self) -> str:
+        blob = json.dumps(self.config(), sort_keys=True, default=list)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def result_path(self, root: str | None = None) -> str:
+        return os.path.join(root or RESULTS_DIR, self.scale, self.paper, f"{self.hash}.json")
+
+
+def write_json_atomic(path: str, obj) -> None:
+    """Write `obj` as JSON to `path` so that readers see the old file or the
+    whole new one, never a partial one."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(obj, fh, indent=1, sort_keys=True, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+
+
+def load_cached(cell: Cell, root: str | None = None) -> dict | None:
+    """The stored record of `cell`, or None if absent, unreadable, from
+    another CODE_VERSION, or for another config."""
+    try:
+        with open(cell.result_path(root)) as fh:
+            rec = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    same_config = json.loads(json.dumps(cell.config(), default=list)) == rec.get("config")
+    return rec if rec.get("code_version") == CODE_VERSION and same_config else None
+
+
+def git_commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, timeout=5).stdout.strip()
+        return (sha + ("-dirty" if dirty else "")) or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def default_device() -> str:
+    return os.environ.get("DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Runner:
+    """Trains the cells a target needs, reusing cached results.
+
+    `train_fn(cell, opts)` is the trainer (tests substitute a stub)."""
+
+    def __init__(self, opts: RunOptions, root: str | None = None, train_fn=None, progress: bool = True):
+        self.opts = opts
+        self.root = root
+        self.train_fn = train_fn or run_cell
+        self.progress = progress
+        self.trained = 0
+        self.cached = 0
+
+    def run(self, cells: list[Cell]) -> dict[str, dict]:
+        """Records by cell hash; a cell whose data is missing maps to
+        {"status": "not run", "reason": ...} and is not cached."""
+        from tqdm.auto import tqdm
+
+        out: dict[str, dict] = {}
+        todo = []
+        for cell in cells:
+            if cell.hash in out:
+                continue
+            rec = load_cached(cell, self.root)
+            if rec is not None:
+                out[cell.hash] = rec
+                self.cached += 1
+            else:
+                todo.append(cell)
+                out[cell.hash] = None
+        bar = tqdm(todo, desc="cells", unit="cell", disable=not (self.progress and todo), dynamic_ncols=True)
+        for cell in bar:
+            bar.set_postfix_str(cell.label)
+            try:
+                result = self.train_fn(cell, self.opts)
+            except DatasetUnavailable as e:
+                out[cell.hash] = {"status": "not run", "reason": str(e)}
+                continue
+            rec = {"code_version": CODE_VERSION, "config": json.loads(json.dumps(cell.config(), default=list)),
+                   "hash": cell.hash, "label": cell.label, "commit": git_commit(),
+                   "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "result": result}
+            write_json_atomic(cell.result_path(self.root), rec)
+            out[cell.hash] = rec
+            self.trained += 1
+        return out
+
+
+_TASKS: dict = {}
+
+
+def run_cell(cell: Cell, opts: RunOptions) -> dict:
+    """Build, initialise and train the network of `cell`; the result record.
+    Datasets loaded once per process and device."""
+    key = (cell.data, opts.device)
+    if key not in _TASKS:
+        _TASKS.clear()
+        _TASKS[key] = load_task(cell.data, opts.device)
+    task = _TASKS[key]
+    torch.manual_seed(cell.seed)
+    kwargs = cell.model_kwargs
+    model = build_model(kwargs.pop("arch"), **kwargs, num_classes=task.num_classes)
+    result = train(model, task.train, task.test, cell.train, opts, seed=cell.seed, num_classes=task.num_classes)
+    result["data_notes"] = task.notes
+    return result
+
+
+# ---------------------------------------------------------------- cost
+
+
+@dataclass
+class CostEstimate:
+    seconds: float
+    cells: int
+    cached: int
+    device: str
+    per_model: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"{format_seconds(self.seconds)} on {self.device} for {self.cells - self.cached} cells to train "
+                f"({self.cached} of {self.cells} cached)")
+
+
+def format_seconds(s: float) -> str:
+    if s < 90:
+        return f"{s:.0f} s"
+    if s < 5400:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+_STEP_TIMES: dict = {}
+
+
+def measure_step_seconds(cell: Cell, device: str, steps: int = 3) -> float:
+    """Seconds of one training step of `cell`'s network at its batch size on
+    `device`, measured on random inputs (after one warm-up step)."""
+    key = (cell.model, cell.data.name, cell.train.batch_size, device)
+    if key not in _STEP_TIMES:
+        kwargs = cell.model_kwargs
+        model = build_model(kwargs.pop("arch"), **kwargs).to(device)
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+        x = torch.randn(cell.train.batch_size, *IMAGE_SHAPES[cell.data.name], device=device)
+        y = torch.randint(0, 10, (cell.train.batch_size,), device=device)
+        times = []
+        for _ in range(steps + 1):
+            t0 = time.perf_counter()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        _STEP_TIMES[key] = sorted(times[1:])[len(times[1:]) // 2]
+    return _STEP_TIMES[key]
+
+
+def estimate_cost(cells: list[Cell], device: str, root: str | None = None) -> CostEstimate:
+    """Upper estimate of the wall time to train the uncached `cells` on
+    `device`: measured step time x steps (epochs x batches per epoch), plus
+    evaluation at about a third of a step per test batch of the same size."""
+    total, cached, seen = 0.0, 0, set()
+    for cell in cells:
+        if cell.hash in seen:
+            continue
+        seen.add(cell.hash)
+        if load_cached(cell, root) is not None:
+            cached += 1
+            continue
+        n_train, n_test = SPLIT_SIZES[cell.data.name]
+        n_train = min(n_train, cell.data.train_size or n_train)
+        n_test = min(n_test, cell.data.test_size or n_test)
+        step = measure_step_seconds(cell, device)
+        batches = math.ceil(n_train / cell.train.batch_size) + math.ceil(n_test / cell.train.batch_size) / 3
+        total += step * batches * cell.train.epochs
+    return CostEstimate(total, len(seen), cached, device_name(device))

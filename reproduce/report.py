@@ -1,0 +1,238 @@
+"""Published-vs-reproduced tables, claims, figures and the scorecard.
+
+A rendered table lists, for every published number of the paper's table, the
+reproduced value (mean ± std over seeds), the difference and a verdict; then
+the claims with pass/fail; then scale, protocol, deviations, data, commit,
+device and wall time. Verdicts (the same at every scale):
+
+- ``match``:   |reproduced - published| <= 1 pp for %, exact for depths,
+               <= 5 % relative otherwise; or the same literal ('-', '<20');
+- ``close``:   <= 3 pp for %, <= one 12-layer depth step for depths,
+               <= 15 % relative otherwise;
+- ``differs``: anything else (incl. n/c where the paper converged);
+- ``not run``: no reproduced value (dataset unavailable, or not reproduced).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import statistics
+import time
+
+from .data import DatasetUnavailable, load_split
+from .experiment import format_seconds, git_commit, write_json_atomic
+from .targets import Target, Value
+
+PUBLISHED_DIR = os.path.join(os.path.dirname(__file__), "published")
+VERDICTS = ("match", "close", "differs", "not run")
+SCALE_BANNER = {
+    "smoke": "**Scale: smoke** (CPU, CI): reduced data, width, depth and epochs. These numbers are NOT "
+             "comparable to the paper's; verdicts are computed the same way but are not evidence for or "
+             "against it. Claims are checked on the smoke data and may honestly fail.",
+    "fast": "**Scale: fast** (one GPU, about an hour per table): fewer epochs and seeds than the paper, same "
+            "architectures. Indicative only.",
+    "paper": "**Scale: paper**: the paper's protocol, with the deviations listed below.",
+}
+
+
+def published(paper: str, table: str | None = None) -> list[dict]:
+    """Rows of reproduce/published/<paper>.csv (all, or of one table), in file order."""
+    with open(os.path.join(PUBLISHED_DIR, f"{paper}.csv"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r for r in rows if table is None or r["table"] == table]
+
+
+def as_number(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def summarize(values: list) -> tuple[object, float | None, int]:
+    """(mean or the literal if any seed gave a literal, std or None, n)."""
+    if not values:
+        return None, None, 0
+    nums = [as_number(v) for v in values]
+    if any(n is None for n in nums):
+        lits = [v for v, n in zip(values, nums) if n is None]
+        return (lits[0] if len(set(lits)) == 1 and len(lits) == len(values) else "/".join(map(str, values))), None, len(values)
+    mean = statistics.fmean(nums)
+    return mean, (statistics.stdev(nums) if len(nums) > 1 else None), len(nums)
+
+
+def verdict(pub: str, rep, unit: str) -> str:
+    if rep is None:
+        return "not run"
+    p, r = as_number(pub), as_number(rep)
+    if p is None or r is None:
+        return "match" if str(pub).strip() == str(rep).strip() else "differs"
+    d = abs(r - p)
+    if unit == "%":
+        return "match" if d <= 1 else "close" if d <= 3 else "differs"
+    if unit == "layers":
+        return "match" if d == 0 else "close" if d <= 12 else "differs"
+    rel = d / max(abs(p), 1e-12)
+    return "match" if rel <= 0.05 else "close" if rel <= 0.15 else "differs"
+
+
+def fmt(v, std=None, unit="") -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, str):
+        return v
+    digits = 2 if unit == "%" else 4 if unit == "t" else 0 if unit == "layers" else 3
+    s = f"{v:.{digits}f}"
+    return s + (f" ± {std:.{digits}f}" if std is not None else "")
+
+
+def dataset_status(target: Target) -> dict[str, str]:
+    """{dataset: reason} for every dataset the target needs that is not available."""
+    missing = {}
+    for name in target.datasets:
+        try:
+            load_split(name, "train", allow_download=False)
+        except DatasetUnavailable as e:
+            missing[name] = str(e)
+    return missing
+
+
+def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict, out_dir: str = "tables") -> dict:
+    """Write tables/<scale>/<paper>-table-<id>.{md,csv,json}; returns the summary."""
+    pub_rows = published(target.paper, target.id)
+    missing = run_info.get("missing_data") or {}
+    done = [(c, r) for c, r in pairs if r and r.get("result")]
+    reproduced = {(v.row, v.column): v for v in (target.values(done) if done and not missing else [])}
+
+    lines, csv_rows, means, counts = [], [], {}, {k: 0 for k in VERDICTS}
+    for p in pub_rows:
+        v = reproduced.get((p["row"], p["column"]))
+        mean, std, n = summarize(v.values) if v else (None, None, 0)
+        means[(p["row"], p["column"])] = mean
+        ver = verdict(p["value"], mean, p["unit"])
+        counts[ver] += 1
+        pn, rn = as_number(p["value"]), as_number(mean)
+        diff = f"{rn - pn:+.{2 if p['unit'] == '%' else 4 if p['unit'] == 't' else 0}f}" if pn is not None and rn is not None else ""
+        lines.append(f"| {p['row']} | {p['column']} | {p['value']} | {fmt(mean, std, p['unit'])} | {diff} | "
+                     f"{n or ''} | {ver} | {v.evidence if v else ''} |")
+        csv_rows.append({"table": target.id, "row": p["row"], "column": p["column"], "unit": p["unit"],
+                         "published": p["value"], "reproduced": "" if mean is None else mean,
+                         "std": "" if std is None else std, "n": n, "diff": diff, "verdict": ver,
+                         "evidence": v.evidence if v else ""})
+    for key, v in reproduced.items():  # reproduced numbers with no published counterpart
+        if key not in means:
+            mean, std, n = summarize(v.values)
+            means[key] = mean
+            lines.append(f"| {v.row} | {v.column} | (not in paper) | {fmt(mean, std, v.unit)} | | {n} | | {v.evidence} |")
+
+    claim_lines, claim_results = [], []
+    for c in target.claims:
+        if missing or not done:
+            ok, detail = None, "not run"
+        else:
+            try:
+                ok, detail = c.check(means)
+            except (KeyError, TypeError, ValueError) as e:
+                ok, detail = None, f"cannot be decided: {e}"
+        mark = {True: "PASS", False: "FAIL", None: "n/a"}[ok]
+        claim_lines.append(f"- **{mark}** — {c.text}  \n  {detail}")
+        claim_results.append({"claim": c.text, "passed": ok, "detail": detail})
+
+    results = [r["result"] for _, r in done]
+    cell_seconds = sum(r.get("wall_time_s") or 0 for r in results)
+    ips = [r["train_images_per_s"] for r in results if r.get("train_images_per_s")]
+    notes = sorted({n for r in results for n in r.get("data_notes", [])})
+    statuses = {}
+    for r in results:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+
+    md = [f"# {target.paper.upper()} Table {target.id}: {target.title}", "", SCALE_BANNER[scale], ""]
+    if missing:
+        md += [f"**Not run**: {name} unavailable. {reason}" for name, reason in missing.items()] + [""]
+    md += ["| row | column | published | reproduced | diff | n | verdict | evidence |",
+           "|---|---|---|---|---|---|---|---|", *lines, "",
+           "Verdict counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "",
+           "## Claims", "", *(claim_lines or ["(none)"]), "",
+           "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
+           "## Deviations from the paper and assumptions", "", *[f"- {x}" for x in target.deviations(scale)], "",
+           "## Data", "", *([f"- {n}" for n in notes] or ["- as the paper (full splits)"] if not missing else ["- not run"]), "",
+           "## Run", "",
+           f"- scale: {scale}",
+           f"- commit: {run_info.get('commit') or git_commit()}",
+           f"- device: {', '.join(sorted({r['device'] for r in results})) or run_info.get('device', '')}"
+           f"; dtype {', '.join(sorted({r['dtype'] for r in results})) or '-'}",
+           f"- cells: {len(done)} ({run_info.get('trained', 0)} trained in this run, {run_info.get('cached', 0)} "
+           f"from cache); outcomes: {', '.join(f'{k} {v}' for k, v in statuses.items()) or '-'}",
+           f"- wall time: {format_seconds(cell_seconds)} summed over cells"
+           + (f"; training throughput median {statistics.median(ips):,.0f} images/s" if ips else ""),
+           f"- rendered: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", ""]
+
+    os.makedirs(os.path.join(out_dir, scale), exist_ok=True)
+    base = os.path.join(out_dir, scale, f"{target.paper}-table-{target.id}")
+    with open(base + ".md.tmp", "w") as fh:
+        fh.write("\n".join(md))
+    os.replace(base + ".md.tmp", base + ".md")
+    with open(base + ".csv.tmp", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(csv_rows[0]) if csv_rows else ["table"])
+        w.writeheader()
+        w.writerows(csv_rows)
+    os.replace(base + ".csv.tmp", base + ".csv")
+    summary = {"target": target.name, "title": target.title, "scale": scale, "verdicts": counts,
+               "claims": claim_results, "not_run": bool(missing) or not done, "cells": len(done),
+               "wall_time_s": cell_seconds}
+    write_json_atomic(base + ".json", summary)
+    return summary
+
+
+def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict, out_dir: str = "figures") -> dict:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    os.makedirs(os.path.join(out_dir, scale), exist_ok=True)
+    path = os.path.join(out_dir, scale, f"{target.paper}-figure-{target.id}.png")
+    missing = run_info.get("missing_data") or {}
+    if not missing:
+        done = [(c, r) for c, r in pairs if r and r.get("result")]
+        target.plot(done, path + ".tmp.png", scale)
+        os.replace(path + ".tmp.png", path)
+    summary = {"target": target.name, "title": target.title, "scale": scale, "path": path,
+               "not_run": bool(missing), "reason": "; ".join(missing.values())}
+    write_json_atomic(os.path.join("tables", scale, f"{target.name}.json"), summary)
+    return summary
+
+
+def write_scorecard(scale: str, out_dir: str = "tables") -> str:
+    """tables/<scale>/REPORT.md: every table and figure produced at `scale`
+    with its verdict and claim counts."""
+    folder = os.path.join(out_dir, scale)
+    entries = []
+    for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if f.endswith(".json"):
+            with open(os.path.join(folder, f)) as fh:
+                entries.append(json.load(fh))
+    lines = [f"# Reproduction scorecard, scale {scale}", "", SCALE_BANNER[scale], "",
+             "| target | title | " + " | ".join(VERDICTS) + " | claims passed | claims failed | claims n/a | status |",
+             "|---|---|" + "---|" * (len(VERDICTS) + 4)]
+    total = {k: 0 for k in VERDICTS}
+    for e in entries:
+        v = e.get("verdicts", {})
+        for k in VERDICTS:
+            total[k] += v.get(k, 0)
+        cl = e.get("claims", [])
+        passed = sum(c["passed"] is True for c in cl)
+        failed = sum(c["passed"] is False for c in cl)
+        na = sum(c["passed"] is None for c in cl)
+        link = (f"[{e['target']}]({e['target']}.md)" if "table" in e["target"]
+                else f"[{e['target']}](../../{e['path']})")
+        status = "not run" if e.get("not_run") else "done"
+        lines.append(f"| {link} | {e['title']} | " + " | ".join(str(v.get(k, "")) for k in VERDICTS)
+                     + f" | {passed} | {failed} | {na} | {status} |")
+    lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in total.items()), ""]
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "REPORT.md")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines))
+    return path

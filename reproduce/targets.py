@@ -1,0 +1,77 @@
+"""What a paper module declares: its tables and figures, each with the cells
+it needs at every scale, how reproduced numbers are read off the results,
+the claims they support, and the protocol and deviations to print.
+
+Nothing paper-specific lives here; see reproduce/ng.py for an example.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .experiment import Cell
+
+PAPERS = ("ng",)  # paper keys with a module reproduce/<key>.py (crelu, ortho, lsuv, convinit to come)
+
+
+@dataclass
+class Value:
+    """A reproduced number (or a literal like 'n/c', '<20') for the cell
+    (row, column) of a published table; several values = several seeds."""
+    row: str
+    column: str
+    values: list
+    unit: str = "%"
+    evidence: str = ""  # e.g. the depths tried in a critical-depth search
+
+
+@dataclass
+class Claim:
+    """A sentence of the paper that the table supports, and its test: a
+    function of {(row, column): mean reproduced value} returning
+    (passed: bool | None, detail). None = cannot be decided (missing cells)."""
+    text: str
+    check: Callable[[dict], tuple]
+
+
+@dataclass
+class Target:
+    paper: str
+    id: str
+    kind: str  # "table" | "figure"
+    title: str
+    cells: Callable[[str], list[Cell]]                # scale -> cells
+    protocol: Callable[[str], list[str]]              # scale -> protocol lines
+    deviations: Callable[[str], list[str]] = lambda scale: []
+    datasets: tuple[str, ...] = ()
+    # tables
+    values: Callable[[list[tuple[Cell, dict]]], list[Value]] | None = None
+    claims: list[Claim] = field(default_factory=list)
+    # figures
+    plot: Callable | None = None                      # (pairs, path, scale) -> None
+
+    @property
+    def name(self) -> str:
+        return f"{self.paper}-{self.kind}-{self.id}"
+
+
+def paper_module(paper: str):
+    if paper not in PAPERS:
+        raise KeyError(f"unknown paper {paper!r}; valid papers: {', '.join(PAPERS)}")
+    return importlib.import_module(f"reproduce.{paper}")
+
+
+def targets(paper: str | None = None, kind: str | None = None) -> list[Target]:
+    out = []
+    for p in ([paper] if paper else PAPERS):
+        out += [t for t in paper_module(p).TARGETS if kind in (None, t.kind)]
+    return out
+
+
+def get_target(kind: str, paper: str, id: str) -> Target:
+    for t in targets(paper, kind):
+        if t.id == id:
+            return t
+    valid = ", ".join(t.id for t in targets(paper, kind)) or "(none)"
+    raise KeyError(f"unknown {kind} id {id!r} for paper {paper!r}; valid {kind} ids: {valid}")

@@ -1,0 +1,252 @@
+"""The one training loop of the suite.
+
+SGD with momentum and weight decay (optionally none on NG's t), a learning
+rate schedule (step / divide-by-10 on plateau / cosine / constant), per-epoch
+train loss and accuracy, test loss and accuracy, and the probes a cell asks
+for. A run that diverges (non-finite loss, or a loss above
+DIVERGENCE_LOSS_FACTOR x ln(classes)) ends as status "diverged" with its
+history so far; it never raises.
+
+Training accuracy is the running accuracy over each epoch's (augmented)
+training batches in train mode, the number the papers' Keras/Caffe logs show.
+
+Speed: data stays on the device (reproduce.data.DeviceData); on CUDA the
+model runs channels_last under bf16 autocast, optionally torch.compile'd;
+losses and accuracies are accumulated on the device and read once per
+`check_every` steps.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from models.activations import NonlinearityGenerator
+
+from .data import DeviceData
+from .probes import PROBES
+
+DIVERGENCE_LOSS_FACTOR = 10.0
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """Everything about optimisation that affects a result (part of a cell)."""
+    epochs: int
+    batch_size: int = 128
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    decay_ng_t: bool = False           # weight decay on NG's t (NG paper is silent)
+    schedule: str = "step"             # step | plateau | cosine | constant
+    milestones: tuple[int, ...] = ()   # step: divide by 10 at these epochs
+    plateau_monitor: str = "train_loss"  # plateau: train_loss | test_error
+    plateau_patience: int = 5          # epochs without relative improvement > 1e-3
+    plateau_max_drops: int = 3         # stop when a further drop would be needed
+    probes: tuple[str, ...] = ()       # names in reproduce.probes.PROBES, run every epoch
+
+
+@dataclass
+class RunOptions:
+    """How to execute (not what): recorded in results, not part of the hash."""
+    device: str = "cpu"
+    amp: bool = True          # bf16 autocast on CUDA (never on CPU)
+    channels_last: bool = True  # on CUDA
+    compile: bool = False
+    check_every: int = 50     # steps between divergence checks (host syncs)
+    progress: object = None   # a callable(epoch, history_row) for progress bars
+
+
+class LRSchedule:
+    """Learning rate per epoch for a TrainSpec; plateau decisions via `observe`."""
+
+    def __init__(self, spec: TrainSpec):
+        self.spec = spec
+        self.lr = spec.lr
+        self.drops = 0
+        self.best = math.inf
+        self.bad_epochs = 0
+
+    def at_epoch(self, epoch: int) -> float:
+        s = self.spec
+        if s.schedule == "step":
+            self.lr = s.lr * 0.1 ** sum(epoch >= m for m in s.milestones)
+        elif s.schedule == "cosine":
+            self.lr = 0.5 * s.lr * (1 + math.cos(math.pi * epoch / s.epochs))
+        elif s.schedule not in ("plateau", "constant"):
+            raise ValueError(f"unknown schedule {s.schedule!r}")
+        return self.lr
+
+    def observe(self, metric: float) -> bool:
+        """Plateau: feed the monitored value after an epoch; divide the lr by
+        10 after `plateau_patience` epochs without improvement. Returns True
+        when training should stop (a drop beyond `plateau_max_drops`)."""
+        if self.spec.schedule != "plateau":
+            return False
+        if metric < self.best * (1 - 1e-3):
+            self.best, self.bad_epochs = metric, 0
+            return False
+        self.bad_epochs += 1
+        if self.bad_epochs < self.spec.plateau_patience:
+            return False
+        if self.drops >= self.spec.plateau_max_drops:
+            return True
+        self.drops += 1
+        self.lr *= 0.1
+        self.bad_epochs = 0
+        return False
+
+
+def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.SGD:
+    ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
+    decay, no_decay = [], []
+    for p in model.parameters():
+        if not p.requires_grad:
+            continue
+        (no_decay if id(p) in ng_t and not spec.decay_ng_t else decay).append(p)
+    groups = [{"params": decay, "weight_decay": spec.weight_decay}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum)
+
+
+def _autocast(device: torch.device, opts: RunOptions):
+    enabled = device.type == "cuda" and opts.amp
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data: DeviceData, opts: RunOptions, batch_size: int = 1000) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) over `data`, eval mode, no autograd."""
+    model.eval()
+    device = data.x.device
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    with _autocast(device, opts):
+        for xb, yb in data.batches(batch_size):
+            if device.type == "cuda" and opts.channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            out = model(xb).float()
+            loss_sum += F.cross_entropy(out, yb, reduction="sum")
+            correct += (out.argmax(1) == yb).sum()
+    n = len(data)
+    return float(loss_sum) / n, float(correct) / n
+
+
+def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec: TrainSpec,
+          opts: RunOptions, seed: int = 0, num_classes: int = 10) -> dict:
+    """Train `model` per `spec`; returns the result record (see module doc)."""
+    device = train_data.x.device
+    model.to(device)
+    if device.type == "cuda" and opts.channels_last:
+        model.to(memory_format=torch.channels_last)
+    step_model = model
+    compiled = False
+    if opts.compile:
+        try:
+            step_model = torch.compile(model)
+            compiled = True
+        except Exception:  # compile unavailable: fall back to eager, and say so
+            step_model = model
+    optimizer = make_optimizer(model, spec)
+    schedule = LRSchedule(spec)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    limit = DIVERGENCE_LOSS_FACTOR * math.log(num_classes)
+
+    history: list[dict] = []
+    status, reason = "ok", "completed all epochs"
+    images, train_seconds = 0, 0.0
+    t_start = time.perf_counter()
+    for epoch in range(spec.epochs):
+        lr = schedule.at_epoch(epoch)
+        for g in optimizer.param_groups:
+            g["lr"] = lr
+        model.train()
+        t0 = time.perf_counter()
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device, dtype=torch.long)
+        seen = 0
+        for step, (xb, yb) in enumerate(train_data.batches(spec.batch_size, shuffle=True, augment=train_data.augment,
+                                                           generator=gen)):
+            if device.type == "cuda" and opts.channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            with _autocast(device, opts):
+                out = step_model(xb)
+            loss = F.cross_entropy(out.float(), yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.detach() * len(yb)
+            correct += (out.detach().argmax(1) == yb).sum()
+            seen += len(yb)
+            if (step + 1) % opts.check_every == 0 and not _finite_below(loss_sum / seen, limit):
+                status, reason = "diverged", f"loss non-finite or > {limit:.1f} at epoch {epoch + 1} step {step + 1}"
+                break
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        train_seconds += time.perf_counter() - t0
+        images += seen
+        train_loss = float(loss_sum) / max(seen, 1)
+        if status == "ok" and not _finite_below(train_loss, limit):
+            status, reason = "diverged", f"loss non-finite or > {limit:.1f} at epoch {epoch + 1}"
+        row = {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_acc": float(correct) / max(seen, 1),
+               "seconds": time.perf_counter() - t0}
+        if status == "diverged":
+            history.append(row)
+            break
+        row["test_loss"], row["test_acc"] = evaluate(model, test_data, opts)
+        for name in spec.probes:
+            row[name] = PROBES[name](model)
+        history.append(row)
+        if opts.progress:
+            opts.progress(epoch, row)
+        monitor = row["train_loss"] if spec.plateau_monitor == "train_loss" else 1 - row["test_acc"]
+        if schedule.observe(monitor):
+            reason = f"plateau: no improvement after {spec.plateau_max_drops} learning-rate drops (epoch {epoch + 1})"
+            break
+
+    accs = [h["train_acc"] for h in history if "test_acc" in h]
+    tests = [h["test_acc"] for h in history if "test_acc" in h]
+    return {
+        "status": status,
+        "stop_reason": reason,
+        "epochs_run": len(history),
+        "history": history,
+        "max_train_acc": max(accs) if accs else None,
+        "final_train_acc": accs[-1] if accs else None,
+        "best_test_acc": max(tests) if tests else None,
+        "final_test_acc": tests[-1] if tests else None,
+        "wall_time_s": time.perf_counter() - t_start,
+        "train_time_s": train_seconds,
+        "train_images_per_s": images / train_seconds if train_seconds > 0 else None,
+        "device": device_name(device),
+        "dtype": "bf16-autocast" if device.type == "cuda" and opts.amp else "fp32",
+        "channels_last": device.type == "cuda" and opts.channels_last,
+        "compiled": compiled,
+        "spec": asdict(spec),
+    }
+
+
+def _finite_below(value, limit: float) -> bool:
+    v = float(value)
+    return math.isfinite(v) and v <= limit
+
+
+def device_name(device: torch.device | str) -> str:
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    model = "CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model} ({torch.get_num_threads()} threads)"

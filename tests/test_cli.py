@@ -1,0 +1,92 @@
+"""The command line and make targets, end to end on a tiny generated fixture."""
+import csv
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from reproduce import experiment
+from reproduce.__main__ import main
+from reproduce.data import save_npz_atomic
+from reproduce.report import published
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A fresh output folder with a tiny CIFAR-10-shaped fixture as REPRO_DATA."""
+    rng = np.random.RandomState(0)
+    data = tmp_path / "data"
+    for split, n in (("train", 300), ("test", 100)):
+        y = np.arange(n, dtype=np.int64) % 10
+        save_npz_atomic(str(data / "cifar10" / f"{split}.npz"),
+                        rng.randint(0, 256, (n, 32, 32, 3)).astype(np.uint8), y)
+    monkeypatch.setenv("REPRO_DATA", str(data))
+    monkeypatch.chdir(tmp_path)
+    experiment._TASKS.clear()
+    return tmp_path
+
+
+def test_unknown_table_id_exits_nonzero_listing_valid_ids(capsys):
+    assert main(["table", "ng", "99", "--scale", "smoke"]) == 2
+    err = capsys.readouterr().err
+    assert "99" in err and "valid table ids: 1" in err
+
+
+def test_unknown_paper_exits_nonzero(capsys):
+    assert main(["paper", "nope", "--scale", "smoke"]) == 2
+    assert "valid papers: ng" in capsys.readouterr().err
+
+
+def test_make_unknown_target_fails():
+    out = subprocess.run(["make", "-s", "reproduce-table-ng-99", "SCALE=smoke"], cwd=ROOT, capture_output=True,
+                         text=True)
+    assert out.returncode != 0 and "valid table ids" in out.stderr
+
+
+def test_smoke_table1_renders_every_published_number_and_caches(workdir, monkeypatch):
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    md = (workdir / "tables/smoke/ng-table-1.md").read_text()
+    for row in published("ng", "1"):
+        assert row["value"] in md
+    for v in ("35.75", "42.66", "46.20", "50.03", "46.73", "0.4765"):
+        assert v in md
+    assert "Scale: smoke" in md and "## Claims" in md and "## Deviations" in md
+    with open(workdir / "tables/smoke/ng-table-1.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(published("ng", "1")) and all(r["reproduced"] != "" for r in rows)
+    assert (workdir / "tables/smoke/REPORT.md").read_text().count("ng-table-1") >= 1
+    assert len(os.listdir(workdir / "results/smoke/ng")) == 6
+
+    def no_training(*a, **k):
+        raise AssertionError("a cached cell was retrained")
+    monkeypatch.setattr(experiment, "run_cell", no_training)
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+
+
+def test_missing_data_renders_not_run_with_published_numbers(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("REPRO_DATA", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty").chmod(0o555)  # read-only: no download attempt
+    monkeypatch.chdir(tmp_path)
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 3
+    md = (tmp_path / "tables/smoke/ng-table-1.md").read_text()
+    assert "Not run" in md and "35.75" in md and "REPRO_DATA" in md
+    assert "REPRO_DATA" in capsys.readouterr().err
+    assert os.listdir(tmp_path / "empty") == []
+
+
+def test_paper_scale_refused_on_cpu_when_too_long(workdir, monkeypatch, capsys):
+    monkeypatch.setattr("reproduce.__main__.estimate_cost",
+                        lambda cells, device: experiment.CostEstimate(3 * 3600, len(cells), 0, "cpu"))
+    assert main(["table", "ng", "1", "--scale", "paper", "--device", "cpu", "--no-progress"]) == 2
+    assert "FORCE=1" in capsys.readouterr().err
+    assert not os.path.exists(workdir / "results/paper")
+
+
+def test_figure1_is_drawn(workdir):
+    assert main(["figure", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    png = workdir / "figures/smoke/ng-figure-1.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,118 @@
+"""Cells, hashes, the atomic result cache and resume."""
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from reproduce import experiment
+from reproduce.data import DataSpec, DatasetUnavailable
+from reproduce.experiment import CODE_VERSION, Cell, Runner, load_cached, write_json_atomic
+from reproduce.train import RunOptions, TrainSpec
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cell(label="c", seed=0, scale="smoke", model=None, **train_kw):
+    return Cell.make("ng", label, model or {"arch": "ng-toy", "act": "ng-relu", "t_init": -1.0},
+                     DataSpec("cifar10", train_size=100), TrainSpec(epochs=2, **train_kw), seed, scale)
+
+
+def test_hash_is_stable_across_processes():
+    code = ("from reproduce.experiment import Cell; from reproduce.data import DataSpec; "
+            "from reproduce.train import TrainSpec; "
+            "print(Cell.make('ng','x',{'arch':'ng-toy','act':'ng-relu','t_init':-1.0},"
+            "DataSpec('cifar10', train_size=100), TrainSpec(epochs=2), 0, 'smoke').hash)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == cell("another label").hash
+
+
+def test_hash_changes_with_everything_that_affects_the_result():
+    base = cell().hash
+    variants = [cell(seed=1), cell(scale="fast"), cell(lr=0.5), cell(weight_decay=0.0),
+                cell(model={"arch": "ng-toy", "act": "ng-relu", "t_init": -0.5}),
+                dataclasses.replace(cell(), data=DataSpec("cifar10", train_size=200)),
+                dataclasses.replace(cell(), data=DataSpec("cifar10", train_size=100, augment=False))]
+    hashes = [v.hash for v in variants]
+    assert base not in hashes and len(set(hashes)) == len(hashes)
+    assert cell(label="other").hash == base  # the label is not part of the config
+
+
+def test_model_dict_order_does_not_matter():
+    a = cell(model={"arch": "ng-toy", "act": "relu", "init": "msra"})
+    b = cell(model={"init": "msra", "act": "relu", "arch": "ng-toy"})
+    assert a.hash == b.hash
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
+    path = str(tmp_path / "r.json")
+    write_json_atomic(path, {"a": 1})
+
+    def boom(*a, **k):
+        raise RuntimeError("crash while writing")
+    monkeypatch.setattr(json, "dump", boom)
+    with pytest.raises(RuntimeError):
+        write_json_atomic(path, {"a": 2})
+    with open(path) as fh:
+        assert json.load(fh) == {"a": 1}
+    assert os.listdir(tmp_path) == ["r.json"]  # no temp file left behind
+
+
+class CountingTrainer:
+    def __init__(self, fail_at=None, exc=KeyboardInterrupt):
+        self.calls, self.fail_at, self.exc = [], fail_at, exc
+
+    def __call__(self, c, opts):
+        if self.fail_at is not None and len(self.calls) == self.fail_at:
+            raise self.exc()
+        self.calls.append(c.label)
+        return {"status": "ok", "max_train_acc": 0.1 * c.seed, "wall_time_s": 0.0}
+
+
+def test_cached_cells_are_not_recomputed(tmp_path):
+    cells = [cell(f"s{s}", seed=s) for s in range(4)]
+    t1 = CountingTrainer()
+    out = Runner(RunOptions(), root=str(tmp_path), train_fn=t1, progress=False).run(cells)
+    assert len(t1.calls) == 4 and all(out[c.hash]["result"]["status"] == "ok" for c in cells)
+    t2 = CountingTrainer()
+    r2 = Runner(RunOptions(), root=str(tmp_path), train_fn=t2, progress=False)
+    again = r2.run(cells)
+    assert t2.calls == [] and r2.cached == 4
+    assert again[cells[2].hash]["result"]["max_train_acc"] == pytest.approx(0.2)
+
+
+def test_killed_run_resumes_with_only_missing_cells(tmp_path):
+    cells = [cell(f"s{s}", seed=s) for s in range(5)]
+    killed = CountingTrainer(fail_at=2)  # interrupted while training the third cell
+    with pytest.raises(KeyboardInterrupt):
+        Runner(RunOptions(), root=str(tmp_path), train_fn=killed, progress=False).run(cells)
+    assert killed.calls == ["s0", "s1"]
+    stored = sorted(os.listdir(tmp_path / "smoke" / "ng"))
+    assert stored == sorted(f"{c.hash}.json" for c in cells[:2])  # finished cells complete, nothing partial
+    resumed = CountingTrainer()
+    Runner(RunOptions(), root=str(tmp_path), train_fn=resumed, progress=False).run(cells)
+    assert resumed.calls == ["s2", "s3", "s4"]
+
+
+def test_cache_invalidated_by_code_version_or_config(tmp_path, monkeypatch):
+    c = cell()
+    Runner(RunOptions(), root=str(tmp_path), train_fn=CountingTrainer(), progress=False).run([c])
+    assert load_cached(c, str(tmp_path)) is not None
+    monkeypatch.setattr(experiment, "CODE_VERSION", CODE_VERSION + "-next")
+    assert load_cached(c, str(tmp_path)) is None
+    monkeypatch.setattr(experiment, "CODE_VERSION", CODE_VERSION)
+    with open(c.result_path(str(tmp_path))) as fh:
+        rec = json.load(fh)
+    rec["config"]["seed"] = 99  # a file whose config does not match its name is not trusted
+    write_json_atomic(c.result_path(str(tmp_path)), rec)
+    assert load_cached(c, str(tmp_path)) is None
+
+
+def test_missing_dataset_is_not_run_and_not_cached(tmp_path):
+    c = cell()
+    t = CountingTrainer(fail_at=0, exc=lambda: DatasetUnavailable("cifar10 train unavailable"))
+    out = Runner(RunOptions(), root=str(tmp_path), train_fn=t, progress=False).run([c])
+    assert out[c.hash]["status"] == "not run" and "unavailable" in out[c.hash]["reason"]
+    assert not os.path.exists(c.result_path(str(tmp_path)))
