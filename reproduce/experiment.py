@@ -57,8 +57,11 @@ class Cell:
         return dict(self.model)
 
     def config(self) -> dict:
-        return {"paper": self.paper, "model": self.model_kwargs, "data": dataclasses.asdict(self.data),
-                "train": dataclasses.asdict(self.train), "seed": self.seed, "scale": self.scale}
+        """What the hash covers. Fields of the data and train specs that hold
+        their default value are left out, so adding a new field with a default
+        keeps existing results valid; changing a default needs a CODE_VERSION bump."""
+        return {"paper": self.paper, "model": self.model_kwargs, "data": non_default(self.data),
+                "train": non_default(self.train), "seed": self.seed, "scale": self.scale}
 
     @property
     def hash(self) -> str:
@@ -67,6 +70,11 @@ class Cell:
 
     def result_path(self, root: str | None = None) -> str:
         return os.path.join(root or RESULTS_DIR, self.scale, self.paper, f"{self.hash}.json")
+
+
+def non_default(spec) -> dict:
+    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
+            if f.default is dataclasses.MISSING or getattr(spec, f.name) != f.default}
 
 
 def write_json_atomic(path: str, obj) -> None:
