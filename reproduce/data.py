@@ -167,6 +167,16 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
         + "; ".join(tried))
 
 
+def check_available(name: str, split: str, root: str | None = None) -> None:
+    """Raise DatasetUnavailable if `name`/`split` cannot be loaded without a
+    download; cheap when the cache files exist (nothing is read)."""
+    folder = os.path.join(root or data_root(), name)
+    if (os.path.exists(os.path.join(folder, f"{split}.npz")) or glob.glob(os.path.join(folder, f"{split}-[0-9][0-9].npz"))
+            or os.path.exists(os.path.join(folder, f"{split}-subset.npz"))):
+        return
+    load_split(name, split, root, allow_download=False)
+
+
 def balanced_subset(y: np.ndarray, n: int, seed: int = 0, num_classes: int | None = None) -> np.ndarray:
     """Indices of a class-balanced subset of `n` examples (n / classes per
     class; the remainder to the lowest class ids), fixed by `seed`, in
@@ -284,7 +294,7 @@ def load_task(spec: DataSpec, device) -> TaskData:
     test = load_split(spec.name, "test")
     notes = []
     tr_idx = balanced_subset(train.y, spec.train_size, spec.subset_seed, train.num_classes) \
-        if spec.train_size else None
+        if spec.train_size and spec.train_size < len(train.y) else None
     te_idx = balanced_subset(test.y, spec.test_size, spec.subset_seed, test.num_classes) \
         if spec.test_size and spec.test_size < len(test.y) else None
     norm = Normalization.fit(train.x if tr_idx is None else train.x[tr_idx], spec.normalize)

@@ -106,6 +106,10 @@ def load_cached(cell: Cell, root: str | None = None) -> dict | None:
 
 
 def git_commit() -> str:
+    """Short commit of the working tree (+ "-dirty"), or $REPRO_COMMIT where
+    there is no git checkout (e.g. a copy of the tree on a GPU machine)."""
+    if os.environ.get("REPRO_COMMIT"):
+        return os.environ["REPRO_COMMIT"]
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                              timeout=5).stdout.strip()
@@ -153,11 +157,20 @@ class Runner:
         bar = tqdm(todo, desc="cells", unit="cell", disable=not (self.progress and todo), dynamic_ncols=True)
         for cell in bar:
             bar.set_postfix_str(cell.label)
+            epochs = tqdm(total=cell.train.epochs, desc="  epochs", unit="ep", leave=False,
+                          disable=not self.progress, dynamic_ncols=True)
+
+            def on_epoch(epoch, row, epochs=epochs):
+                epochs.set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
+                epochs.update(1)
+            opts = dataclasses.replace(self.opts, progress=on_epoch)
             try:
-                result = self.train_fn(cell, self.opts)
+                result = self.train_fn(cell, opts)
             except DatasetUnavailable as e:
                 out[cell.hash] = {"status": "not run", "reason": str(e)}
                 continue
+            finally:
+                epochs.close()
             rec = {"code_version": CODE_VERSION, "config": json.loads(json.dumps(cell.config(), default=list)),
                    "hash": cell.hash, "label": cell.label, "commit": git_commit(),
                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "result": result}

@@ -21,7 +21,7 @@ import os
 import statistics
 import time
 
-from .data import DatasetUnavailable, load_split
+from .data import DatasetUnavailable, check_available
 from .experiment import format_seconds, git_commit, write_json_atomic
 from .targets import Target, Value
 
@@ -93,10 +93,11 @@ def dataset_status(target: Target) -> dict[str, str]:
     """{dataset: reason} for every dataset the target needs that is not available."""
     missing = {}
     for name in target.datasets:
-        try:
-            load_split(name, "train", allow_download=False)
-        except DatasetUnavailable as e:
-            missing[name] = str(e)
+        for split in ("train", "test"):
+            try:
+                check_available(name, split)
+            except DatasetUnavailable as e:
+                missing.setdefault(name, str(e))
     return missing
 
 
@@ -161,7 +162,8 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
            "## Data", "", *([f"- {n}" for n in notes] or ["- as the paper (full splits)"] if not missing else ["- not run"]), "",
            "## Run", "",
            f"- scale: {scale}",
-           f"- commit: {run_info.get('commit') or git_commit()}",
+           f"- commit: cells trained at {', '.join(sorted({r.get('commit', '?') for _, r in done})) or '-'}; "
+           f"rendered at {run_info.get('commit') or git_commit()}",
            f"- device: {', '.join(sorted({r['device'] for r in results})) or run_info.get('device', '')}"
            f"; dtype {', '.join(sorted({r['dtype'] for r in results})) or '-'}",
            f"- cells: {len(done)} ({run_info.get('trained', 0)} trained in this run, {run_info.get('cached', 0)} "
