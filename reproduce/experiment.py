@@ -16,6 +16,7 @@ import json
 import math
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -154,11 +155,13 @@ class Runner:
             else:
                 todo.append(cell)
                 out[cell.hash] = None
-        bar = tqdm(todo, desc="cells", unit="cell", disable=not (self.progress and todo), dynamic_ncols=True)
+        tty = sys.stderr.isatty()  # in a log file: a cells line every 30 s, no epoch bars
+        bar = tqdm(todo, desc="cells", unit="cell", disable=not (self.progress and todo), dynamic_ncols=True,
+                   mininterval=0.1 if tty else 30)
         for cell in bar:
             bar.set_postfix_str(cell.label)
             epochs = tqdm(total=cell.train.epochs, desc="  epochs", unit="ep", leave=False,
-                          disable=not self.progress, dynamic_ncols=True)
+                          disable=not (self.progress and tty), dynamic_ncols=True)
 
             def on_epoch(epoch, row, epochs=epochs):
                 epochs.set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
