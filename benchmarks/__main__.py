@@ -3,8 +3,9 @@
 Writes benchmarks/results/<device>.md and .csv. Each figure is measured in
 the same run as its baseline and reported as a ratio (median of repeats).
 So far: NG-ReLU vs ReLU vs PReLU forward+backward on a large activation
-tensor, and the device-resident CIFAR-10 batch pipeline (crop, flip,
-normalise) in images/s. Issue #8 extends this to whole networks.
+tensor; the device-resident CIFAR-10 batch pipeline (crop, flip, normalise)
+in images/s; SGD step time of ResNet-20/56 and plain-56-BN per activation,
+eager fp32 NCHW vs the fast path (and torch.compile with --compile).
 """
 from __future__ import annotations
 
@@ -67,14 +68,68 @@ def bench_pipeline(device: str, n: int, repeats: int) -> list[dict]:
              "ms": 1e3 * s, "ratio_to_baseline": 1.0, "baseline": "-", "images_per_s": n / s}]
 
 
+TRAIN_MODELS = {  # name -> build_model kwargs
+    "ResNet-20": {"arch": "resnet", "depth": 20},
+    "ResNet-56": {"arch": "resnet", "depth": 56},
+    "plain-56-BN": {"arch": "plain", "depth": 56, "bn": True},
+}
+
+
+def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: int, repeats: int,
+                   compile_too: bool) -> list[dict]:
+    """ms per SGD step at `batch` on synthetic data: eager fp32 NCHW (the
+    baseline) vs the suite's fast path (channels_last, bf16 autocast on
+    CUDA), optionally torch.compile'd; per activation."""
+    from models import build_model
+    from reproduce.train import RunOptions, make_optimizer, train_step, TrainSpec
+
+    rows = []
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False)),
+             ("fast path", RunOptions(device))]
+    if compile_too:
+        modes.append(("fast path + compile", RunOptions(device, compile=True)))
+    for name, kw in models.items():
+        for act in acts:
+            base = None
+            for mode, opts in modes:
+                torch.manual_seed(0)
+                model = build_model(**kw, act=act).to(device)
+                if opts.channels_last:
+                    model = model.to(memory_format=torch.channels_last)
+                step_model = torch.compile(model) if opts.compile else model
+                opt = make_optimizer(model, TrainSpec(epochs=1))
+                for _ in range(3):  # warm-up (and compilation)
+                    train_step(step_model, opt, x, y, opts)
+
+                def run():
+                    for _ in range(steps):
+                        train_step(step_model, opt, x, y, opts)
+                s = timed(run, repeats, device) / steps
+                base = base or s
+                rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act}, {mode}",
+                             "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "eager fp32 NCHW",
+                             "images_per_s": batch / s})
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--quick", action="store_true", help="tiny sizes (used by the tests)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    ap.add_argument("--compile", action="store_true", help="also time torch.compile'd training steps")
     a = ap.parse_args(argv)
     shape, n, rep = ((8, 16, 16, 16), 512, 3) if a.quick else ((128, 64, 32, 32), 10000, 7)
     rows = bench_activations(a.device, shape, rep) + bench_pipeline(a.device, n, rep)
+    if a.quick:
+        rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
+                               ("relu",), batch=8, steps=1, repeats=1, compile_too=False)
+    else:
+        steps = 20 if a.device.startswith("cuda") else 2
+        rows += bench_training(a.device, TRAIN_MODELS, ("relu", "ng-relu", "prelu"), batch=128, steps=steps,
+                               repeats=5 if a.device.startswith("cuda") else 3, compile_too=a.compile)
     dev = device_name(a.device)
     os.makedirs(a.out, exist_ok=True)
     base = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + ("-quick" if a.quick else ""))

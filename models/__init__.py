@@ -10,10 +10,14 @@ import torch.nn as nn
 
 from .activations import NonlinearityGenerator, activation, activation_names, ng_modules
 from .init import INITS, init_model
+from .plain import PlainCNN
+from .resnet import CifarResNet
 from .toy import NGToyCNN
 
 ARCHITECTURES = {
     "ng-toy": NGToyCNN,
+    "plain": PlainCNN,
+    "resnet": CifarResNet,
 }
 
 
@@ -32,5 +36,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["ARCHITECTURES", "INITS", "NGToyCNN", "NonlinearityGenerator", "activation",
-           "activation_names", "build_model", "count_parameters", "init_model", "ng_modules"]
+__all__ = ["ARCHITECTURES", "CifarResNet", "INITS", "NGToyCNN", "NonlinearityGenerator", "PlainCNN",
+           "activation", "activation_names", "build_model", "count_parameters", "init_model",
+           "ng_modules"]

@@ -72,14 +72,16 @@ class NonlinearityGenerator(nn.Module):
 
     def _t_view(self, x: torch.Tensor) -> torch.Tensor:
         t = self.t
-        if t.dim() == 1 and x.dim() > 2 and t.numel() == x.shape[1]:
-            return t.view(1, -1, *([1] * (x.dim() - 2)))  # channel-wise
-        return t.unsqueeze(0)  # element-wise (or a single shared t)
+        if t.dim() == 1 and x.dim() > 2:  # channel-wise (or one t shared by all channels)
+            if t.numel() not in (1, x.shape[1]):
+                raise ValueError(f"NG has {t.numel()} channel-wise t values, input has {x.shape[1]} channels")
+            return t.view(1, -1, *([1] * (x.dim() - 2)))
+        return t.unsqueeze(0)  # element-wise: t has the shape of one example
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         t = self._t_view(x).to(x.dtype)
         if type(self.base) is nn.ReLU:
-            return torch.where(x > t, x, t)  # relu(x - t) + t == max(x, t)
+            return torch.where(x <= t, t, x)  # relu(x - t) + t == max(x, t); NaN in x stays NaN
         return self.base(x - t) + t
 
     def extra_repr(self) -> str:

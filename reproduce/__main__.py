@@ -36,16 +36,20 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
     info = {"commit": git_commit(), "device": device_name(opts.device), "missing_data": missing}
     if cells and not missing:
         est = estimate_cost(cells, opts.device)
-        print(f"[{target.name} scale={scale}] estimated cost: {est}", flush=True)
+        print(f"[{target.name} scale={scale}] estimated cost: {est}"
+              + (f" ({target.cost_note})" if target.cost_note else ""), flush=True)
         if (scale == "paper" and not opts.device.startswith("cuda") and est.seconds > CPU_REFUSAL_SECONDS
                 and not force):
             raise Refused(f"{target.name} at scale=paper is estimated at {format_seconds(est.seconds)} on this CPU "
                           f"(limit {CPU_REFUSAL_SECONDS // 60} min without a GPU). Run it on a GPU, use "
                           f"SCALE=fast or smoke, or set FORCE=1.")
         runner = Runner(opts, progress=progress)
-        records = runner.run(cells)
+        if target.execute:
+            pairs = target.execute(runner.run, scale)
+        else:
+            records = runner.run(cells)
+            pairs = [(c, records[c.hash]) for c in cells]
         info.update(trained=runner.trained, cached=runner.cached)
-        pairs = [(c, records[c.hash]) for c in cells]
     else:
         pairs = []
     if target.kind == "table":

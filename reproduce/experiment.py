@@ -25,7 +25,7 @@ import torch
 
 from models import build_model
 
-from .data import IMAGE_SHAPES, SPLIT_SIZES, DataSpec, DatasetUnavailable, load_task
+from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES, DataSpec, DatasetUnavailable, load_task
 from .train import RunOptions, TrainSpec, device_name, train
 
 # Bump when a change of the training code changes results: cached cells are
@@ -196,6 +196,7 @@ def run_cell(cell: Cell, opts: RunOptions) -> dict:
     task = _TASKS[key]
     torch.manual_seed(cell.seed)
     kwargs = cell.model_kwargs
+    kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
     model = build_model(kwargs.pop("arch"), **kwargs, num_classes=task.num_classes)
     result = train(model, task.train, task.test, cell.train, opts, seed=cell.seed, num_classes=task.num_classes)
     result["data_notes"] = task.notes
@@ -235,10 +236,12 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 3) -> float:
     key = (cell.model, cell.data.name, cell.train.batch_size, device)
     if key not in _STEP_TIMES:
         kwargs = cell.model_kwargs
-        model = build_model(kwargs.pop("arch"), **kwargs).to(device)
+        kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
+        classes = DATASETS[cell.data.name][0]
+        model = build_model(kwargs.pop("arch"), **kwargs, num_classes=classes).to(device)
         opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
         x = torch.randn(cell.train.batch_size, *IMAGE_SHAPES[cell.data.name], device=device)
-        y = torch.randint(0, 10, (cell.train.batch_size,), device=device)
+        y = torch.randint(0, classes, (cell.train.batch_size,), device=device)
         times = []
         for _ in range(steps + 1):
             t0 = time.perf_counter()

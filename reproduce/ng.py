@@ -19,6 +19,8 @@ import torch
 
 from models.activations import reference_curve
 
+from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, as_depth, depth_grid, execute_searches,
+                             search_values)
 from .data import DataSpec
 from .experiment import Cell
 from .targets import Claim, Target, Value
@@ -51,7 +53,7 @@ def table1_spec(scale: str) -> tuple[DataSpec, TrainSpec, tuple[int, ...]]:
     s = T1_SCALES[scale]
     data = DataSpec("cifar10", train_size=s["train_size"], test_size=s["test_size"], augment=True,
                     normalize="channel")
-    train = TrainSpec(epochs=s["epochs"], batch_size=128, lr=0.01, momentum=0.9, weight_decay=0.0,
+    train = TrainSpec(epochs=s["epochs"], batch_size=s.get("batch_size", 128), lr=0.01, momentum=0.9, weight_decay=0.0,
                       schedule="plateau", plateau_monitor="train_loss", plateau_patience=s["patience"],
                       plateau_max_drops=3, probes=("ng_t_mean",))
     return data, train, s["seeds"]
@@ -147,6 +149,149 @@ def table1_deviations(scale: str) -> list[str]:
     return out
 
 
+# ------------------------------------------------- plain CNNs: critical depth
+# "The model depth was gradually increased by integral multiples of 12 layers"
+# (Table 5); plain CNNs are trained with "lr 0.01, divided by 10 when the test
+# error no longer decreased", batch 128, weight decay 5e-4, momentum 0.9,
+# He et al. augmentation, t = -1 (Experiments).
+
+ACTS = ("selu", "relu", "lrelu", "prelu", "ng-relu", "ng-lrelu", "ng-prelu")
+ACT_LABEL = {"selu": "SELU", "relu": "ReLU", "lrelu": "LReLU", "prelu": "PReLU",
+             "ng-relu": "NG-ReLU", "ng-lrelu": "NG-LReLU", "ng-prelu": "NG-PReLU"}
+INITS = {"msra": "MSRA", "xavier": "Xavier", "orthogonal": "Orthogonal"}
+
+PLAIN_SCALES = {
+    # width: filters of the first stage (paper 16); grid: depths searched (no BN / BN);
+    # epochs: cap; patience: plateau patience (test error); mode: critical-depth search
+    "paper": dict(width=16, train_size=None, test_size=None, epochs=200, patience=10,
+                  grid=depth_grid(20, 200), grid_bn=depth_grid(20, 248), mode="scan"),
+    "fast": dict(width=16, train_size=None, test_size=None, epochs=10, patience=3,
+                 grid=depth_grid(20, 200), grid_bn=depth_grid(20, 248), mode="bisect"),
+    "smoke": dict(width=4, train_size=1200, test_size=500, epochs=4, patience=2, batch_size=32,
+                  grid=depth_grid(8, 20), grid_bn=depth_grid(8, 20), mode="bisect"),
+}
+
+
+def plain_cell(scale: str, depth: int, act: str, init: str, bn: bool = False, t_init: float = -1.0,
+               t_trainable: bool = True, seed: int = 0, label: str = "") -> Cell:
+    s = PLAIN_SCALES[scale]
+    data = DataSpec("cifar10", train_size=s["train_size"], test_size=s["test_size"])
+    train = TrainSpec(epochs=s["epochs"], batch_size=s.get("batch_size", 128), lr=0.01, momentum=0.9, weight_decay=5e-4,
+                      schedule="plateau", plateau_monitor="test_error", plateau_patience=s["patience"],
+                      plateau_max_drops=3)
+    model = {"arch": "plain", "depth": depth, "act": act, "bn": bn, "width": s["width"], "init": init}
+    if act.startswith("ng-"):
+        model.update(t_init=t_init, t_trainable=t_trainable)
+    return Cell.make(PAPER, label or f"plain-{depth} {act} {init}{' bn' if bn else ''}", model, data, train,
+                     seed, scale)
+
+
+def _t_label(t: float | None) -> str:
+    return "Trainable" if t is None else f"{t:g}"
+
+
+def table2_searches(scale: str) -> list[SearchSpec]:
+    """Table 2: plain CNN without BN, Xavier, NG-ReLU at fixed t or trainable t."""
+    s = PLAIN_SCALES[scale]
+    specs = []
+    for t in (-1.0, -0.75, -0.5, -0.25, None):
+        def make(depth, t=t):
+            return plain_cell(scale, depth, "ng-relu", "xavier", t_init=-1.0 if t is None else t,
+                              t_trainable=t is None)
+        specs.append(SearchSpec("Critical Depth", _t_label(t), make, s["grid"], s["mode"]))
+    return specs
+
+
+def grid_searches(scale: str, bn: bool) -> list[SearchSpec]:
+    """Table 5 (bn=False) and appendix Table 4 (bn=True): 7 activations x 3 inits."""
+    s = PLAIN_SCALES[scale]
+    specs = []
+    for act in ACTS:
+        for init, init_label in INITS.items():
+            def make(depth, act=act, init=init):
+                return plain_cell(scale, depth, act, init, bn=bn)
+            specs.append(SearchSpec(f"{ACT_LABEL[act]}-{init_label}", "Critical depth", make,
+                                    s["grid_bn" if bn else "grid"], s["mode"]))
+    return specs
+
+
+def critical_depth_target(id: str, title: str, searches, claims, protocol_note: str) -> Target:
+    return Target(
+        PAPER, id, "table", title, datasets=("cifar10",),
+        cells=lambda scale: all_cells(searches(scale)),
+        execute=lambda run, scale: execute_searches(searches(scale), run),
+        values=lambda pairs: search_values(searches(pairs[0][0].scale), pairs),
+        protocol=lambda scale: plain_protocol(scale, protocol_note),
+        deviations=plain_deviations, claims=claims,
+        cost_note="upper bound: every depth of every search; a search stops early")
+
+
+def plain_protocol(scale: str, note: str) -> list[str]:
+    s = PLAIN_SCALES[scale]
+    return [
+        note,
+        f"Plain CNN (NG paper appendix Table 1): conv3x3 then three stages of n 3x3 convs "
+        f"({s['width']}, {2 * s['width']}, {4 * s['width']} filters) separated by 2x2 max pooling, global average "
+        "pooling, dense, softmax; depth = 3n + 2.",
+        f"SGD momentum 0.9, batch {s.get('batch_size', 128)}, weight decay 5e-4 (not on NG's t), lr 0.01 divided by 10 when the test error "
+        f"has not improved by 0.1% for {s['patience']} epochs, at most 3 divisions, at most {s['epochs']} epochs; "
+        "He et al. augmentation; NG t initialised at -1 and trainable unless fixed.",
+        f"Critical depth: {s['mode']} over depths {', '.join(map(str, s['grid']))} (with BN: "
+        f"{', '.join(map(str, s['grid_bn']))}). A run converges if it does not diverge and its last-epoch training "
+        f"accuracy is at least {CONVERGENCE_FACTOR} x chance (15% on CIFAR-10). Reported: the deepest converging "
+        "depth with every shallower depth converging, or '<first depth'.",
+    ]
+
+
+def plain_deviations(scale: str) -> list[str]:
+    s = PLAIN_SCALES[scale]
+    out = ["Assumed (paper silent): the epoch cap and plateau rule for plain CNNs, see Protocol; the paper's "
+           "'does not converge' made operational by the convergence criterion above.",
+           "Assumed (paper silent): LReLU slope 0.01, PReLU initial slope 0.25, no weight decay on t."]
+    if s["mode"] != "scan":
+        out.append(f"{scale} scale: bisection over the depth grid (assumes outcomes monotone in depth) instead of "
+                   "the paper's upward scan.")
+    if scale == "fast":
+        out.append(f"fast scale: at most {s['epochs']} epochs per run, one seed.")
+    if scale == "smoke":
+        out.append(f"smoke scale: width {s['width']} ({s['width']}-{2 * s['width']}-{4 * s['width']} filters), "
+                   f"{s['train_size']:,} training images, batch {s['batch_size']} (paper 128), at most {s['epochs']} "
+                   f"epochs, depths "
+                   f"{', '.join(map(str, s['grid']))} instead of 20, 32, ...: the critical depths are on another "
+                   "scale than the paper's.")
+    return out
+
+
+def _non_increasing_in_t(means: dict) -> tuple[bool, str]:
+    cols = ["-1", "-0.75", "-0.5", "-0.25"]
+    ds = [means[("Critical Depth", c)] for c in cols]
+    ok = all(as_depth(b) <= as_depth(a) for a, b in zip(ds, ds[1:]))
+    return ok, "critical depth at t = " + ", ".join(f"{c}: {fmt_depth(d)}" for c, d in zip(cols, ds))
+
+
+def _trainable_matches(means: dict) -> tuple[bool, str]:
+    a, b = means[("Critical Depth", "Trainable")], means[("Critical Depth", "-1")]
+    return as_depth(a) == as_depth(b), f"trainable {fmt_depth(a)} vs t = -1 {fmt_depth(b)}"
+
+
+def fmt_depth(d) -> str:
+    return d if isinstance(d, str) else f"{d:.0f}"
+
+
+def _ng_beats_base(bases=("relu", "lrelu", "prelu")):
+    def check(means: dict) -> tuple[bool, str]:
+        parts, ok = [], True
+        for base in bases:
+            for init in INITS.values():
+                ng = means[(f"NG-{ACT_LABEL[base]}-{init}", "Critical depth")]
+                b = means[(f"{ACT_LABEL[base]}-{init}", "Critical depth")]
+                win = as_depth(ng) > as_depth(b)
+                ok &= win
+                parts.append(f"{ACT_LABEL[base]}-{init}: NG {fmt_depth(ng)} vs {fmt_depth(b)}{'' if win else ' ✗'}")
+        return ok, "; ".join(parts)
+    return check
+
+
 # ------------------------------------------------------------------ Figure 1
 
 def figure1_plot(pairs, path: str, scale: str) -> None:
@@ -185,6 +330,27 @@ TARGETS = [
                Claim("With trainable t the performance was between that of t = -0.5 and t = -0.25.",
                      _trainable_between),
            ]),
+    critical_depth_target(
+        "2", "Critical depth of plain CNNs (no BN, Xavier) for different t (CIFAR-10)", table2_searches,
+        [Claim("As t increased, the critical depth decreased (does not increase from t = -1 to -0.25).",
+               _non_increasing_in_t),
+         Claim("Trainable t (from -1) reaches the same critical depth as fixed t = -1.", _trainable_matches)],
+        "Table 2: plain CNN without BN, Xavier init, NG-ReLU with fixed t or trainable t (initially -1)."),
+    critical_depth_target(
+        "5", "Critical depth of plain CNNs without BN, 7 activations x 3 inits (CIFAR-10)",
+        lambda scale: grid_searches(scale, bn=False),
+        [Claim("The critical depth of every NG variant exceeds that of its base activation under each init.",
+               _ng_beats_base())],
+        "Table 5: plain CNNs without BN; NG variants with trainable t from -1."),
+    critical_depth_target(
+        "A4", "Critical depth of plain CNNs with BN, 7 activations x 3 inits (CIFAR-10)",
+        lambda scale: grid_searches(scale, bn=True),
+        [Claim("The critical depths of NG-ReLU are much greater than ReLU (with BN, each init).",
+               _ng_beats_base(("relu",))),
+         Claim("The critical depth of every NG variant exceeds that of its base activation under each init.",
+               _ng_beats_base())],
+        "Appendix Table 4: plain CNNs with BN (conv-BN-act); the paper's deepest depth tested is 248 "
+        "(GPU memory), so its 248 entries are caps."),
     Target(PAPER, "1", "figure", "ReLU, LReLU, PReLU and their NG versions (t = -1)",
            cells=lambda scale: [], protocol=lambda scale: ["analytic curves, no training"], plot=figure1_plot),
 ]

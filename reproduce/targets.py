@@ -50,6 +50,11 @@ class Target:
     claims: list[Claim] = field(default_factory=list)
     # figures
     plot: Callable | None = None                      # (pairs, path, scale) -> None
+    # adaptive targets (e.g. a critical-depth search decides which cells to train next):
+    # execute(run, scale) -> [(cell, record)], where run(cells) -> {hash: record} trains or
+    # reuses cells. Without it, every cell of cells(scale) is trained.
+    execute: Callable | None = None
+    cost_note: str = ""                               # e.g. "upper bound: the search may stop early"
 
     @property
     def name(self) -> str:

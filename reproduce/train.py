@@ -55,7 +55,7 @@ class RunOptions:
     """How to execute (not what): recorded in results, not part of the hash."""
     device: str = "cpu"
     amp: bool = True          # bf16 autocast on CUDA (never on CPU)
-    channels_last: bool = True  # on CUDA
+    channels_last: bool = True  # NHWC activations (faster for convs on CUDA, and on CPU for narrow nets)
     compile: bool = False
     check_every: int = 50     # steps between divergence checks (host syncs)
     progress: object = None   # a callable(epoch, history_row) for progress bars
@@ -119,6 +119,20 @@ def _autocast(device: torch.device, opts: RunOptions):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor,
+               opts: RunOptions) -> tuple[torch.Tensor, torch.Tensor]:
+    """One SGD step on a batch; returns (detached loss, detached logits)."""
+    if opts.channels_last:
+        xb = xb.contiguous(memory_format=torch.channels_last)
+    with _autocast(xb.device, opts):
+        out = model(xb)
+    loss = F.cross_entropy(out.float(), yb)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach(), out.detach()
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, data: DeviceData, opts: RunOptions, batch_size: int = 1000) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) over `data`, eval mode, no autograd."""
@@ -128,7 +142,7 @@ def evaluate(model: nn.Module, data: DeviceData, opts: RunOptions, batch_size: i
     correct = torch.zeros((), device=device, dtype=torch.long)
     with _autocast(device, opts):
         for xb, yb in data.batches(batch_size):
-            if device.type == "cuda" and opts.channels_last:
+            if opts.channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             out = model(xb).float()
             loss_sum += F.cross_entropy(out, yb, reduction="sum")
@@ -142,7 +156,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
     """Train `model` per `spec`; returns the result record (see module doc)."""
     device = train_data.x.device
     model.to(device)
-    if device.type == "cuda" and opts.channels_last:
+    if opts.channels_last:
         model.to(memory_format=torch.channels_last)
     step_model = model
     compiled = False
@@ -172,16 +186,9 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         seen = 0
         for step, (xb, yb) in enumerate(train_data.batches(spec.batch_size, shuffle=True, augment=train_data.augment,
                                                            generator=gen)):
-            if device.type == "cuda" and opts.channels_last:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            with _autocast(device, opts):
-                out = step_model(xb)
-            loss = F.cross_entropy(out.float(), yb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.detach() * len(yb)
-            correct += (out.detach().argmax(1) == yb).sum()
+            loss, out = train_step(step_model, optimizer, xb, yb, opts)
+            loss_sum += loss * len(yb)
+            correct += (out.argmax(1) == yb).sum()
             seen += len(yb)
             if (step + 1) % opts.check_every == 0 and not _finite_below(loss_sum / seen, limit):
                 status, reason = "diverged", f"loss non-finite or > {limit:.1f} at epoch {epoch + 1} step {step + 1}"
@@ -225,7 +232,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         "train_images_per_s": images / train_seconds if train_seconds > 0 else None,
         "device": device_name(device),
         "dtype": "bf16-autocast" if device.type == "cuda" and opts.amp else "fp32",
-        "channels_last": device.type == "cuda" and opts.channels_last,
+        "channels_last": opts.channels_last,
         "compiled": compiled,
         "spec": asdict(spec),
     }

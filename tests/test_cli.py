@@ -32,7 +32,7 @@ def workdir(tmp_path, monkeypatch):
 def test_unknown_table_id_exits_nonzero_listing_valid_ids(capsys):
     assert main(["table", "ng", "99", "--scale", "smoke"]) == 2
     err = capsys.readouterr().err
-    assert "99" in err and "valid table ids: 1" in err
+    assert "99" in err and "valid table ids:" in err and " 1" in err and "A4" in err
 
 
 def test_unknown_paper_exits_nonzero(capsys):

@@ -1,0 +1,101 @@
+"""The NG paper's plain CNN (Jiang et al., appendix "2. Structure details of
+the test model", Table 1), with or without batch normalization.
+
+Table 1 (depth = 3n + 2; 44 layers: n = 14, 56 layers: n = 18):
+
+    input                                 32 x 32
+    [3x3, 16] x 1                         32 x 32
+    [3x3, 16] x n                         32 x 32
+    max pooling
+    [3x3, 32] x n                         16 x 16
+    max pooling
+    [3x3, 64] x n                          8 x 8
+    global average pooling
+    softmax (a dense layer to the classes; the softmax itself is in the loss)
+
+The paper says the structure is "the same as [He et al. 2016] without BN",
+i.e. He et al.'s CIFAR plain net (Sec. 4.2) except that the two
+downsamplings are max poolings (Table 1) rather than stride-2 convolutions.
+Depth is counted as in both papers: the 3n + 1 conv layers plus the one
+dense layer, 3n + 2 (the NG appendix's critical depths 80, 104, ..., 248
+are all of this form).
+
+Assumed where the paper is silent:
+  - every conv is 3x3, stride 1, padding 1 ('same'); the first conv of
+    stages 2 and 3 changes the width (16 -> 32, 32 -> 64);
+  - max pooling is 2x2 with stride 2 and sits between the stages, after the
+    activation of the last conv of stages 1 and 2 (Table 1's row order);
+  - conv bias is used when there is no BN; with BN (``bn=True``, NG Table 4
+    and appendix Sec. 3) the conv has no bias (BN's shift plays it) and the
+    order is conv - BN - activation, as in He et al.;
+  - the dense layer takes the globally average-pooled 4*width features and
+    has a bias;
+  - every activation is a fresh module from ``models.activations.activation``
+    with one channel-wise parameter set per layer (NG's channel-wise t,
+    PReLU's per-channel slope).
+"""
+from __future__ import annotations
+
+import operator
+
+import torch
+import torch.nn as nn
+
+from .activations import activation
+
+
+def _depth_to_n(depth: int) -> int:
+    try:
+        d = operator.index(depth)
+    except TypeError:
+        d = None
+    if d is None or (d - 2) % 3 != 0 or (d - 2) // 3 < 1:
+        raise ValueError(f"plain CNN depth must be 3n + 2 with n >= 1 (e.g. 20, 44, 56), got {depth!r}")
+    return (d - 2) // 3
+
+
+class PlainCNN(nn.Module):
+    """Plain CNN of depth 3n + 2 (NG paper appendix Table 1).
+
+    Args:
+        depth: number of weight layers, 3n + 2 (44 -> n = 14, 56 -> n = 18).
+        act: activation name (see ``models.activations.activation``).
+        bn: batch normalization after every conv (conv - BN - act).
+        width: channels of stage 1; stages 2 and 3 have 2x and 4x.
+        num_classes, in_channels: classifier outputs and input channels.
+        t_init, t_trainable: NG's t (used only by ``ng-*`` activations).
+    """
+
+    def __init__(self, depth: int, act: str = "relu", bn: bool = False, width: int = 16,
+                 num_classes: int = 10, in_channels: int = 3, t_init: float = -1.0,
+                 t_trainable: bool = True):
+        super().__init__()
+        n = _depth_to_n(depth)
+        self.depth = 3 * n + 2
+        self.n = n
+
+        def unit(cin: int, cout: int) -> list[nn.Module]:
+            layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, stride=1, padding=1, bias=not bn)]
+            if bn:
+                layers.append(nn.BatchNorm2d(cout))
+            layers.append(activation(act, cout, t_init=t_init, t_trainable=t_trainable))
+            return layers
+
+        layers = unit(in_channels, width)
+        cin = width
+        for stage, cout in enumerate((width, 2 * width, 4 * width)):
+            if stage > 0:
+                layers.append(nn.MaxPool2d(2))
+            for _ in range(n):
+                layers += unit(cin, cout)
+                cin = cout
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4 * width, num_classes)
+
+    def weight_layers(self) -> list[nn.Module]:
+        """The layers counted in the depth: every Conv2d, then the Linear."""
+        return [m for m in self.features if isinstance(m, nn.Conv2d)] + [self.fc]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.pool(self.features(x)), 1))

@@ -1,0 +1,195 @@
+"""Critical depth: "the depth beyond which the model does not converge"
+(NG paper, Tables 2, 5 and appendix Table 4), as one reusable search.
+
+Convergence criterion (the same at every scale, and in README):
+    a run CONVERGES if it did not diverge and its training accuracy in the
+    last epoch is at least CONVERGENCE_FACTOR x chance (1.5 / classes, i.e.
+    15 % on CIFAR-10); otherwise it does not converge.
+A network that does not train stays at chance (10 %); one that trains
+leaves it quickly, so the criterion separates the two well before the end
+of training while staying far below any accuracy a trained model reaches.
+
+Depths are those of the paper: 20, 32, 44, ... (steps of 12 layers). The
+critical depth is the deepest depth that converges such that every
+shallower depth tried converged too; `<20` (below the first depth) when the
+first depth fails. Two modes:
+
+- ``scan``   (the paper's): train the depths upward until the first failure.
+- ``bisect``: assumes outcomes monotone in depth; tries the first and last
+  depth of the grid, then bisects: about log2(len(grid)) + 2 runs.
+
+Either way every depth tried and its outcome is recorded, so tables can show
+the evidence and not only the number. A search whose deepest depth still
+converges reports that depth, marked as the cap of the grid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+CONVERGENCE_FACTOR = 1.5
+DEPTH_STEP = 12
+MODES = ("scan", "bisect")
+
+
+def converged(result: dict, num_classes: int = 10) -> bool:
+    """The suite's one convergence criterion (module docstring)."""
+    if result.get("status") != "ok" or result.get("final_train_acc") is None:
+        return False
+    return result["final_train_acc"] >= CONVERGENCE_FACTOR / num_classes
+
+
+def depth_grid(first: int = 20, last: int = 248, step: int = DEPTH_STEP) -> list[int]:
+    return list(range(first, last + 1, step))
+
+
+@dataclass
+class Search:
+    mode: str
+    grid: list[int]
+    tried: list[tuple[int, bool, str]] = field(default_factory=list)  # (depth, converged, detail)
+
+    @property
+    def outcomes(self) -> dict[int, bool]:
+        return {d: ok for d, ok, _ in self.tried}
+
+    @property
+    def critical(self) -> int | str:
+        """The reported critical depth: a depth, or '<first depth>'."""
+        ok = self.outcomes
+        best = None
+        for d in self.grid:
+            if d not in ok:
+                continue
+            if not ok[d]:
+                break
+            best = d
+        if self.mode == "bisect":  # under the monotone assumption: deepest success below the first failure
+            fails = [d for d, c in ok.items() if not c]
+            succ = [d for d, c in ok.items() if c and (not fails or d < min(fails))]
+            best = max(succ) if succ else None
+        return best if best is not None else f"<{self.grid[0]}"
+
+    @property
+    def capped(self) -> bool:
+        return self.critical == self.grid[-1]
+
+    @property
+    def monotone(self) -> bool:
+        """False if a deeper network converged where a shallower one did not."""
+        seen_fail = False
+        for d in sorted(self.outcomes):
+            if not self.outcomes[d]:
+                seen_fail = True
+            elif seen_fail:
+                return False
+        return True
+
+    def evidence(self) -> str:
+        tried = " ".join(f"{d}{'✓' if ok else '✗'}" for d, ok, _ in sorted(self.tried))
+        extra = ", capped at the deepest depth tried" if self.capped else ""
+        extra += "" if self.monotone else ", NOT monotone in depth"
+        return f"{self.mode}: {tried}{extra}"
+
+
+def search_critical_depth(outcome: Callable[[int], tuple[bool, str]], grid: list[int], mode: str = "scan") -> Search:
+    """Run the search with `outcome(depth) -> (converged, detail)`, which
+    trains (or looks up) one network."""
+    if mode not in MODES:
+        raise ValueError(f"unknown critical-depth mode {mode!r}; known: {', '.join(MODES)}")
+    s = Search(mode, list(grid))
+
+    def probe(d: int) -> bool:
+        ok, detail = outcome(d)
+        s.tried.append((d, bool(ok), detail))
+        return bool(ok)
+
+    if mode == "scan":
+        for d in grid:
+            if not probe(d):
+                break
+        return s
+    lo, hi = 0, len(grid) - 1  # invariant: grid[lo] converges, grid[hi] fails (once probed)
+    if not probe(grid[lo]):
+        return s
+    if hi == lo or probe(grid[hi]):
+        return s
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if probe(grid[mid]):
+            lo = mid
+        else:
+            hi = mid
+    return s
+
+
+def run_search(run, make_cell, grid: list[int], mode: str, num_classes: int = 10):
+    """Search with real training: `make_cell(depth)` gives the cell of one
+    depth, `run(cells) -> {hash: record}` trains or reuses it. Returns the
+    Search and the (cell, record) pairs it used. With `run` a lookup into
+    finished records, this replays a finished search without training."""
+    pairs = []
+
+    def outcome(depth: int) -> tuple[bool, str]:
+        cell = make_cell(depth)
+        rec = run([cell])[cell.hash]
+        pairs.append((cell, rec))
+        r = rec.get("result") if rec else None
+        if r is None:
+            raise KeyError(f"no result for depth {depth}: {rec.get('reason') if rec else 'missing'}")
+        acc = r.get("final_train_acc")
+        detail = r["status"] if r["status"] != "ok" else f"final train acc {acc:.3f}"
+        return converged(r, num_classes), detail
+
+    return search_critical_depth(outcome, grid, mode), pairs
+
+
+def lookup(pairs):
+    """A `run` for run_search that only reads finished records."""
+    by_hash = {c.hash: r for c, r in pairs}
+    return lambda cells: {c.hash: by_hash.get(c.hash) for c in cells}
+
+
+@dataclass
+class SearchSpec:
+    """One critical-depth search of a table: its (row, column) in the
+    published table and the cell of each depth."""
+    row: str
+    column: str
+    make_cell: Callable[[int], object]
+    grid: list[int]
+    mode: str = "scan"
+
+
+def all_cells(specs: list[SearchSpec]) -> list:
+    """Every cell any search could need: the cost upper bound."""
+    return [s.make_cell(d) for s in specs for d in s.grid]
+
+
+def execute_searches(specs: list[SearchSpec], run) -> list:
+    pairs = []
+    for s in specs:
+        pairs += run_search(run, s.make_cell, s.grid, s.mode)[1]
+    return pairs
+
+
+def search_values(specs: list[SearchSpec], pairs: list) -> list:
+    """Reproduced Values (critical depth + evidence) by replaying each search
+    on finished records; a search with missing records is left out."""
+    from .targets import Value
+
+    out = []
+    for s in specs:
+        try:
+            search, _ = run_search(lookup(pairs), s.make_cell, s.grid, s.mode)
+        except KeyError:
+            continue
+        out.append(Value(s.row, s.column, [search.critical], unit="layers", evidence=search.evidence()))
+    return out
+
+
+def as_depth(v) -> float:
+    """A critical depth for comparisons: '<20' counts as just below 20."""
+    if isinstance(v, str) and v.startswith("<"):
+        return float(v[1:]) - 1
+    return float(v)
