@@ -153,6 +153,9 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
     md = [f"# {target.paper.upper()} Table {target.id}: {target.title}", "", SCALE_BANNER[scale], ""]
     if missing:
         md += [f"**Not run**: {name} unavailable. {reason}" for name, reason in missing.items()] + [""]
+    skipped = sorted({r["reason"] for _, r in pairs if r and r.get("status") == "not run"})
+    if skipped:  # some cells' data is missing (e.g. the CIFAR-100 rows of a table)
+        md += [f"**Partly not run** (those cells say 'not run'): {reason}" for reason in skipped] + [""]
     md += ["| row | column | published | reproduced | diff | n | verdict | evidence |",
            "|---|---|---|---|---|---|---|---|", *lines, "",
            "Verdict counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "",
