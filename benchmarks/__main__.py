@@ -5,7 +5,8 @@ the same run as its baseline and reported as a ratio (median of repeats).
 So far: NG-ReLU vs ReLU vs PReLU forward+backward on a large activation
 tensor; the device-resident CIFAR-10 batch pipeline (crop, flip, normalise)
 in images/s; SGD step time of ResNet-20/56 and plain-56-BN per activation,
-eager fp32 NCHW vs the fast path (and torch.compile with --compile).
+eager fp32 NCHW vs channels_last + bf16 vs the whole step as a CUDA graph
+(and torch.compile with --compile).
 """
 from __future__ import annotations
 
@@ -81,15 +82,17 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
     baseline) vs the suite's fast path (channels_last, bf16 autocast on
     CUDA), optionally torch.compile'd; per activation."""
     from models import build_model
-    from reproduce.train import RunOptions, make_optimizer, train_step, TrainSpec
+    from reproduce.train import GraphedStep, RunOptions, TrainSpec, make_optimizer, train_step
 
     rows = []
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False)),
-             ("fast path", RunOptions(device))]
+    modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
+             ("channels_last + bf16", RunOptions(device, cuda_graph=False))]
+    if device.startswith("cuda"):
+        modes.append(("fast path (+ CUDA graph)", RunOptions(device)))
     if compile_too:
-        modes.append(("fast path + compile", RunOptions(device, compile=True)))
+        modes.append(("channels_last + bf16 + compile", RunOptions(device, compile=True, cuda_graph=False)))
     for name, kw in models.items():
         for act in acts:
             base = None
@@ -100,12 +103,19 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
                     model = model.to(memory_format=torch.channels_last)
                 step_model = torch.compile(model) if opts.compile else model
                 opt = make_optimizer(model, TrainSpec(epochs=1))
-                for _ in range(3):  # warm-up (and compilation)
-                    train_step(step_model, opt, x, y, opts)
+                graphed = GraphedStep(model, opt, opts) if opts.cuda_graph and device.startswith("cuda") else None
+
+                def one():
+                    if graphed is not None:
+                        graphed(x, y, 0.1)
+                    else:
+                        train_step(step_model, opt, x, y, opts)
+                for _ in range(3):  # warm-up (and compilation / capture)
+                    one()
 
                 def run():
                     for _ in range(steps):
-                        train_step(step_model, opt, x, y, opts)
+                        one()
                 s = timed(run, repeats, device) / steps
                 base = base or s
                 rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act}, {mode}",

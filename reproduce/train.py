@@ -57,6 +57,7 @@ class RunOptions:
     amp: bool = True          # bf16 autocast on CUDA (never on CPU)
     channels_last: bool = True  # NHWC activations (faster for convs on CUDA, and on CPU for narrow nets)
     compile: bool = False
+    cuda_graph: bool = True   # on CUDA: replay the whole SGD step as one CUDA graph (GraphedStep)
     check_every: int = 50     # steps between divergence checks (host syncs)
     progress: object = None   # a callable(epoch, history_row) for progress bars
 
@@ -116,21 +117,79 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.SGD:
 
 def _autocast(device: torch.device, opts: RunOptions):
     enabled = device.type == "cuda" and opts.amp
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+    # no weight-cast cache: it would hold tensors across CUDA-graph captures
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled, cache_enabled=False)
 
 
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor,
-               opts: RunOptions) -> tuple[torch.Tensor, torch.Tensor]:
+               opts: RunOptions, grads_to_none: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """One SGD step on a batch; returns (detached loss, detached logits)."""
     if opts.channels_last:
         xb = xb.contiguous(memory_format=torch.channels_last)
     with _autocast(xb.device, opts):
         out = model(xb)
     loss = F.cross_entropy(out.float(), yb)
-    optimizer.zero_grad(set_to_none=True)
+    optimizer.zero_grad(set_to_none=grads_to_none)
     loss.backward()
     optimizer.step()
     return loss.detach(), out.detach()
+
+
+class GraphedStep:
+    """The whole training step (forward, backward, SGD update) captured once
+    as a CUDA graph and replayed for every full batch: at batch 128 a CIFAR
+    ResNet is bound by kernel-launch overhead, which the replay removes
+    (measured on an H100: ResNet-56 NG-ReLU 45-55 ms/step eager, 7.7 ms/step
+    replayed). Same arithmetic as `train_step`: the learning rate is baked
+    into the graph, so a new lr means a new capture. Capturing needs warm-up
+    steps; they run on a snapshot that is restored afterwards, so the
+    training trajectory is that of plain eager steps. A batch of another
+    size (the last, partial one) runs eagerly."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, opts: RunOptions):
+        self.model, self.optimizer, self.opts = model, optimizer, opts
+        self.graph, self.lr = None, None
+
+    def _state(self) -> list[torch.Tensor]:
+        state = [p for p in self.model.parameters()] + [b for b in self.model.buffers()]
+        for st in self.optimizer.state.values():
+            state += [v for v in st.values() if torch.is_tensor(v)]
+        return state
+
+    def _capture(self, xb: torch.Tensor, yb: torch.Tensor, lr: float) -> None:
+        had_state = bool(self.optimizer.state)
+        snapshot = [t.detach().clone() for t in self._state()]
+        self.static_x, self.static_y = xb.clone(), yb.clone()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                train_step(self.model, self.optimizer, self.static_x, self.static_y, self.opts, grads_to_none=False)
+        torch.cuda.current_stream().wait_stream(side)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.static_loss, self.static_out = train_step(self.model, self.optimizer, self.static_x,
+                                                           self.static_y, self.opts, grads_to_none=False)
+        with torch.no_grad():
+            state = self._state()
+            for t, saved in zip(state, snapshot):
+                t.copy_(saved)
+            if not had_state:  # momentum buffers born in the warm-up: an eager first step starts from 0
+                for st in self.optimizer.state.values():
+                    for v in st.values():
+                        if torch.is_tensor(v) and v.is_floating_point():
+                            v.zero_()
+        self.lr = lr
+
+    def __call__(self, xb: torch.Tensor, yb: torch.Tensor, lr: float) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.graph is not None and xb.shape != self.static_x.shape:
+            return train_step(self.model, self.optimizer, xb, yb, self.opts, grads_to_none=False)
+        if self.graph is None or lr != self.lr:
+            self._capture(xb, yb, lr)
+        self.static_x.copy_(xb)
+        self.static_y.copy_(yb)
+        self.graph.replay()
+        return self.static_loss.clone(), self.static_out.clone()
 
 
 @torch.no_grad()
@@ -167,6 +226,8 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         except Exception:  # compile unavailable: fall back to eager, and say so
             step_model = model
     optimizer = make_optimizer(model, spec)
+    graphed = GraphedStep(model, optimizer, opts) if opts.cuda_graph and device.type == "cuda" and not compiled \
+        else None
     schedule = LRSchedule(spec)
     gen = torch.Generator(device=device).manual_seed(seed)
     limit = DIVERGENCE_LOSS_FACTOR * math.log(num_classes)
@@ -186,7 +247,10 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         seen = 0
         for step, (xb, yb) in enumerate(train_data.batches(spec.batch_size, shuffle=True, augment=train_data.augment,
                                                            generator=gen)):
-            loss, out = train_step(step_model, optimizer, xb, yb, opts)
+            if graphed is not None:
+                loss, out = graphed(xb, yb, lr)
+            else:
+                loss, out = train_step(step_model, optimizer, xb, yb, opts)
             loss_sum += loss * len(yb)
             correct += (out.argmax(1) == yb).sum()
             seen += len(yb)
@@ -234,6 +298,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         "dtype": "bf16-autocast" if device.type == "cuda" and opts.amp else "fp32",
         "channels_last": opts.channels_last,
         "compiled": compiled,
+        "cuda_graph": graphed is not None,
         "spec": asdict(spec),
     }
 
