@@ -227,33 +227,72 @@ def format_seconds(s: float) -> str:
     return f"{s / 3600:.1f} h"
 
 
-_STEP_TIMES: dict = {}
+SHAPE_FREE_KEYS = ("init", "t_init", "t_trainable")  # model options that do not change the step time
+_STEP_REF: dict = {}
+_MACS: dict = {}
 
 
-def measure_step_seconds(cell: Cell, device: str, steps: int = 3) -> float:
+def _build(cell: Cell, device: str) -> tuple[torch.nn.Module, int]:
+    kwargs = cell.model_kwargs
+    kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
+    classes = DATASETS[cell.data.name][0]
+    return build_model(kwargs.pop("arch"), **kwargs, num_classes=classes).to(device), classes
+
+
+def count_macs(model: torch.nn.Module, input_shape: tuple) -> int:
+    """Multiply-accumulates of one forward pass of one example through the
+    model's Conv2d and Linear layers."""
+    total = 0
+
+    def hook(m, inp, out):
+        nonlocal total
+        if isinstance(m, torch.nn.Conv2d):
+            total += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        else:
+            total += m.in_features * m.out_features
+    hooks = [m.register_forward_hook(hook) for m in model.modules()
+             if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.no_grad():
+        model(torch.zeros(1, *input_shape))
+    for h in hooks:
+        h.remove()
+    return total
+
+
+def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     """Seconds of one training step of `cell`'s network at its batch size on
-    `device`, measured on random inputs (after one warm-up step)."""
-    key = (cell.model, cell.data.name, cell.train.batch_size, device)
-    if key not in _STEP_TIMES:
-        kwargs = cell.model_kwargs
-        kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
-        classes = DATASETS[cell.data.name][0]
-        model = build_model(kwargs.pop("arch"), **kwargs, num_classes=classes).to(device)
-        opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    `device`, on random inputs, through the trainer's own step (fast path,
+    CUDA graph on CUDA). Measured once per family of networks that differ
+    only in depth (the first one met), and scaled to other depths by their
+    multiply-accumulate count, so that a grid of depths costs one timing."""
+    from .train import GraphedStep, make_optimizer, train_step
+
+    shape = tuple((k, v) for k, v in cell.model if k not in SHAPE_FREE_KEYS)
+    family = (tuple(kv for kv in shape if kv[0] != "depth"), cell.data.name, cell.train.batch_size, device)
+    macs_key = (tuple(kv for kv in shape if kv[0] != "act"), cell.data.name)  # activations add no MACs
+    if macs_key not in _MACS:
+        _MACS[macs_key] = count_macs(_build(cell, "cpu")[0], IMAGE_SHAPES[cell.data.name])
+    if family not in _STEP_REF:
+        model, classes = _build(cell, device)
+        opts = RunOptions(device)
+        if opts.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        opt = make_optimizer(model, cell.train)
+        graphed = GraphedStep(model, opt, opts) if device.startswith("cuda") else None
         x = torch.randn(cell.train.batch_size, *IMAGE_SHAPES[cell.data.name], device=device)
         y = torch.randint(0, classes, (cell.train.batch_size,), device=device)
         times = []
         for _ in range(steps + 1):
             t0 = time.perf_counter()
-            loss = torch.nn.functional.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if device.startswith("cuda"):
+            if graphed is not None:
+                graphed(x, y, cell.train.lr)
                 torch.cuda.synchronize()
+            else:
+                train_step(model, opt, x, y, opts)
             times.append(time.perf_counter() - t0)
-        _STEP_TIMES[key] = sorted(times[1:])[len(times[1:]) // 2]
-    return _STEP_TIMES[key]
+        _STEP_REF[family] = (_MACS[macs_key], sorted(times[1:])[len(times[1:]) // 2])
+    ref_macs, ref_seconds = _STEP_REF[family]
+    return ref_seconds * _MACS[macs_key] / ref_macs
 
 
 def estimate_cost(cells: list[Cell], device: str, root: str | None = None) -> CostEstimate:

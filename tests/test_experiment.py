@@ -116,3 +116,21 @@ def test_missing_dataset_is_not_run_and_not_cached(tmp_path):
     out = Runner(RunOptions(), root=str(tmp_path), train_fn=t, progress=False).run([c])
     assert out[c.hash]["status"] == "not run" and "unavailable" in out[c.hash]["reason"]
     assert not os.path.exists(c.result_path(str(tmp_path)))
+
+
+def test_count_macs_by_hand():
+    from models import build_model
+    from reproduce.experiment import count_macs
+    toy = build_model("ng-toy", act="none")
+    # two 3x3 convs 3->3 on 32x32 (27 MACs per output, 3*32*32 outputs each) + dense 3072 -> 10
+    assert count_macs(toy, (3, 32, 32)) == 2 * 27 * 3 * 32 * 32 + 3072 * 10
+
+
+def test_step_time_estimate_scales_with_depth(monkeypatch):
+    from reproduce.experiment import _STEP_REF, measure_step_seconds
+    _STEP_REF.clear()
+    shallow = cell(model={"arch": "plain", "depth": 8, "width": 4, "act": "relu"})
+    deep = cell(model={"arch": "plain", "depth": 20, "width": 4, "act": "relu"})
+    t8 = measure_step_seconds(shallow, "cpu")
+    t20 = measure_step_seconds(deep, "cpu")  # scaled from the depth-8 timing, not measured
+    assert len(_STEP_REF) == 1 and 1.5 < t20 / t8 < 4
