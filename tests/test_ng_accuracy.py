@@ -1,0 +1,261 @@
+"""NG test-accuracy tables (3, 4, A3, text): their cells at every scale, cells shared between tables, the
+claims, and a rendered Table 3 with CIFAR-100 missing. No real training: a stub trainer on a tiny fixture."""
+import numpy as np
+import pytest
+
+from reproduce import experiment, ng
+from reproduce.__main__ import main
+from reproduce.critical_depth import converged
+from reproduce.data import check_available, save_npz_atomic
+from reproduce.report import published
+from reproduce.targets import get_target
+
+SCALES = ("smoke", "fast", "paper")
+
+
+def by_key(layout):
+    return {(row, col): cell for row, col, cell in layout}
+
+
+def means_of(table: str) -> dict:
+    """{(row, column): published value} with numbers as floats, '-' kept."""
+    return {(r["row"], r["column"]): (float(r["value"]) if r["value"] != "-" else "-") for r in published("ng", table)}
+
+
+# ------------------------------------------------------------------ cells
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_table3_has_every_published_cell_and_the_right_configs(scale):
+    t3 = by_key(ng.table3_layout(scale))
+    assert set(t3) == {(r["row"], r["column"]) for r in published("ng", "3")}
+    s = ng.ACC_SCALES[scale]
+    for (row, col), cell in t3.items():
+        m = cell.model_kwargs
+        act = {v: k for k, v in ng.ACT_LABEL.items()}[col]
+        assert m["act"] == act and m["init"] == "msra"
+        assert cell.data.name == ("cifar100" if "CIFAR-100" in row else "cifar10") and cell.data.augment
+        assert (m.get("t_init"), m.get("t_trainable")) == ((-1.0, True) if act.startswith("ng-") else (None, None))
+        paper_depth = int(row.split()[0].split("-")[1])
+        if row.startswith("Plain"):
+            assert m["arch"] == "plain" and m["bn"] is False
+            assert m["depth"] == dict(zip(ng.PAPER_DEPTHS, s["plain_depths"]))[paper_depth]
+            assert cell.train.lr == 0.01 and cell.train.schedule == "plateau"
+            assert cell.train.plateau_monitor == "test_error"
+        else:
+            assert m["arch"] == "resnet" and m["widths"] == tuple(s["resnet_widths"])
+            assert m["depth"] == dict(zip(ng.PAPER_DEPTHS, s["resnet_depths"]))[paper_depth]
+            assert cell.train.lr == 0.1 and cell.train.schedule == "step"
+            assert cell.train.milestones == s["milestones"] and cell.train.epochs == s["resnet_epochs"]
+        assert cell.train.momentum == 0.9 and cell.train.weight_decay == 5e-4
+
+
+def test_paper_scale_is_the_papers_protocol():
+    t3 = by_key(ng.table3_layout("paper"))
+    r56 = t3[("ResNet-56 / CIFAR-10", "NG-ReLU")]
+    assert r56.model_kwargs["depth"] == 56 and r56.model_kwargs["widths"] == (16, 32, 64)
+    assert (r56.train.epochs, r56.train.milestones, r56.train.lr, r56.train.batch_size) == \
+        (200, (80, 120, 160), 0.1, 128)
+    p44 = t3[("Plain-44 / CIFAR-10", "ReLU")]
+    assert (p44.model_kwargs["depth"], p44.model_kwargs["bn"], p44.model_kwargs["width"]) == (44, False, 16)
+    assert (p44.train.lr, p44.train.batch_size, p44.data.train_size, p44.data.test_size) == (0.01, 128, None, None)
+    wide = ng.wide_cell("paper")
+    assert (wide.model_kwargs["depth"], wide.model_kwargs["widths"], wide.model_kwargs["act"]) == \
+        (20, (128, 256, 512), "ng-relu")
+    assert wide.train.epochs == 200 and wide.train.milestones == (80, 120, 160)
+    fast = by_key(ng.table3_layout("fast"))[("ResNet-44 / CIFAR-10", "ReLU")]
+    assert (fast.model_kwargs["depth"], fast.train.epochs, fast.train.milestones) == (44, 30, (12, 18, 24))
+    assert by_key(ng.table3_layout("fast"))[("Plain-56 / CIFAR-10", "SELU")].train.epochs == 10
+
+
+@pytest.mark.parametrize("scale", ("fast", "paper"))
+def test_plain_cells_are_those_of_tables_5_and_A4(scale):
+    """At paper and fast scale a plain CNN of Tables 3/4/A3 is the Table 5 / A4 run of that depth (MSRA)."""
+    assert ng.acc_plain_cell(scale, 44, "relu").hash == ng.plain_cell(scale, 44, "relu", "msra").hash
+    assert ng.acc_plain_cell(scale, 56, "ng-prelu", bn=True).hash == \
+        ng.plain_cell(scale, 56, "ng-prelu", "msra", bn=True).hash
+    t5 = {c.hash for c in get_target("table", "ng", "5").cells(scale)}
+    assert ng.acc_plain_cell(scale, 56, "selu").hash in t5
+
+
+def test_smoke_reductions():
+    s = ng.ACC_SCALES["smoke"]
+    t3 = by_key(ng.table3_layout("smoke"))
+    assert t3[("Plain-44 / CIFAR-10", "ReLU")].model_kwargs["depth"] == 8
+    assert t3[("Plain-56 / CIFAR-10", "ReLU")].model_kwargs["depth"] == 14
+    assert t3[("ResNet-56 / CIFAR-10", "ReLU")].model_kwargs["depth"] == 14
+    for cell in ng.layout_cells(ng.table3_layout)("smoke"):
+        assert cell.data.train_size == s["train_size"] and cell.train.batch_size == s["batch_size"]
+        assert cell.train.epochs <= 2
+    assert any("depth 8 and 14" in d for d in ng.table3_deviations("smoke"))
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_tables_share_identical_cells(scale):
+    t3, t4 = by_key(ng.table3_layout(scale)), by_key(ng.table4_layout(scale))
+    a3, text = by_key(ng.tableA3_layout(scale)), by_key(ng.text_layout(scale))
+    for d in ("44", "56"):
+        assert t4[(d, "ReLU with BN")].hash == a3[(f"plain-{d} CNN / CIFAR-10", "ReLU")].hash
+        assert t4[(d, "NG-ReLU")].hash == t3[(f"Plain-{d} / CIFAR-10", "NG-ReLU")].hash
+        assert t4[(d, "NG-ReLU with BN")].hash == a3[(f"plain-{d} CNN / CIFAR-10", "NG-ReLU")].hash
+    for col in ("NG-ReLU", "ReLU", "PReLU"):
+        assert text[("Plain-56 BN epoch time", col)].hash == a3[("plain-56 CNN / CIFAR-10", col)].hash
+        assert text[("ResNet-56 epoch time", col)].hash == t3[("ResNet-56 / CIFAR-10", col)].hash
+    assert all(c.model_kwargs["bn"] for c in a3.values())
+    assert {c.data.name for c in a3.values()} == {"cifar10", "svhn"}
+    assert not any(c.data.augment for c in a3.values() if c.data.name == "svhn")
+    everything = {c.hash for t in ng.ACCURACY_TARGETS for c in t.cells(scale)}
+    assert len(everything) == 56 + 28 + 1  # Table 3 (incl. CIFAR-100), appendix Table 3 (incl. SVHN), wide ResNet
+
+
+def test_published_rows_of_new_tables_are_covered():
+    for table, layout in (("4", ng.table4_layout), ("A3", ng.tableA3_layout)):
+        assert set(by_key(layout("smoke"))) == {(r["row"], r["column"]) for r in published("ng", table)}
+    text = set(by_key(ng.text_layout("smoke")))
+    assert {(r["row"], r["column"]) for r in published("ng", "text")} - text == {
+        ("Plain CNN without BN / CIFAR-10 & CIFAR-100", "ReLU/LReLU/PReLU/SELU max convergent depth"),
+        ("Plain CNN with BN / CIFAR-10", "largest depth tested")}
+
+
+# ------------------------------------------------------------------ values
+
+def result(train_acc=0.5, test_acc=0.4, status="ok", seconds=10.0, epochs=2, device="cpu"):
+    return {"status": status, "final_train_acc": train_acc, "final_test_acc": test_acc, "epochs_run": epochs,
+            "train_time_s": seconds, "wall_time_s": seconds + 1, "device": device, "dtype": "fp32",
+            "train_images_per_s": 100.0, "history": []}
+
+
+def test_final_accuracy_uses_the_convergence_criterion():
+    c10 = ng.acc_plain_cell("smoke", 44, "relu")
+    c100 = ng.acc_plain_cell("smoke", 44, "relu", dataset="cifar100")
+    assert ng.final_accuracy(c10, result(0.5, 0.4)) == pytest.approx(40.0)
+    assert ng.final_accuracy(c10, result(0.12, 0.4)) == "-"          # below 15 % on CIFAR-10
+    assert ng.final_accuracy(c100, result(0.03, 0.02)) == pytest.approx(2.0)  # 1.5 % on CIFAR-100
+    assert ng.final_accuracy(c10, result(status="diverged")) == "-"
+    assert converged(result(0.15, 0.1))
+
+
+def test_text_values_epoch_times_and_ratios():
+    pairs = [(cell, {"result": result(seconds={"NG-ReLU": 72.0, "ReLU": 68.0, "PReLU": 77.0}.get(col, 1.0) * 2)})
+             for row, col, cell in ng.text_layout("smoke")]
+    vals = {(v.row, v.column): v for v in ng.text_values(pairs)}
+    assert vals[("Plain-56 BN epoch time", "NG-ReLU")].values == [pytest.approx(72.0)]
+    assert vals[("Plain-56 BN epoch time", "NG-ReLU")].unit == "s"
+    assert vals[("ResNet-56 epoch time" + ng.RATIO, "PReLU")].values == [pytest.approx(77 / 68)]
+    assert vals[(ng.WIDE_ROW, "test accuracy")].values == [pytest.approx(40.0)]
+    # runs on different devices are never divided
+    mixed = [(c, {"result": result(device="gpu" if col == "ReLU" else "cpu")}) for _, col, c in ng.text_layout("smoke")]
+    assert not any(v.row.endswith(ng.RATIO) for v in ng.text_values(mixed))
+
+
+# ------------------------------------------------------------------ claims
+
+def claims(table_id):
+    return get_target("table", "ng", table_id).claims
+
+
+@pytest.mark.parametrize("table_id", ["3", "4", "A3"])
+def test_claims_pass_on_the_published_numbers(table_id):
+    for c in claims(table_id):
+        ok, detail = c.check(means_of(table_id))
+        assert ok is True, (c.text, detail)
+
+
+def test_table3_claims_fail_and_skip():
+    m = means_of("3")
+    assert "12 pairs in 4 rows" in claims("3")[1].check(m)[1]
+    bad = {**m, ("Plain-44 / CIFAR-10", "SELU"): 12.0}
+    ok, detail = claims("3")[0].check(bad)
+    assert ok is False and "SELU" in detail
+    bad = {**m, ("Plain-56 / CIFAR-100", "NG-LReLU"): "-"}
+    assert claims("3")[0].check(bad)[0] is False
+    bad = {**m, ("ResNet-56 / CIFAR-10", "NG-PReLU"): 93.27}  # below PReLU's 93.28: strict
+    ok, detail = claims("3")[1].check(bad)
+    assert ok is False and "✗" in detail
+    # CIFAR-100 not run: those rows are skipped, the rest decides
+    only10 = {k: (v if "CIFAR-10" in k[0] and "CIFAR-100" not in k[0] else None) for k, v in m.items()}
+    ok, detail = claims("3")[0].check(only10)
+    assert ok is True and "2 of 4 plain rows" in detail
+    assert "6 pairs" in claims("3")[1].check(only10)[1]
+    nothing = {k: None for k in m}
+    assert all(c.check(nothing)[0] is None for c in claims("3"))
+
+
+def test_table4_claim_fails_when_another_column_is_higher():
+    m = means_of("4")
+    ok, detail = claims("4")[0].check({**m, ("56", "NG-ReLU"): 90.0})
+    assert ok is False and "✗" in detail
+    assert claims("4")[0].check({**m, ("44", "ReLU with BN"): "-"})[0] is True
+    assert claims("4")[0].check({k: None for k in m})[0] is None
+
+
+def test_tableA3_claim_tolerance():
+    m = means_of("A3")
+    assert claims("A3")[0].check({**m, ("plain-44 CNN / SVHN", "NG-PReLU"): 95.81})[0] is True  # 0.49 below
+    ok, detail = claims("A3")[0].check({**m, ("plain-44 CNN / SVHN", "NG-PReLU"): 95.79})
+    assert ok is False and "NG-PReLU 95.79 vs 96.30 ✗" in detail
+    assert claims("A3")[0].check({**m, ("plain-56 CNN / CIFAR-10", "NG-ReLU"): "-"})[0] is False
+
+
+def test_text_claims():
+    def means(ng_relu, relu, prelu):
+        m = {}
+        for row in ng.TIME_ROWS:
+            m.update({(row, "NG-ReLU"): ng_relu, (row, "ReLU"): relu, (row, "PReLU"): prelu,
+                      (row + ng.RATIO, "NG-ReLU"): ng_relu / relu, (row + ng.RATIO, "PReLU"): prelu / relu})
+        return m
+    cheap, slower = claims("text")
+    assert cheap.check(means(72, 68, 77))[0] is True and slower.check(means(72, 68, 77))[0] is True
+    assert cheap.check(means(80, 68, 77))[0] is False   # 18 % more
+    assert slower.check(means(80, 68, 77))[0] is False  # PReLU cheaper than NG-ReLU
+    assert cheap.check({})[0] is None and slower.check({})[0] is None
+
+
+# ------------------------------------------------------------------ rendering
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A tiny CIFAR-10 fixture (no CIFAR-100, no SVHN) and a stub trainer: NG nets and ResNets converge,
+    plain nets without NG do not."""
+    rng = np.random.RandomState(0)
+    for split, n in (("train", 200), ("test", 50)):
+        save_npz_atomic(str(tmp_path / "data" / "cifar10" / f"{split}.npz"),
+                        rng.randint(0, 256, (n, 32, 32, 3)).astype(np.uint8), np.arange(n, dtype=np.int64) % 10)
+    monkeypatch.setenv("REPRO_DATA", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    experiment._TASKS.clear()
+
+    def stub(cell, opts):
+        check_available(cell.data.name, "train")  # DatasetUnavailable for cifar100 / svhn, as the real trainer
+        m = cell.model_kwargs
+        ok = m["arch"] == "resnet" or m["act"].startswith("ng-") or m.get("bn")
+        return dict(result(0.6 if ok else 0.1, 0.5 + 0.01 * len(m["act"])), data_notes=["stub data"])
+    monkeypatch.setattr(experiment, "run_cell", stub)
+    monkeypatch.setattr("reproduce.__main__.estimate_cost",
+                        lambda cells, device: experiment.CostEstimate(1.0, len(cells), 0, "cpu"))
+    return tmp_path
+
+
+def test_table3_renders_cifar100_as_not_run_with_every_published_number(workdir):
+    assert main(["table", "ng", "3", "--scale", "smoke", "--no-progress"]) == 0
+    md = (workdir / "tables/smoke/ng-table-3.md").read_text()
+    lines = md.splitlines()
+    for r in published("ng", "3"):
+        line = [x for x in lines if x.startswith(f"| {r['row']} | {r['column']} | {r['value']} |")]
+        assert len(line) == 1, r
+        if "CIFAR-100" in r["row"]:
+            assert "| not run |" in line[0]
+        else:
+            assert "| not run |" not in line[0]
+    assert "Partly not run" in md and "cifar100" in md
+    assert "**PASS** — Plain CNNs with ReLU" in md and "2 of 4 plain rows run" in md
+    assert "depth 8 and 14" in md
+    # Table 4 reuses Table 3's NG-ReLU cells (cached) and trains the BN ones
+    assert main(["table", "ng", "4", "--scale", "smoke", "--no-progress"]) == 0
+    md4 = (workdir / "tables/smoke/ng-table-4.md").read_text()
+    assert "2 from cache" in md4 and "NG-ReLU with BN has the highest" in md4
+    assert main(["table", "ng", "A3", "--scale", "smoke", "--no-progress"]) == 0
+    mda3 = (workdir / "tables/smoke/ng-table-A3.md").read_text()
+    assert "svhn" in mda3 and "4 from cache" in mda3
+    assert main(["table", "ng", "text", "--scale", "smoke", "--no-progress"]) == 0
+    mdt = (workdir / "tables/smoke/ng-table-text.md").read_text()
+    assert "6 from cache" in mdt and "(not in paper)" in mdt and "95.43" in mdt
