@@ -169,7 +169,10 @@ def all_cells(specs: list[SearchSpec]) -> list:
 def execute_searches(specs: list[SearchSpec], run) -> list:
     pairs = []
     for s in specs:
-        pairs += run_search(run, s.make_cell, s.grid, s.mode)[1]
+        try:
+            pairs += run_search(run, s.make_cell, s.grid, s.mode)[1]
+        except KeyError:  # a cell could not run (data missing): this search stays incomplete
+            continue
     return pairs
 
 

@@ -90,3 +90,15 @@ def test_figure1_is_drawn(workdir):
     assert main(["figure", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
     png = workdir / "figures/smoke/ng-figure-1.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cached_table_renders_without_the_data(workdir, monkeypatch):
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    before = (workdir / "tables/smoke/ng-table-1.csv").read_text()
+    empty = workdir / "nodata"
+    empty.mkdir()
+    empty.chmod(0o555)
+    monkeypatch.setenv("REPRO_DATA", str(empty))
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    assert (workdir / "tables/smoke/ng-table-1.csv").read_text() == before
+    assert "Not run" not in (workdir / "tables/smoke/ng-table-1.md").read_text()
