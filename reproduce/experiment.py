@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -106,9 +107,12 @@ def load_cached(cell: Cell, root: str | None = None) -> dict | None:
     return rec if rec.get("code_version") == CODE_VERSION and same_config else None
 
 
+@functools.lru_cache(maxsize=None)
 def git_commit() -> str:
     """Short commit of the working tree (+ "-dirty"), or $REPRO_COMMIT where
-    there is no git checkout (e.g. a copy of the tree on a GPU machine)."""
+    there is no git checkout (e.g. a copy of the tree on a GPU machine).
+    Read once, when the process first asks: the code it runs is that one,
+    even if the tree changes while a long run goes on."""
     if os.environ.get("REPRO_COMMIT"):
         return os.environ["REPRO_COMMIT"]
     try:
