@@ -87,12 +87,13 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
     rows = []
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
+    fast_label = "channels_last + bf16" if device.startswith("cuda") else "channels_last (fp32)"
     modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
-             ("channels_last + bf16", RunOptions(device, cuda_graph=False))]
+             (fast_label, RunOptions(device, cuda_graph=False))]
     if device.startswith("cuda"):
         modes.append(("fast path (+ CUDA graph)", RunOptions(device)))
     if compile_too:
-        modes.append(("channels_last + bf16 + compile", RunOptions(device, compile=True, cuda_graph=False)))
+        modes.append((fast_label + " + compile", RunOptions(device, compile=True, cuda_graph=False)))
     for name, kw in models.items():
         for act in acts:
             base = None

@@ -36,22 +36,16 @@ Assumed where the paper is silent:
 """
 from __future__ import annotations
 
-import operator
 
 import torch
 import torch.nn as nn
 
 from .activations import activation
+from .depth import units_per_stage
 
 
 def _depth_to_n(depth: int) -> int:
-    try:
-        d = operator.index(depth)
-    except TypeError:
-        d = None
-    if d is None or (d - 2) % 3 != 0 or (d - 2) // 3 < 1:
-        raise ValueError(f"plain CNN depth must be 3n + 2 with n >= 1 (e.g. 20, 44, 56), got {depth!r}")
-    return (d - 2) // 3
+    return units_per_stage(depth, 1, "plain CNN")
 
 
 class PlainCNN(nn.Module):

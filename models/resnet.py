@@ -34,23 +34,17 @@ Assumed / chosen here:
 """
 from __future__ import annotations
 
-import operator
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from .activations import activation
+from .depth import units_per_stage
 
 
 def _depth_to_n(depth: int) -> int:
-    try:
-        d = operator.index(depth)
-    except TypeError:
-        d = None
-    if d is None or (d - 2) % 6 != 0 or (d - 2) // 6 < 1:
-        raise ValueError(f"CIFAR ResNet depth must be 6n + 2 with n >= 1 (e.g. 20, 44, 56), got {depth!r}")
-    return (d - 2) // 6
+    return units_per_stage(depth, 2, "CIFAR ResNet")
 
 
 def conv3x3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
