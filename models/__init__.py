@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import torch.nn as nn
 
-from .activations import NonlinearityGenerator, activation, activation_names, ng_modules
-from .init import INITS, init_model
+from .activations import Maxout, NonlinearityGenerator, activation, activation_names, ng_modules
+from .fitnet import FitNet
+from .imagenet import ImageNetNet
+from .init import INITS, init_model, initialize, lsuv_init
 from .plain import PlainCNN
 from .resnet import CifarResNet
 from .toy import NGToyCNN
@@ -18,17 +20,21 @@ ARCHITECTURES = {
     "ng-toy": NGToyCNN,
     "plain": PlainCNN,
     "resnet": CifarResNet,
+    "fitnet": FitNet,
+    "imagenet": ImageNetNet,
 }
 
 
-def build_model(arch: str, init: str | None = None, **kwargs) -> nn.Module:
+def build_model(arch: str, init: str | None = None, init_gain: float = 1.0, **kwargs) -> nn.Module:
     """Build architecture `arch` with constructor `kwargs`, then apply the
-    weight initialization `init` (see models.init) if given."""
+    data-free weight initialization `init` (see models.init), times
+    `init_gain`, if given. A data-driven init (LSUV) needs a batch: build
+    without `init`, then call models.init.initialize(model, "lsuv", batch)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(ARCHITECTURES)}")
     model = ARCHITECTURES[arch](**kwargs)
     if init is not None:
-        init_model(model, init)
+        init_model(model, init, gain=init_gain)
     return model
 
 
@@ -36,6 +42,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["ARCHITECTURES", "CifarResNet", "INITS", "NGToyCNN", "NonlinearityGenerator", "PlainCNN",
-           "activation", "activation_names", "build_model", "count_parameters", "init_model",
-           "ng_modules"]
+__all__ = ["ARCHITECTURES", "CifarResNet", "FitNet", "INITS", "Maxout", "NGToyCNN", "NonlinearityGenerator",
+           "PlainCNN", "activation", "activation_names", "build_model", "count_parameters", "init_model",
+           "initialize", "lsuv_init", "ng_modules"]

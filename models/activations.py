@@ -13,6 +13,10 @@ upstream gradient; t is updated by the same momentum SGD as the weights
 Choices the NG paper leaves open (recorded in README and in every table):
   - LReLU negative slope: 0.01 (Maas et al. 2013, the original LReLU).
   - PReLU initial slope: 0.25, one slope per channel (He et al. 2015).
+
+Also here for the LSUV paper: VLReLU, "very leaky ReLU", a leaky ReLU with
+negative slope 0.333 (LSUV section 5.1), and Maxout (Goodfellow et al. 2013),
+which is not element-wise: see ``Maxout``.
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ import torch.nn.functional as F
 
 LRELU_SLOPE = 0.01
 PRELU_INIT = 0.25
-BASE_ACTIVATIONS = ("none", "relu", "lrelu", "prelu", "selu", "tanh", "sigmoid")
+VLRELU_SLOPE = 0.333
+BASE_ACTIVATIONS = ("none", "relu", "lrelu", "vlrelu", "prelu", "selu", "tanh", "sigmoid")
 
 
 def base_activation(name: str, num_channels: int = 1) -> nn.Module:
@@ -33,6 +38,8 @@ def base_activation(name: str, num_channels: int = 1) -> nn.Module:
         return nn.ReLU()
     if name == "lrelu":
         return nn.LeakyReLU(LRELU_SLOPE)
+    if name == "vlrelu":
+        return nn.LeakyReLU(VLRELU_SLOPE)
     if name == "prelu":
         return nn.PReLU(num_channels, init=PRELU_INIT)
     if name == "selu":
@@ -42,6 +49,28 @@ def base_activation(name: str, num_channels: int = 1) -> nn.Module:
     if name == "sigmoid":
         return nn.Sigmoid()
     raise ValueError(f"unknown activation {name!r}; known: {', '.join(activation_names())}")
+
+
+class Maxout(nn.Module):
+    """Maxout with k pieces (Goodfellow et al. 2013) over the channel axis:
+    an input of k*C channels (the preceding conv or linear layer has k times
+    the outputs) becomes C channels, channel c = max over the k pieces
+    x[:, c], x[:, C + c], ..., x[:, (k-1) C + c]. The pieces are contiguous
+    channel blocks, as Caffe's Slice + Eltwise(MAX) forms them (the LSUV
+    paper's FitNets: 2 pieces in conv layers, 5 in the fully-connected one)."""
+
+    def __init__(self, pieces: int):
+        super().__init__()
+        self.pieces = pieces
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k = self.pieces
+        if x.shape[1] % k:
+            raise ValueError(f"maxout with {k} pieces needs a multiple of {k} channels, got {x.shape[1]}")
+        return x.unflatten(1, (k, x.shape[1] // k)).amax(dim=1)
+
+    def extra_repr(self) -> str:
+        return f"pieces={self.pieces}"
 
 
 class NonlinearityGenerator(nn.Module):

@@ -1,23 +1,47 @@
-"""Weight initializations by name, applied to every Conv/Linear layer.
+"""Weight initializations by name, applied to every Conv/Linear layer, and
+LSUV (Mishkin & Matas 2016), the data-driven one.
+
+Data-free schemes (``init_model(model, scheme, gain=1.0)``):
 
 - ``xavier``: Glorot & Bengio 2010, eq. 16: uniform on [-a, a] with
   a = sqrt(6 / (fan_in + fan_out)), i.e. Var(W) = 2 / (fan_in + fan_out).
+- ``xavier-caffe``: Caffe's "xavier" filler (its default variance_norm
+  FAN_IN), the "Xavier" of the LSUV paper: uniform, Var(W) = 1 / fan_in.
+  (LSUV Table 8's Xavier column is exactly 1/sqrt(fan_in): 0.191 for conv11,
+  fan_in 27; 0.088 for ip1, fan_in 128.)
 - ``msra``: He et al. 2015, eq. 10: zero-mean Gaussian, Var(W) = 2 / fan_in.
-- ``orthogonal``: Saxe et al. 2013: the weight reshaped to
-  (out, in * k * k) has orthonormal rows (or columns, whichever are fewer).
+- ``orthogonal``: Saxe et al. 2014 via torch's QR-based ``orthogonal_``.
+- ``orthonorm``: Saxe et al. 2014 as the LSUV paper describes it (section 3):
+  Gaussian noise of unit variance, decomposed by SVD, the weight (viewed as
+  out x fan_in) replaced by the orthonormal factor of the same shape. Rows
+  (or columns, whichever are fewer) are orthonormal, so entries have
+  std 1 / sqrt(max(out, fan_in)).
+- ``ortho-msra``: ``orthonorm`` times sqrt(2), the LSUV paper's
+  "OrthoNorm-MSRA scaled" (Table 3; "the optimal scaling for ReLU-net is
+  around 1.4, in line with sqrt(2) by He et al.", section 2). When
+  out <= fan_in this is exactly MSRA's std sqrt(2 / fan_in).
+
+``gain`` multiplies the weights after the scheme (LSUV Figure 1 scans the
+scale of ``orthonorm``).
 
 Fans of a conv kernel (out, in, k, k): fan_in = in * k * k, fan_out = out * k * k.
 Biases are set to zero. Other parameters (BN, NG's t, PReLU slopes) are left
 at their module defaults.
+
+Data-driven: ``lsuv_init(model, batch)`` (LSUV paper, Algorithm 1), and
+``initialize(model, scheme, batch)`` which dispatches to either.
 """
 from __future__ import annotations
 
 import math
+import time
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 
-INITS = ("xavier", "msra", "orthogonal")
+INITS = ("xavier", "xavier-caffe", "msra", "orthogonal", "orthonorm", "ortho-msra")
+DATA_INITS = ("lsuv",)  # need a batch of data: see initialize()
 
 
 def fans(weight: torch.Tensor) -> tuple[int, int]:
@@ -26,24 +50,160 @@ def fans(weight: torch.Tensor) -> tuple[int, int]:
 
 
 @torch.no_grad()
-def init_weight(weight: torch.Tensor, scheme: str, generator: torch.Generator | None = None) -> None:
+def orthonormal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Saxe et al. 2014 by SVD (LSUV paper, section 3): fill a matrix of the
+    weight's shape (out, fan_in) with N(0, 1), take its thin SVD U S V^T and
+    keep U when out >= fan_in (orthonormal columns), else V^T (orthonormal
+    rows)."""
+    rows, cols = weight.shape[0], weight[0].numel()
+    a = torch.randn(rows, cols, generator=generator, dtype=torch.float64)
+    u, _, vh = torch.linalg.svd(a, full_matrices=False)
+    q = u if u.shape == (rows, cols) else vh
+    weight.copy_(q.reshape(weight.shape).to(weight.dtype))
+    return weight
+
+
+@torch.no_grad()
+def init_weight(weight: torch.Tensor, scheme: str, generator: torch.Generator | None = None,
+                gain: float = 1.0) -> None:
     fan_in, fan_out = fans(weight)
     if scheme == "xavier":
         a = math.sqrt(6.0 / (fan_in + fan_out))
+        weight.uniform_(-a, a, generator=generator)
+    elif scheme == "xavier-caffe":
+        a = math.sqrt(3.0 / fan_in)
         weight.uniform_(-a, a, generator=generator)
     elif scheme == "msra":
         weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=generator)
     elif scheme == "orthogonal":
         nn.init.orthogonal_(weight, gain=1.0, generator=generator)
+    elif scheme == "orthonorm":
+        orthonormal_(weight, generator)
+    elif scheme == "ortho-msra":
+        orthonormal_(weight, generator).mul_(math.sqrt(2.0))
     else:
-        raise ValueError(f"unknown init {scheme!r}; known: {', '.join(INITS)}")
+        known = ", ".join(INITS + DATA_INITS)
+        raise ValueError(f"unknown init {scheme!r}; known: {known}")
+    if gain != 1.0:
+        weight.mul_(gain)
 
 
-def init_model(model: nn.Module, scheme: str, generator: torch.Generator | None = None) -> nn.Module:
+def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """(name, module) of every Conv2d/Linear of `model`, in definition order
+    (= forward order for the suite's sequential architectures)."""
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def init_model(model: nn.Module, scheme: str, generator: torch.Generator | None = None,
+               gain: float = 1.0) -> nn.Module:
     """Initialise every Conv2d/Linear weight of `model` by `scheme`, biases to 0."""
-    for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            init_weight(m.weight, scheme, generator)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
+    if scheme in DATA_INITS:
+        raise ValueError(f"init {scheme!r} needs data: use models.init.initialize(model, {scheme!r}, batch)")
+    for _, m in weight_layers(model):
+        init_weight(m.weight, scheme, generator, gain)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
     return model
+
+
+# ------------------------------------------------------------------ LSUV
+
+
+@dataclass
+class LSUVLayer:
+    """What LSUV did to one layer: forward passes used (trials), the output
+    variance measured at the first and at the last trial (the weights were
+    divided by sqrt of each measured variance), and the final weight std."""
+    name: str
+    trials: int
+    first_variance: float
+    last_variance: float
+    weight_std: float
+
+
+class _Reached(Exception):
+    """Raised by the hook once the layer being initialised has its output:
+    the rest of the network need not run."""
+
+
+@torch.no_grad()
+def lsuv_init(model: nn.Module, batch: torch.Tensor, tol_var: float = 0.1, t_max: int = 10,
+              pre_init: str | None = "orthonorm", generator: torch.Generator | None = None) -> list[LSUVLayer]:
+    """Layer-sequential unit-variance initialization (Mishkin & Matas 2016,
+    Algorithm 1), in place.
+
+    Pre-initialise every Conv2d/Linear with orthonormal matrices (`pre_init`,
+    None to keep the current weights), then for each of those layers in
+    order: forward `batch`, measure the variance Var(B_L) of the layer's
+    output (over all its elements), divide the weights by sqrt(Var(B_L));
+    repeat while |Var(B_L) - 1| >= `tol_var` and fewer than `t_max` trials.
+    As in Algorithm 1 the weights are rescaled after every measurement,
+    including the last one. Only weights change: biases stay as they are
+    (zero after the pre-init).
+
+    Each forward stops at the layer being initialised (the layers after it do
+    not affect its output). The model runs in train mode, as during training
+    (batch statistics in BN layers); BN running statistics and every other
+    buffer are restored afterwards, and the model's mode too.
+
+    Returns one LSUVLayer per Conv2d/Linear layer, in order."""
+    if pre_init is not None:
+        init_model(model, pre_init, generator)
+    was_training = model.training
+    buffers = {n: b.detach().clone() for n, b in model.named_buffers()}
+    model.train()
+    report = []
+    captured: dict = {}
+
+    def hook(module, inputs, output):
+        captured["out"] = output
+        raise _Reached
+
+    try:
+        for name, layer in weight_layers(model):
+            handle = layer.register_forward_hook(hook)
+            try:
+                trials, first = 0, None
+                while True:
+                    try:
+                        model(batch)
+                    except _Reached:
+                        pass
+                    var = float(captured.pop("out").float().var())
+                    trials += 1
+                    first = var if first is None else first
+                    if not math.isfinite(var) or var == 0.0:
+                        break  # nothing to normalise (dead or non-finite output): leave the layer as is
+                    layer.weight.div_(math.sqrt(var))
+                    if abs(var - 1.0) < tol_var or trials >= t_max:
+                        break
+            finally:
+                handle.remove()
+            report.append(LSUVLayer(name, trials, first, var, float(layer.weight.float().std())))
+    finally:
+        for n, b in model.named_buffers():
+            b.copy_(buffers[n])
+        model.train(was_training)
+    return report
+
+
+@dataclass
+class InitRecord:
+    """An initialization as it happened: scheme, seconds, and for LSUV its per-layer report."""
+    scheme: str
+    seconds: float
+    lsuv: list[LSUVLayer] | None = None
+    batch_size: int | None = None  # images in the batch a data-driven init used
+
+
+def initialize(model: nn.Module, scheme: str, batch: torch.Tensor | None = None,
+               generator: torch.Generator | None = None, gain: float = 1.0, **lsuv_options) -> InitRecord:
+    """Apply `scheme` (any of INITS, or "lsuv" which needs `batch`) and time it."""
+    t0 = time.perf_counter()
+    if scheme == "lsuv":
+        if batch is None:
+            raise ValueError("LSUV needs a batch of training data")
+        layers = lsuv_init(model, batch, generator=generator, **lsuv_options)
+        return InitRecord(scheme, time.perf_counter() - t0, layers)
+    init_model(model, scheme, generator, gain)
+    return InitRecord(scheme, time.perf_counter() - t0)

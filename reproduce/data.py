@@ -167,9 +167,20 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
         + "; ".join(tried))
 
 
+IMAGENET_HELP = ("ImageNet (ILSVRC-2012) is not available: set REPRO_IMAGENET to a folder holding train/ and val/ "
+                 "class-per-folder trees (torchvision ImageFolder layout)")
+
+
 def check_available(name: str, split: str, root: str | None = None) -> None:
     """Raise DatasetUnavailable if `name`/`split` cannot be loaded without a
-    download; cheap when the cache files exist (nothing is read)."""
+    download; cheap when the cache files exist (nothing is read). "imagenet"
+    is looked for under $REPRO_IMAGENET only (never downloaded)."""
+    if name == "imagenet":
+        folder = os.environ.get("REPRO_IMAGENET", "")
+        if not folder or not os.path.isdir(os.path.join(folder, "train" if split == "train" else "val")):
+            raise DatasetUnavailable(IMAGENET_HELP + (f" (looked in {folder!r})" if folder else " (REPRO_IMAGENET unset)"))
+        raise DatasetUnavailable(f"ImageNet found at {folder!r}, but this suite cannot train on ImageNet yet "
+                                 "(CaffeNet/GoogLeNet training is planned; see the LSUV issue)")
     folder = os.path.join(root or data_root(), name)
     if (os.path.exists(os.path.join(folder, f"{split}.npz")) or glob.glob(os.path.join(folder, f"{split}-[0-9][0-9].npz"))
             or os.path.exists(os.path.join(folder, f"{split}-subset.npz"))):
@@ -201,7 +212,8 @@ class DataSpec:
     train_size: int | None = None       # class-balanced subset of the train split
     test_size: int | None = None        # class-balanced subset of the test split
     augment: bool = True                # He et al. 2016: pad 4, random 32 crop, h-flip
-    normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean
+    crop_pad: int = 4                   # augmentation: random shifts of up to this many pixels
+    normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean; "unit": x/255
     subset_seed: int = 0
 
 
@@ -218,7 +230,9 @@ class Normalization:
                                  x.std(dim=(0, 2, 3), unbiased=False).view(1, -1, 1, 1))
         if mode == "pixel":  # He et al. 2016: per-pixel mean subtracted, no scaling
             return Normalization(x.mean(dim=0, keepdim=True), torch.ones(1, x.shape[1], 1, 1))
-        raise ValueError(f"unknown normalization {mode!r} (channel, pixel)")
+        if mode == "unit":  # pixel values scaled to [0, 1], nothing subtracted (Caffe's "scale" alone)
+            return Normalization(torch.zeros(1, x.shape[1], 1, 1), torch.ones(1, x.shape[1], 1, 1))
+        raise ValueError(f"unknown normalization {mode!r} (channel, pixel, unit)")
 
     def to(self, device) -> "Normalization":
         return Normalization(self.mean.to(device), self.std.to(device))
@@ -254,13 +268,14 @@ class DeviceData:
     y: torch.Tensor
     norm: Normalization
     augment: bool = False  # He et al. 2016 crop + flip on every training batch
+    crop_pad: int = 4      # the crop's zero padding: shifts of up to crop_pad pixels
 
     @staticmethod
     def from_split(split: Split, idx: np.ndarray | None, norm: Normalization, device,
-                   augment: bool = False) -> "DeviceData":
+                   augment: bool = False, crop_pad: int = 4) -> "DeviceData":
         x, y = (split.x, split.y) if idx is None else (split.x[idx], split.y[idx])
         xt = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2).contiguous().to(device)
-        return DeviceData(xt, torch.from_numpy(y).to(device), norm.to(device), augment)
+        return DeviceData(xt, torch.from_numpy(y).to(device), norm.to(device), augment, crop_pad)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -276,7 +291,7 @@ class DeviceData:
             idx = order[sl] if order is not None else sl
             xb = self.norm(self.x[idx])
             if augment:
-                xb = random_crop_flip(xb, generator)
+                xb = random_crop_flip(xb, generator, pad=self.crop_pad)
             yield xb, self.y[idx]
 
 
@@ -305,5 +320,6 @@ def load_task(spec: DataSpec, device) -> TaskData:
         if idx is not None:
             notes.append(f"{s.split}: class-balanced subset of {len(idx):,} of {len(s.y):,} images "
                          f"(seed {spec.subset_seed})")
-    return TaskData(DeviceData.from_split(train, tr_idx, norm, device, augment=spec.augment),
+    return TaskData(DeviceData.from_split(train, tr_idx, norm, device, augment=spec.augment,
+                                          crop_pad=spec.crop_pad),
                     DeviceData.from_split(test, te_idx, norm, device), train.num_classes, notes)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import torch
 
 from models import build_model
+from models.init import DATA_INITS, InitRecord, initialize
 
 from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES, DataSpec, DatasetUnavailable, load_task
 from .train import RunOptions, TrainSpec, device_name, train
@@ -38,8 +39,15 @@ RESULTS_DIR = os.environ.get("REPRO_RESULTS", "results")
 
 @dataclass(frozen=True)
 class Cell:
-    """One trained network of a table. `label` is for humans and is not
-    hashed: two tables that need the same run share its result."""
+    """One network of a table: trained (job "train"), or built, initialised
+    and measured by another job of reproduce.measure.JOBS (e.g. weight std at
+    initialization). `label` is for humans and is not hashed: two tables that
+    need the same run share its result.
+
+    `model` holds models.build_model's arguments plus the initialization:
+    "init" (a scheme of models.init), "init_gain" (a factor on it) and
+    "init_batch" (batch size for a data-driven init such as LSUV; default the
+    training batch size)."""
     paper: str
     label: str
     model: tuple  # sorted (key, value) pairs for models.build_model
@@ -47,12 +55,14 @@ class Cell:
     train: TrainSpec
     seed: int
     scale: str
+    job: str = "train"
 
     @staticmethod
-    def make(paper: str, label: str, model: dict, data: DataSpec, train: TrainSpec, seed: int, scale: str) -> "Cell":
+    def make(paper: str, label: str, model: dict, data: DataSpec, train: TrainSpec, seed: int, scale: str,
+             job: str = "train") -> "Cell":
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}")
-        return Cell(paper, label, tuple(sorted(model.items())), data, train, seed, scale)
+        return Cell(paper, label, tuple(sorted(model.items())), data, train, seed, scale, job)
 
     @property
     def model_kwargs(self) -> dict:
@@ -62,8 +72,11 @@ class Cell:
         """What the hash covers. Fields of the data and train specs that hold
         their default value are left out, so adding a new field with a default
         keeps existing results valid; changing a default needs a CODE_VERSION bump."""
-        return {"paper": self.paper, "model": self.model_kwargs, "data": non_default(self.data),
-                "train": non_default(self.train), "seed": self.seed, "scale": self.scale}
+        config = {"paper": self.paper, "model": self.model_kwargs, "data": non_default(self.data),
+                  "train": non_default(self.train), "seed": self.seed, "scale": self.scale}
+        if self.job != "train":
+            config["job"] = self.job
+        return config
 
     @property
     def hash(self) -> str:
@@ -190,19 +203,54 @@ class Runner:
 _TASKS: dict = {}
 
 
-def run_cell(cell: Cell, opts: RunOptions) -> dict:
-    """Build, initialise and train the network of `cell`; the result record.
-    Datasets loaded once per process and device."""
-    key = (cell.data, opts.device)
-    if key not in _TASKS:
-        _TASKS.clear()
-        _TASKS[key] = load_task(cell.data, opts.device)
-    task = _TASKS[key]
-    torch.manual_seed(cell.seed)
+INIT_KEYS = ("init", "init_gain", "init_batch")  # Cell.model keys that are about initialization
+
+
+def build_cell_model(cell: Cell, task=None, device: str = "cpu",
+                     initialise: bool = True) -> tuple[torch.nn.Module, InitRecord | None]:
+    """The network of `cell` on `device`, initialised as the cell says. A
+    data-driven init (LSUV) takes its batch from the task's training split:
+    the first `init_batch` images of a permutation seeded by the cell's seed,
+    normalised, not augmented. Without a task a data-driven init is skipped;
+    `initialise=False` skips every init (shape-only uses, e.g. timing a step)."""
     kwargs = cell.model_kwargs
     kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
-    model = build_model(kwargs.pop("arch"), **kwargs, num_classes=task.num_classes)
-    result = train(model, task.train, task.test, cell.train, opts, seed=cell.seed, num_classes=task.num_classes)
+    init = {k: kwargs.pop(k) for k in INIT_KEYS if k in kwargs}
+    kwargs.setdefault("num_classes", DATASETS[cell.data.name][0])
+    model = build_model(kwargs.pop("arch"), **kwargs).to(device)
+    scheme = init.get("init") if initialise else None
+    if scheme is None or (scheme in DATA_INITS and task is None):
+        return model, None
+    batch = None
+    if scheme in DATA_INITS:
+        gen = torch.Generator(device=task.train.x.device).manual_seed(cell.seed)
+        size = init.get("init_batch") or cell.train.batch_size
+        batch, _ = next(task.train.batches(size, shuffle=True, augment=False, generator=gen))
+    record = initialize(model, scheme, batch, gain=init.get("init_gain", 1.0))
+    record.batch_size = None if batch is None else len(batch)
+    return model, record
+
+
+def run_cell(cell: Cell, opts: RunOptions) -> dict:
+    """Build and initialise the network of `cell`, then train it (or run the
+    cell's measurement job); the result record. Datasets loaded once per
+    process and device."""
+    from .measure import JOBS
+
+    key = (cell.data, opts.device)
+    if key not in _TASKS:
+        task = load_task(cell.data, opts.device)  # raises DatasetUnavailable before the cached task is dropped
+        _TASKS.clear()
+        _TASKS[key] = task
+    task = _TASKS[key]
+    torch.manual_seed(cell.seed)
+    model, init = build_cell_model(cell, task, opts.device)
+    if cell.job == "train":
+        result = train(model, task.train, task.test, cell.train, opts, seed=cell.seed, num_classes=task.num_classes)
+    else:
+        result = JOBS[cell.job](model, task, cell, opts)
+    if init is not None:
+        result["init"] = dataclasses.asdict(init)
     result["data_notes"] = task.notes
     return result
 
@@ -231,16 +279,13 @@ def format_seconds(s: float) -> str:
     return f"{s / 3600:.1f} h"
 
 
-SHAPE_FREE_KEYS = ("init", "t_init", "t_trainable")  # model options that do not change the step time
+SHAPE_FREE_KEYS = INIT_KEYS + ("t_init", "t_trainable")  # model options that do not change the step time
 _STEP_REF: dict = {}
 _MACS: dict = {}
 
 
 def _build(cell: Cell, device: str) -> tuple[torch.nn.Module, int]:
-    kwargs = cell.model_kwargs
-    kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
-    classes = DATASETS[cell.data.name][0]
-    return build_model(kwargs.pop("arch"), **kwargs, num_classes=classes).to(device), classes
+    return build_cell_model(cell, None, device, initialise=False)[0], DATASETS[cell.data.name][0]
 
 
 def count_macs(model: torch.nn.Module, input_shape: tuple) -> int:
@@ -256,8 +301,11 @@ def count_macs(model: torch.nn.Module, input_shape: tuple) -> int:
             total += m.in_features * m.out_features
     hooks = [m.register_forward_hook(hook) for m in model.modules()
              if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    was_training = model.training
+    model.eval()  # batch of one: BN must use its running statistics
     with torch.no_grad():
         model(torch.zeros(1, *input_shape))
+    model.train(was_training)
     for h in hooks:
         h.remove()
     return total
@@ -315,6 +363,12 @@ def estimate_cost(cells: list[Cell], device: str, root: str | None = None) -> Co
         n_train = min(n_train, cell.data.train_size or n_train)
         n_test = min(n_test, cell.data.test_size or n_test)
         step = measure_step_seconds(cell, device)
-        batches = math.ceil(n_train / cell.train.batch_size) + math.ceil(n_test / cell.train.batch_size) / 3
-        total += step * batches * cell.train.epochs
+        if cell.job == "train":
+            batches = math.ceil(n_train / cell.train.batch_size) + math.ceil(n_test / cell.train.batch_size) / 3
+            total += step * batches * cell.train.epochs
+        else:  # a measurement: its steps, plus a data-driven init: per weight layer about two forward passes
+            # (a forward is about a third of a training step) that stop at that layer (half the network on average)
+            data_init = dict(cell.model).get("init") in DATA_INITS
+            layers = sum(isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for m in _build(cell, "cpu")[0].modules())
+            total += step * (cell.train.max_steps + (layers / 3 if data_init else 1))
     return CostEstimate(total, len(seen), cached, device_name(device))

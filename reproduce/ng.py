@@ -28,7 +28,7 @@ from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, as_depth
                              execute_searches, search_values)
 from .data import DATASETS, DataSpec
 from .experiment import Cell
-from .targets import Claim, Target, Value
+from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
 PAPER = "ng"
@@ -435,27 +435,6 @@ def text_layout(scale: str) -> list[tuple[str, str, Cell]]:
                for seed in seeds])
 
 
-def layout_cells(layout):
-    """cells(scale) of a target from its layout, each distinct cell once."""
-    def cells(scale: str) -> list[Cell]:
-        out = {}
-        for _, _, cell in layout(scale):
-            out.setdefault(cell.hash, cell)
-        return list(out.values())
-    return cells
-
-
-def _layout_records(layout, pairs):
-    """[(row, column, cell, result)] for the finished cells of a layout."""
-    recs = {c.hash: r for c, r in pairs}
-    out = []
-    for row, col, cell in layout(pairs[0][0].scale):
-        rec = recs.get(cell.hash)
-        if rec and rec.get("result"):
-            out.append((row, col, cell, rec["result"]))
-    return out
-
-
 def _model_desc(cell: Cell) -> str:
     m = cell.model_kwargs
     if m["arch"] == "plain":
@@ -475,7 +454,7 @@ def accuracy_values(layout):
     """values(pairs) of an accuracy table: one Value per (row, column), one entry per seed."""
     def values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
         grouped: dict[tuple, list] = {}
-        for row, col, cell, r in _layout_records(layout, pairs):
+        for row, col, cell, r in layout_records(layout, pairs):
             acc = r.get("final_train_acc")
             why = r["status"] if r["status"] != "ok" else f"final train acc {100 * acc:.1f}%"
             g = grouped.setdefault((row, col), ([], []))
@@ -495,7 +474,7 @@ def _epoch_seconds(result: dict) -> float | None:
 
 
 def text_values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
-    records = _layout_records(text_layout, pairs)
+    records = layout_records(text_layout, pairs)
     out = accuracy_values(lambda scale: [x for x in text_layout(scale) if x[0] == WIDE_ROW])(pairs)
     for row in TIME_ROWS:
         secs, devices = {}, {}

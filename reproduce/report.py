@@ -84,9 +84,21 @@ def fmt(v, std=None, unit="") -> str:
         return "—"
     if isinstance(v, str):
         return v
-    digits = 2 if unit == "%" else 4 if unit == "t" else 0 if unit == "layers" else 3
-    s = f"{v:.{digits}f}"
-    return s + (f" ± {std:.{digits}f}" if std is not None else "")
+    if unit in FIXED_DIGITS:
+        digits = FIXED_DIGITS[unit]
+        return f"{v:.{digits}f}" + (f" ± {std:.{digits}f}" if std is not None else "")
+    return f"{v:.3g}" + (f" ± {std:.2g}" if std is not None else "")  # stds, variances, seconds, ratios
+
+
+FIXED_DIGITS = {"%": 2, "t": 4, "layers": 0, "params": 0, "trials": 0}
+
+
+def fmt_diff(p: float, r: float, unit: str) -> str:
+    """reproduced - published: absolute for %, t and layers; relative (in %) for other units, whose values
+    span orders of magnitude (variances, seconds)."""
+    if unit in FIXED_DIGITS:
+        return f"{r - p:+.{FIXED_DIGITS[unit]}f}"
+    return f"{100 * (r - p) / abs(p):+.0f}%" if p else ""
 
 
 def dataset_status(target: Target) -> dict[str, str]:
@@ -113,10 +125,12 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         v = reproduced.get((p["row"], p["column"]))
         mean, std, n = summarize(v.values) if v else (None, None, 0)
         means[(p["row"], p["column"])] = mean
-        ver = verdict(p["value"], mean, p["unit"])
-        counts[ver] += 1
+        context = p.get("note", "").startswith("context")  # another paper's number, shown for reference
+        ver = "context" if context and v is None else verdict(p["value"], mean, p["unit"])
+        if ver in counts:
+            counts[ver] += 1
         pn, rn = as_number(p["value"]), as_number(mean)
-        diff = f"{rn - pn:+.{2 if p['unit'] == '%' else 4 if p['unit'] == 't' else 0}f}" if pn is not None and rn is not None else ""
+        diff = fmt_diff(pn, rn, p["unit"]) if pn is not None and rn is not None else ""
         lines.append(f"| {p['row']} | {p['column']} | {p['value']} | {fmt(mean, std, p['unit'])} | {diff} | "
                      f"{n or ''} | {ver} | {v.evidence if v else ''} |")
         csv_rows.append({"table": target.id, "row": p["row"], "column": p["column"], "unit": p["unit"],

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .experiment import Cell
 
-PAPERS = ("ng",)  # paper keys with a module reproduce/<key>.py (crelu, ortho, lsuv, convinit to come)
+PAPERS = ("ng", "lsuv")  # paper keys with a module reproduce/<key>.py (crelu, ortho, convinit to come)
 
 
 @dataclass
@@ -59,6 +59,27 @@ class Target:
     @property
     def name(self) -> str:
         return f"{self.paper}-{self.kind}-{self.id}"
+
+
+def layout_cells(layout: Callable[[str], list[tuple[str, str, Cell]]]) -> Callable[[str], list[Cell]]:
+    """cells(scale) of a target from its layout (scale -> [(row, column, cell)]), each distinct cell once."""
+    def cells(scale: str) -> list[Cell]:
+        out = {}
+        for _, _, cell in layout(scale):
+            out.setdefault(cell.hash, cell)
+        return list(out.values())
+    return cells
+
+
+def layout_records(layout, pairs: list[tuple[Cell, dict]]) -> list[tuple[str, str, Cell, dict]]:
+    """[(row, column, cell, result)] for the finished cells of a layout, in layout order."""
+    recs = {c.hash: r for c, r in pairs}
+    out = []
+    for row, col, cell in layout(pairs[0][0].scale) if pairs else []:
+        rec = recs.get(cell.hash)
+        if rec and rec.get("result"):
+            out.append((row, col, cell, rec["result"]))
+    return out
 
 
 def paper_module(paper: str):

@@ -43,11 +43,15 @@ class TrainSpec:
     weight_decay: float = 5e-4
     decay_ng_t: bool = False           # weight decay on NG's t (NG paper is silent)
     schedule: str = "step"             # step | plateau | cosine | constant
-    milestones: tuple[int, ...] = ()   # step: divide by 10 at these epochs
+    milestones: tuple[int, ...] = ()   # step: multiply the lr by lr_gamma at these epochs
+    lr_gamma: float = 0.1              # step: the factor (0.1 = divide by 10)
     plateau_monitor: str = "train_loss"  # plateau: train_loss | test_error
     plateau_patience: int = 5          # epochs without relative improvement > 1e-3
     plateau_max_drops: int = 3         # stop when a further drop would be needed
     probes: tuple[str, ...] = ()       # names in reproduce.probes.PROBES, run every epoch
+    loss: str = "softmax"              # softmax (cross-entropy) | hinge (one-vs-all, see hinge_loss)
+    optimizer: str = "sgd"             # sgd (momentum) | rmsprop (see make_optimizer)
+    max_steps: int = 0                 # measurement jobs (reproduce.measure): SGD steps to run
 
 
 @dataclass
@@ -75,7 +79,7 @@ class LRSchedule:
     def at_epoch(self, epoch: int) -> float:
         s = self.spec
         if s.schedule == "step":
-            self.lr = s.lr * 0.1 ** sum(epoch >= m for m in s.milestones)
+            self.lr = s.lr * s.lr_gamma ** sum(epoch >= m for m in s.milestones)
         elif s.schedule == "cosine":
             self.lr = 0.5 * s.lr * (1 + math.cos(math.pi * epoch / s.epochs))
         elif s.schedule not in ("plateau", "constant"):
@@ -102,7 +106,12 @@ class LRSchedule:
         return False
 
 
-def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.SGD:
+RMSPROP_ALPHA = 0.9  # RMSProp running-average decay (Tieleman & Hinton's lecture uses 0.9)
+
+
+def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
+    """SGD with momentum (or RMSProp, `spec.optimizer`), weight decay on every
+    parameter except NG's t unless `spec.decay_ng_t`."""
     ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
     decay, no_decay = [], []
     for p in model.parameters():
@@ -112,7 +121,28 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.SGD:
     groups = [{"params": decay, "weight_decay": spec.weight_decay}]
     if no_decay:
         groups.append({"params": no_decay, "weight_decay": 0.0})
+    if spec.optimizer == "rmsprop":
+        return torch.optim.RMSprop(groups, lr=spec.lr, alpha=RMSPROP_ALPHA, momentum=spec.momentum)
+    if spec.optimizer != "sgd":
+        raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop")
     return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum)
+
+
+def hinge_loss(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Multiclass one-vs-all hinge loss with L1 norm, as Caffe's HingeLoss
+    layer (the "-SVM" networks of the LSUV paper, Table 2): with t_k = +1 for
+    the true class and -1 otherwise, sum_k max(0, 1 - t_k s_k), averaged over
+    the batch."""
+    t = torch.full_like(scores, -1.0).scatter_(1, target.unsqueeze(1), 1.0)
+    return F.relu(1.0 - t * scores).sum(1).mean()
+
+
+def loss_function(name: str):
+    if name == "softmax":
+        return F.cross_entropy
+    if name == "hinge":
+        return hinge_loss
+    raise ValueError(f"unknown loss {name!r}; known: softmax, hinge")
 
 
 def _autocast(device: torch.device, opts: RunOptions):
@@ -122,13 +152,14 @@ def _autocast(device: torch.device, opts: RunOptions):
 
 
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor,
-               opts: RunOptions, grads_to_none: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """One SGD step on a batch; returns (detached loss, detached logits)."""
+               opts: RunOptions, grads_to_none: bool = True, loss: str = "softmax") -> tuple[torch.Tensor, torch.Tensor]:
+    """One SGD step on a batch; returns (detached loss, detached logits).
+    After it, every parameter's .grad holds this batch's gradient."""
     if opts.channels_last:
         xb = xb.contiguous(memory_format=torch.channels_last)
     with _autocast(xb.device, opts):
         out = model(xb)
-    loss = F.cross_entropy(out.float(), yb)
+    loss = loss_function(loss)(out.float(), yb)
     optimizer.zero_grad(set_to_none=grads_to_none)
     loss.backward()
     optimizer.step()
@@ -146,8 +177,8 @@ class GraphedStep:
     training trajectory is that of plain eager steps. A batch of another
     size (the last, partial one) runs eagerly."""
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, opts: RunOptions):
-        self.model, self.optimizer, self.opts = model, optimizer, opts
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, opts: RunOptions, loss: str = "softmax"):
+        self.model, self.optimizer, self.opts, self.loss = model, optimizer, opts, loss
         self.graph, self.lr = None, None
 
     def _state(self) -> list[torch.Tensor]:
@@ -164,12 +195,14 @@ class GraphedStep:
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
             for _ in range(3):
-                train_step(self.model, self.optimizer, self.static_x, self.static_y, self.opts, grads_to_none=False)
+                train_step(self.model, self.optimizer, self.static_x, self.static_y, self.opts, grads_to_none=False,
+                           loss=self.loss)
         torch.cuda.current_stream().wait_stream(side)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
             self.static_loss, self.static_out = train_step(self.model, self.optimizer, self.static_x,
-                                                           self.static_y, self.opts, grads_to_none=False)
+                                                           self.static_y, self.opts, grads_to_none=False,
+                                                           loss=self.loss)
         with torch.no_grad():
             state = self._state()
             for t, saved in zip(state, snapshot):
@@ -183,7 +216,7 @@ class GraphedStep:
 
     def __call__(self, xb: torch.Tensor, yb: torch.Tensor, lr: float) -> tuple[torch.Tensor, torch.Tensor]:
         if self.graph is not None and xb.shape != self.static_x.shape:
-            return train_step(self.model, self.optimizer, xb, yb, self.opts, grads_to_none=False)
+            return train_step(self.model, self.optimizer, xb, yb, self.opts, grads_to_none=False, loss=self.loss)
         if self.graph is None or lr != self.lr:
             self._capture(xb, yb, lr)
         self.static_x.copy_(xb)
@@ -226,7 +259,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         except Exception:  # compile unavailable: fall back to eager, and say so
             step_model = model
     optimizer = make_optimizer(model, spec)
-    graphed = GraphedStep(model, optimizer, opts) if opts.cuda_graph and device.type == "cuda" and not compiled \
+    graphed = GraphedStep(model, optimizer, opts, spec.loss) if opts.cuda_graph and device.type == "cuda" and not compiled \
         else None
     schedule = LRSchedule(spec)
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -250,7 +283,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
             if graphed is not None:
                 loss, out = graphed(xb, yb, lr)
             else:
-                loss, out = train_step(step_model, optimizer, xb, yb, opts)
+                loss, out = train_step(step_model, optimizer, xb, yb, opts, loss=spec.loss)
             loss_sum += loss * len(yb)
             correct += (out.argmax(1) == yb).sum()
             seen += len(yb)

@@ -1,0 +1,771 @@
+"""Mishkin & Matas, "All you need is a good init" (ICLR 2016): LSUV.
+../shared/papers/003_e89e838415d3bdff.txt
+
+LSUV (Algorithm 1, models.init.lsuv_init): orthonormal pre-initialization
+(Saxe et al. 2014), then for each conv / fully-connected layer in order,
+forward a mini-batch and divide the weights by sqrt(Var(output)) until
+|Var - 1| < Tol_var = 0.1 or T_max = 10 trials.
+
+Networks: the FitNets of Table 1 (models.fitnet; FitNet-4 has 17 convs, see
+there). Training (section 4.2): "SGD with momentum 0.9, the initial learning
+rate 0.01, reduced by a factor of 10 after the 100th, 150th and 200th epoch,
+finishing at 230th epoch", "mirroring and random shifts". From the authors'
+Caffe models (github.com/ducha-aiki/LSUVinit): batch 128, weight decay 5e-4,
+dropout, random shifts of up to 8 pixels; MNIST with RMSProp (lr 0.002,
+decay 0.99, batch 64, lr / 10 every 15k iterations, 50k iterations), no
+augmentation; the CIFAR-100 † numbers with RMSProp (lr 0.0005, decay 0.9,
+x0.5 at 70k, 100k, 130k, 150k, 170k, 180k iterations, 190k iterations).
+
+Measurements at initialization (Tables 6, 8, 9, 10, Figure 1) are cells
+whose job is not "train" (reproduce.measure): at `paper` scale they use the
+paper's networks and batches and run on a CPU in minutes.
+
+"n/c" ("failed to converge") uses the suite's one criterion
+(reproduce.critical_depth.converged): not diverged and final-epoch training
+accuracy >= 1.5 x chance.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+from models.fitnet import FitNet
+
+from .critical_depth import CONVERGENCE_FACTOR, converged
+from .data import DATASETS, DataSpec
+from .experiment import Cell
+from .targets import Claim, Target, Value, layout_cells, layout_records
+from .train import TrainSpec
+
+PAPER = "lsuv"
+
+ACTS = {"maxout": "maxout", "ReLU": "relu", "VLReLU": "vlrelu", "tanh": "tanh", "Sigmoid": "sigmoid"}
+INITS = {"LSUV": "lsuv", "OrthoNorm": "orthonorm", "OrthoNorm-MSRA scaled": "ortho-msra", "Xavier": "xavier-caffe",
+         "MSRA": "msra"}
+T3_SKIPPED = {("OrthoNorm-MSRA scaled", "maxout"), ("OrthoNorm-MSRA scaled", "tanh")}  # '-' in the paper
+FITNET4_LAYERS = ([f"conv1{i}" for i in range(1, 6)] + [f"conv2{i}" for i in range(1, 7)]
+                  + [f"conv3{i}" for i in range(1, 7)] + ["ip1"])
+
+# ------------------------------------------------------------------ scales
+
+TRAIN_SCALES = {
+    # FitNet width multiplier, CIFAR images (None = all), epochs, lr milestones, batch, seeds
+    "paper": dict(width=1.0, train_size=None, test_size=None, epochs=230, milestones=(100, 150, 200), batch=128,
+                  seeds=(0,)),
+    "fast": dict(width=1.0, train_size=None, test_size=None, epochs=30, milestones=(13, 20, 26), batch=128,
+                 seeds=(0,)),
+    "smoke": dict(width=0.125, train_size=256, test_size=200, epochs=2, milestones=(), batch=32, seeds=(0,)),
+}
+MNIST_SCALES = {  # RMSProp, 50k iterations of 64 = 53 epochs, lr / 10 every 15k iterations = 16 epochs
+    "paper": dict(train_size=None, test_size=None, epochs=53, milestones=(16, 32, 48)),
+    "fast": dict(train_size=None, test_size=None, epochs=10, milestones=(3, 6, 9)),
+    "smoke": dict(train_size=256, test_size=200, epochs=2, milestones=()),
+}
+MEASURE_SCALES = {
+    # width, batch (LSUV's and the steps'), Table 10 steps, ImageNet nets in Table 6, Figure 1 steps and gains
+    "paper": dict(width=1.0, batch=128, steps=10, imagenet=True, fig1_steps=50, gains=(0.5, 1.0, 1.41, 2.0, 3.0)),
+    "fast": dict(width=1.0, batch=128, steps=10, imagenet=True, fig1_steps=300, gains=(0.5, 1.0, 1.41, 2.0, 3.0)),
+    "smoke": dict(width=0.125, batch=32, steps=3, imagenet=False, fig1_steps=5, gains=(0.5, 1.41, 3.0)),
+}
+IMAGENET_BATCH = {"alexnet": 256, "googlenet": 32}  # the BVLC training batch sizes of CaffeNet and GoogLeNet
+T6_ROWS = {"FitNet4": None, "CaffeNet": "alexnet", "GoogLeNet": "googlenet"}
+T6_COLUMNS = {"OrthoNorm": "orthonorm", "LSUV": "lsuv"}
+
+
+def cifar_data(scale: str, dataset: str = "cifar10") -> DataSpec:
+    s = TRAIN_SCALES[scale]
+    return DataSpec(dataset, train_size=s["train_size"], test_size=s["test_size"], augment=True, crop_pad=8,
+                    normalize="pixel")
+
+
+def sgd_spec(scale: str, epochs: int | None = None, milestones: tuple | None = None) -> TrainSpec:
+    s = TRAIN_SCALES[scale]
+    return TrainSpec(epochs=epochs or s["epochs"], batch_size=s["batch"], lr=0.01, momentum=0.9, weight_decay=5e-4,
+                     schedule="step", milestones=s["milestones"] if milestones is None else milestones)
+
+
+def fitnet_cell(scale: str, variant: str, act: str, init: str, bn: str | None = None, dataset: str = "cifar10",
+                train: TrainSpec | None = None, seed: int = 0, init_batch: int | None = None) -> Cell:
+    model = {"arch": "fitnet", "variant": variant, "act": act, "init": init,
+             "width": TRAIN_SCALES[scale]["width"]}
+    if bn:
+        model["bn"] = bn
+    if init_batch:
+        model["init_batch"] = init_batch
+    label = f"{variant} {act} {init}{' bn-' + bn if bn else ''}{f' lsuv-batch {init_batch}' if init_batch else ''}" \
+            f" {dataset} seed={seed}"
+    return Cell.make(PAPER, label, model, cifar_data(scale, dataset), train or sgd_spec(scale), seed, scale)
+
+
+# ------------------------------------------------------------------ accuracy tables (2, 3, 4, 5, 7)
+
+def final_accuracy(cell: Cell, result: dict):
+    """Final test accuracy in %, or 'n/c' (the paper's "failed to converge") by the suite's criterion."""
+    if not converged(result, DATASETS[cell.data.name][0]):
+        return "n/c"
+    return 100 * result["final_test_acc"]
+
+
+def _seeds(scale: str) -> tuple:
+    return TRAIN_SCALES[scale]["seeds"]
+
+
+def table3_layout(scale: str, variant: str = "fitnet4") -> list[tuple[str, str, Cell]]:
+    out = []
+    for row, init in INITS.items():
+        if variant == "fitresnet4" and init == "ortho-msra":
+            continue  # not a row of Table 4
+        for col, act in ACTS.items():
+            if variant == "fitnet4" and (row, col) in T3_SKIPPED:
+                continue
+            out += [(row, col, fitnet_cell(scale, variant, act, init, seed=s)) for s in _seeds(scale)]
+    return out
+
+
+def table4_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    return table3_layout(scale, "fitresnet4")
+
+
+T5_ACTS = {"TanH": "tanh", "ReLU": "relu", "Maxout": "maxout"}
+
+
+def table5_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    """BN-FitNet4 "initialized with Xavier" (section 5.2), BN before or after the non-linearity."""
+    return [(row, col, fitnet_cell(scale, "fitnet4", act, "xavier-caffe", bn=col.lower(), seed=s))
+            for row, act in T5_ACTS.items() for col in ("Before", "After") for s in _seeds(scale)]
+
+
+T7_BATCHES = (2, 16, 32, 128, 1024)
+
+
+def table7_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    return [("Final accuracy", str(b), fitnet_cell(scale, "fitnet4", "tanh", "lsuv", init_batch=b, seed=s))
+            for b in T7_BATCHES for s in _seeds(scale)]
+
+
+def rmsprop_cifar100_spec(scale: str) -> TrainSpec:
+    """The † runs: RMSProp, lr 0.0005, decay 0.9, x0.5 at 70k..180k of 190k iterations (batch 128, 50k
+    images: 391 iterations per epoch); `fast` and `smoke` scale the schedule to their epochs."""
+    paper_epochs, paper_ms = 486, (179, 256, 333, 384, 435, 461)
+    epochs = paper_epochs if scale == "paper" else TRAIN_SCALES[scale]["epochs"]
+    ms = tuple(sorted({max(1, round(m * epochs / paper_epochs)) for m in paper_ms})) if scale != "smoke" else ()
+    s = TRAIN_SCALES[scale]
+    return TrainSpec(epochs=epochs, batch_size=s["batch"], lr=0.0005, momentum=0.0, weight_decay=5e-4,
+                     optimizer="rmsprop", schedule="step", milestones=ms, lr_gamma=0.5)
+
+
+def mnist_cell(scale: str, init: str, loss: str, seed: int = 0) -> Cell:
+    s = MNIST_SCALES[scale]
+    data = DataSpec("mnist", train_size=s["train_size"], test_size=s["test_size"], augment=False, normalize="unit")
+    train = TrainSpec(epochs=s["epochs"], batch_size=64, lr=0.002, momentum=0.0, weight_decay=5e-4,
+                      optimizer="rmsprop", schedule="step", milestones=s["milestones"], loss=loss)
+    model = {"arch": "fitnet", "variant": "fitnet-mnist", "act": "maxout", "init": init, "in_channels": 1}
+    return Cell.make(PAPER, f"fitnet-mnist maxout {init} {loss} seed={seed}", model, data, train, seed, scale)
+
+
+T2_MNIST = {"FitNet-Ortho": ("orthonorm", "softmax"), "FitNet-LSUV": ("lsuv", "softmax"),
+            "FitNet-Ortho-SVM": ("orthonorm", "hinge"), "FitNet-LSUV-SVM": ("lsuv", "hinge")}
+T2_CIFAR = {"Fitnet4-LSUV": "lsuv", "Fitnet4-OrthoInit": "orthonorm"}
+
+
+def table2_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    out = []
+    for row, init in T2_CIFAR.items():
+        for s in _seeds(scale):
+            out.append((row, "CIFAR-10", fitnet_cell(scale, "fitnet4", "maxout", init, seed=s)))
+            out.append((row, "CIFAR-100", fitnet_cell(scale, "fitnet4", "maxout", init, dataset="cifar100", seed=s)))
+            out.append((row, "CIFAR-100 (RMSProp)", fitnet_cell(scale, "fitnet4", "maxout", init, dataset="cifar100",
+                                                                train=rmsprop_cifar100_spec(scale), seed=s)))
+    for row, (init, loss) in T2_MNIST.items():
+        out += [(row, "MNIST error", mnist_cell(scale, init, loss, seed=s)) for s in _seeds(scale)]
+    return out
+
+
+def _describe(cell: Cell, r: dict) -> str:
+    m = cell.model_kwargs
+    acc = r.get("final_train_acc")
+    why = r["status"] if r["status"] != "ok" else f"final train acc {100 * acc:.1f}%" if acc is not None else "ok"
+    lsuv = r.get("init", {}).get("lsuv")
+    trials = f", LSUV trials {min(l['trials'] for l in lsuv)}-{max(l['trials'] for l in lsuv)}" if lsuv else ""
+    return f"{m['variant']} w{m.get('width', 1.0)}, {r.get('epochs_run')} ep, {why}{trials}"
+
+
+def accuracy_values(layout, error: bool = False):
+    """values(pairs): one Value per (row, column), one entry per seed: final test accuracy in % (or the
+    error, 100 - accuracy, for MNIST columns when `error`), 'n/c' if not converged."""
+    def values(pairs):
+        grouped: dict[tuple, tuple[list, list]] = {}
+        for row, col, cell, r in layout_records(layout, pairs):
+            v = final_accuracy(cell, r)
+            if error and col == "MNIST error" and not isinstance(v, str):
+                v = 100 - v
+            g = grouped.setdefault((row, col), ([], []))
+            g[0].append(v)
+            g[1].append(_describe(cell, r))
+        return [Value(row, col, vals, evidence="; ".join(sorted(set(ev)))) for (row, col), (vals, ev) in grouped.items()]
+    return values
+
+
+def table2_values(pairs):
+    """Accuracies / MNIST errors, plus the 'layers' (conv layers) and 'params' columns of the own MNIST rows,
+    counted on the network the cells train."""
+    import torch.nn as nn
+
+    from models import build_model, count_parameters
+
+    out = accuracy_values(table2_layout, error=True)(pairs)
+    done = {row for row, col, _, _ in layout_records(table2_layout, pairs) if col == "MNIST error"}
+    if done:
+        m = build_model("fitnet", variant="fitnet-mnist", act="maxout", in_channels=1)
+        convs = sum(isinstance(x, nn.Conv2d) for x in m.modules()) // 2  # two maxout pieces per conv layer
+        for row in done:
+            out.append(Value(row, "layers", [convs], unit="layers", evidence="conv layers (maxout pieces count once)"))
+            out.append(Value(row, "params", [count_parameters(m)], unit="params",
+                             evidence="weights + biases of FitNet-MNIST maxout as the authors' Caffe model"))
+    return out
+
+
+def _acc(v) -> float:
+    return float(v) if v is not None and not isinstance(v, str) else -math.inf
+
+
+def _converges(v) -> bool:
+    return v is not None and not isinstance(v, str)
+
+
+def _lsuv_converges_all_but_sigmoid(rows_other: list[str] | None = None):
+    """LSUV converges with every non-linearity except sigmoid (and, with `rows_other`, no other init does)."""
+    def check(means: dict):
+        lsuv = {c: means.get(("LSUV", c)) for c in ACTS}
+        if any(v is None for v in lsuv.values()):
+            return None, "LSUV row incomplete"
+        ok = all(_converges(lsuv[c]) for c in ACTS if c != "Sigmoid")
+        detail = "LSUV: " + ", ".join(f"{c} {v if isinstance(v, str) else f'{v:.2f}'}" for c, v in lsuv.items())
+        if rows_other:
+            for row in rows_other:
+                vals = [means.get((row, c)) for c in ACTS if c != "Sigmoid"]
+                if all(_converges(v) for v in vals if v is not None) and all(v is not None for v in vals):
+                    ok = False
+                    detail += f"; {row} also converges with all of them"
+        return ok, detail
+    return check
+
+
+def _sigmoid_fails(rows):
+    def check(means: dict):
+        vals = {r: means.get((r, "Sigmoid")) for r in rows}
+        if any(v is None for v in vals.values()):
+            return None, "Sigmoid column incomplete"
+        bad = [r for r, v in vals.items() if _converges(v)]
+        return not bad, "converged: " + (", ".join(bad) if bad else "none")
+    return check
+
+
+ORTHO_ROWS = ("LSUV", "OrthoNorm", "OrthoNorm-MSRA scaled")
+GAUSS_ROWS = ("Xavier", "MSRA")
+
+
+def _ortho_beats_gaussian(means: dict):
+    """Best orthonormal-based init > best scaled-Gaussian init for maxout, ReLU, VLReLU; not for tanh."""
+    parts, ok = [], True
+    for col in ("maxout", "ReLU", "VLReLU", "tanh"):
+        o = max(_acc(means.get((r, col))) for r in ORTHO_ROWS)
+        g = max(_acc(means.get((r, col))) for r in GAUSS_ROWS)
+        if o == -math.inf and g == -math.inf:
+            parts.append(f"{col}: nothing converged")
+            ok = False if col != "tanh" else ok
+            continue
+        wins = o > g
+        ok &= wins if col != "tanh" else not wins
+        parts.append(f"{col}: ortho-based {o:.2f} vs Gaussian {g:.2f}")
+    return ok, "; ".join(parts).replace("-inf", "n/c")
+
+
+def _bn_after_better(means: dict):
+    wins, parts = 0, []
+    for row in T5_ACTS:
+        b, a = means.get((row, "Before")), means.get((row, "After"))
+        if b is None or a is None:
+            return None, f"{row} incomplete"
+        wins += _acc(a) > _acc(b)
+        parts.append(f"{row}: before {b if isinstance(b, str) else f'{b:.2f}'}, after "
+                     f"{a if isinstance(a, str) else f'{a:.2f}'}")
+    return wins >= 2, f"after wins {wins} of 3 ({'; '.join(parts)})"
+
+
+def _batch_size_negligible(means: dict):
+    """No difference between LSUV batch sizes 16..1024 (within 1 pp); batch 2 may differ."""
+    vals = [means.get(("Final accuracy", str(b))) for b in T7_BATCHES[1:]]
+    if any(v is None for v in vals):
+        return None, "incomplete"
+    if not all(_converges(v) for v in vals):
+        return False, "some runs did not converge: " + ", ".join(map(str, vals))
+    spread = max(vals) - min(vals)
+    return spread <= 1.0, f"spread over batch 16..1024: {spread:.2f} pp"
+
+
+def _lsuv_matches_ortho(means: dict):
+    a, b = means.get(("Fitnet4-LSUV", "CIFAR-10")), means.get(("Fitnet4-OrthoInit", "CIFAR-10"))
+    if a is None or b is None:
+        return None, "incomplete"
+    if not (_converges(a) and _converges(b)):
+        return False, f"LSUV {a}, OrthoInit {b}"
+    return abs(a - b) <= 0.5, f"LSUV {a:.2f} vs OrthoInit {b:.2f} (|diff| <= 0.5 pp)"
+
+
+def _beat_hints(means: dict):
+    hints = 91.61  # Fitnet4-Hints, CIFAR-10, Table 2 (cited from Romero et al. 2015)
+    a, b = means.get(("Fitnet4-LSUV", "CIFAR-10")), means.get(("Fitnet4-OrthoInit", "CIFAR-10"))
+    if a is None or b is None:
+        return None, "incomplete"
+    return _acc(a) > hints and _acc(b) > hints, f"LSUV {a}, OrthoInit {b} vs Hints {hints}"
+
+
+def _svm_improves(means: dict):
+    parts, ok = [], True
+    for init in ("Ortho", "LSUV"):
+        soft, svm = means.get((f"FitNet-{init}", "MNIST error")), means.get((f"FitNet-{init}-SVM", "MNIST error"))
+        if soft is None or svm is None:
+            return None, "incomplete"
+        ok &= -_acc(svm) > -_acc(soft) if _converges(svm) and _converges(soft) else False
+        parts.append(f"{init}: softmax {soft}, SVM {svm}")
+    return ok, "; ".join(parts)
+
+
+def _lsuv_le_ortho_mnist(means: dict):
+    parts, ok = [], True
+    for suffix in ("", "-SVM"):
+        l, o = means.get((f"FitNet-LSUV{suffix}", "MNIST error")), means.get((f"FitNet-Ortho{suffix}", "MNIST error"))
+        if l is None or o is None:
+            return None, "incomplete"
+        ok &= _converges(l) and _converges(o) and l <= o
+        parts.append(f"LSUV{suffix} {l} vs Ortho{suffix} {o}")
+    return ok, "; ".join(parts)
+
+
+# ------------------------------------------------------------------ measurement tables (6, 8, 9, 10)
+
+def measure_data(scale: str) -> DataSpec:
+    return cifar_data(scale)
+
+
+def _measure_train(scale: str, steps: int = 0) -> TrainSpec:
+    s = MEASURE_SCALES[scale]
+    return TrainSpec(epochs=1, batch_size=s["batch"], lr=0.01, momentum=0.9, weight_decay=5e-4, max_steps=steps)
+
+
+def init_cell(scale: str, act: str, init: str, job: str = "init_stats", steps: int = 0, gain: float = 1.0,
+              arch: str = "fitnet") -> Cell:
+    s = MEASURE_SCALES[scale]
+    if arch == "fitnet":
+        model = {"arch": "fitnet", "variant": "fitnet4", "act": act, "init": init, "width": s["width"]}
+        name = f"fitnet4 {act}"
+    else:
+        model = {"arch": "imagenet", "name": arch, "init": init, "num_classes": 1000,
+                 "init_batch": IMAGENET_BATCH[arch]}
+        name = arch
+    if gain != 1.0:
+        model["init_gain"] = gain
+    return Cell.make(PAPER, f"{name} {init}{f' x{gain}' if gain != 1.0 else ''} {job}", model, measure_data(scale),
+                     _measure_train(scale, steps), 0, scale, job=job)
+
+
+T8_COLUMNS = {"LSUV": "lsuv", "OrthoNorm": "orthonorm", "MSRA": "msra", "Xavier": "xavier-caffe"}
+T9_COLUMNS = {"TanH": "tanh", "ReLU": "relu", "VReLU": "vlrelu", "Maxout": "maxout"}
+T10_COLUMNS = {"LSUV": "lsuv", "MSRA": "msra", "OrthoInit": "orthonorm", "Xavier": "xavier-caffe"}
+
+
+def table8_layout(scale: str):
+    return [("*", col, init_cell(scale, "relu", init)) for col, init in T8_COLUMNS.items()]
+
+
+def table9_layout(scale: str):
+    return [("*", col, init_cell(scale, act, "lsuv")) for col, act in T9_COLUMNS.items()]
+
+
+def table10_layout(scale: str):
+    steps = MEASURE_SCALES[scale]["steps"]
+    return [("*", col, init_cell(scale, "relu", init, job="early_training", steps=steps))
+            for col, init in T10_COLUMNS.items()]
+
+
+def table6_layout(scale: str):
+    out = []
+    for row, net in T6_ROWS.items():
+        if net and not MEASURE_SCALES[scale]["imagenet"]:
+            continue
+        for col, init in T6_COLUMNS.items():
+            out.append((row, col, init_cell(scale, "maxout", init) if net is None
+                        else init_cell(scale, None, init, arch=net)))
+    return out
+
+
+def per_layer(result: dict, key: str = "weight_std") -> dict[str, float]:
+    """{paper layer name: value} from an init_stats record; maxout pieces of a layer pooled into one
+    std (or variance) over all the layer's weights. The classifier (ip2) is not in the paper's tables."""
+    groups: dict[str, list[dict]] = {}
+    for layer in result["layers"]:
+        groups.setdefault(FitNet.paper_name(layer["name"]), []).append(layer)
+    out = {}
+    for name, ls in groups.items():
+        n = sum(l["numel"] for l in ls)
+        mean = sum(l["numel"] * l["weight_mean"] for l in ls) / n
+        second = sum(l["numel"] * (l["weight_var"] + l["weight_mean"] ** 2) for l in ls) / n
+        var = second - mean ** 2
+        out[name] = math.sqrt(max(var, 0.0)) if key == "weight_std" else var
+    return out
+
+
+def _lsuv_evidence(r: dict) -> str:
+    lsuv = (r.get("init") or {}).get("lsuv")
+    if not lsuv:
+        return ""
+    return f"LSUV trials per layer {min(l['trials'] for l in lsuv)}-{max(l['trials'] for l in lsuv)}"
+
+
+def std_values(layout):
+    def values(pairs):
+        out = []
+        for _, col, cell, r in layout_records(layout, pairs):
+            stds = per_layer(r)
+            ev = _lsuv_evidence(r)
+            out += [Value(layer, col, [stds[layer]], unit="std", evidence=ev) for layer in FITNET4_LAYERS
+                    if layer in stds]
+        return out
+    return values
+
+
+RATIO_ROW = "var(ip1)/var(conv11)"
+
+
+def table10_values(pairs):
+    out = []
+    for _, col, cell, r in layout_records(table10_layout, pairs):
+        if r["status"] != "ok":
+            out += [Value(layer, col, ["n/c"], unit="var", evidence=f"{r['status']} after {r['steps_run']} steps")
+                    for layer in FITNET4_LAYERS]
+            continue
+        names = [FitNet.paper_name(n) for n in r["layer_names"]]
+        var = dict(zip(names, r["grad_var_mean"]))
+        ev = f"mean over {r['steps_run']} steps of Var(dL/dW)"
+        out += [Value(layer, col, [var[layer]], unit="var", evidence=ev) for layer in FITNET4_LAYERS if layer in var]
+        if var.get("conv11"):
+            out.append(Value(RATIO_ROW, col, [var["ip1"] / var["conv11"]], unit="ratio", evidence=ev))
+    return out
+
+
+def _lsuv_ratio_smallest(means: dict):
+    l = means.get((RATIO_ROW, "LSUV"))
+    others = {c: means.get((RATIO_ROW, c)) for c in ("OrthoInit", "Xavier")}
+    if l is None or any(v is None for v in others.values()) or any(isinstance(v, str) for v in (l, *others.values())):
+        return None, "ratios missing"
+    ok = all(v >= 100 * l for v in others.values())
+    return ok, f"LSUV {l:.3g} vs " + ", ".join(f"{c} {v:.3g}" for c, v in others.items()) + " (need >= 100x)"
+
+
+def table6_values(pairs):
+    out, secs = [], {}
+    for row, col, cell, r in layout_records(table6_layout, pairs):
+        s = r["init"]["seconds"]
+        secs[(row, col)] = s
+        ev = f"{r['device']}" + (f"; LSUV batch {r['init']['batch_size']}" if r["init"].get("batch_size") else "")
+        out.append(Value(row, col, [s], unit="s", evidence=ev))
+    for row in T6_ROWS:
+        if (row, "LSUV") in secs and (row, "OrthoNorm") in secs:
+            out.append(Value(row, "LSUV/OrthoNorm", [secs[(row, "LSUV")] / secs[(row, "OrthoNorm")]], unit="ratio",
+                             evidence="ratio of the two times on this device (what compares across machines)"))
+    return out
+
+
+def _caffenet_svd_slowest(means: dict):
+    o = {r: means.get((r, "OrthoNorm")) for r in T6_ROWS}
+    if any(v is None for v in o.values()):
+        return None, "not all networks timed (ImageNet networks run at paper and fast scale)"
+    return max(o, key=o.get) == "CaffeNet", "OrthoNorm seconds: " + ", ".join(f"{r} {v:.1f}" for r, v in o.items())
+
+
+def _lsuv_minutes(means: dict):
+    l = [means.get((r, "LSUV")) for r in T6_ROWS]
+    l = [v for v in l if v is not None]
+    if not l:
+        return None, "not run"
+    return max(l) < 600, f"slowest LSUV init {max(l):.1f} s (paper: 3.5 min for CaffeNet; needs < 10 min)"
+
+
+def lsuv_trials_values(layout):
+    """Value rows 'LSUV trials (max)' per LSUV column: the most forward passes any layer needed."""
+    def values(pairs):
+        out = []
+        for _, col, cell, r in layout_records(layout, pairs):
+            lsuv = (r.get("init") or {}).get("lsuv")
+            if lsuv:
+                out.append(Value("LSUV trials per layer (max)", col, [max(l["trials"] for l in lsuv)], unit="trials",
+                                 evidence=f"T_max 10; min {min(l['trials'] for l in lsuv)}"))
+        return out
+    return values
+
+
+def combine(*fns):
+    def values(pairs):
+        return [v for f in fns for v in f(pairs)]
+    return values
+
+
+def _trials_1_to_5(means: dict):
+    vals = {k[1]: v for k, v in means.items() if k[0] == "LSUV trials per layer (max)" and v is not None}
+    if not vals:
+        return None, "no LSUV cell"
+    return all(v <= 5 for v in vals.values()), ", ".join(f"{c}: max {v:.0f}" for c, v in vals.items())
+
+
+# ------------------------------------------------------------------ protocol and deviations text
+
+def _train_lines(scale: str) -> list[str]:
+    s = TRAIN_SCALES[scale]
+    data = "all 50,000 CIFAR training images" if not s["train_size"] else f"{s['train_size']} CIFAR training images"
+    return [f"FitNets of LSUV Table 1 (models/fitnet.py; FitNet-4 has 17 convs, 5 + 6 + 6), width x{s['width']}"
+            + ("" if s["width"] == 1.0 else " (reduced)") + "; dropout as the authors' Caffe models.",
+            f"SGD momentum 0.9, lr 0.01 / 10 at epochs {s['milestones'] or 'none'}, {s['epochs']} epochs, batch "
+            f"{s['batch']}, weight decay 5e-4 on every parameter (Caffe's solver; the authors exempt biases).",
+            f"Data: {data}; per-pixel mean subtracted (inputs in [0, 1]); random shifts of up to 8 pixels "
+            "(zero padding) and horizontal mirroring.",
+            "Inits: LSUV (Algorithm 1, Tol_var 0.1, T_max 10, one batch of the training batch size, network in "
+            "train mode, i.e. dropout on, as the authors' script), OrthoNorm (SVD, Saxe et al.), OrthoNorm-MSRA "
+            "scaled (OrthoNorm x sqrt(2)), Xavier (Caffe's: uniform, Var = 1/fan_in), MSRA (N(0, 2/fan_in)).",
+            f"'n/c' = not converged by the suite's one criterion: diverged, or final-epoch training accuracy "
+            f"< {CONVERGENCE_FACTOR} x chance (15% on CIFAR-10). Reported: final test accuracy.",
+            f"Seeds: {len(s['seeds'])} per cell."]
+
+
+def _train_deviations(scale: str) -> list[str]:
+    out = ["Input preprocessing: the authors' CIFAR data was globally contrast-normalised (scale undocumented); "
+           "here only the per-pixel mean is subtracted.",
+           "Weight decay also applies to biases (the authors' Caffe models exempt them).",
+           "The paper's MSRA/maxout run that needed a small lr and gradient clipping (n/c†) is not attempted "
+           "with those settings: the suite runs every cell with the same protocol."]
+    if scale != "paper":
+        s = TRAIN_SCALES[scale]
+        out.append(f"{scale} scale: {s['epochs']} epochs instead of 230"
+                   + (f", {s['train_size']} training images, {s['test_size']} test images, width x{s['width']}, "
+                      f"batch {s['batch']}" if s["train_size"] else "") + ": numbers are not comparable to the paper's.")
+    return out
+
+
+def _measure_lines(scale: str, what: str) -> list[str]:
+    s = MEASURE_SCALES[scale]
+    return [what,
+            f"FitNet-4 (17 convs + ip1), width x{s['width']}; CIFAR-10 batch of {s['batch']} training images "
+            "(per-pixel mean subtracted) for LSUV.",
+            "LSUV: Algorithm 1, Tol_var 0.1, T_max 10, one batch, network in train mode (dropout on)."]
+
+
+def _measure_deviations(scale: str) -> list[str]:
+    out = ["The authors' script (LSUVinit, tools/extra/lsuv_init.py) used Tol_var 0.02, up to 20 trials and a fresh "
+           "batch per forward pass; this suite follows the paper's Algorithm 1 (0.1, 10, one batch).",
+           "Maxout layers: each piece is its own layer (as in the authors' Caffe models) and is normalised "
+           "separately; the reported std pools the pieces' weights.",
+           "Input scale differs (no global contrast normalisation): it changes conv11's LSUV std, not the others'."]
+    if scale != "paper":
+        out.append(f"{scale} scale: width x{MEASURE_SCALES[scale]['width']}, batch {MEASURE_SCALES[scale]['batch']}: "
+                   "values are not comparable to the paper's.")
+    return out
+
+
+# ------------------------------------------------------------------ figures
+
+def figure1_layout(scale: str):
+    s = MEASURE_SCALES[scale]
+    return [(act, f"x{g}", init_cell(scale, act, "orthonorm", job="early_training", steps=s["fig1_steps"], gain=g))
+            for act in ("relu", "vlrelu", "tanh", "maxout") for g in s["gains"]]
+
+
+def figure1_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True)
+    titles = {"relu": "ReLU", "vlrelu": "VLReLU", "tanh": "tanh", "maxout": "maxout"}
+    for ax, act in zip(axes.flat, titles):
+        for a, gain, cell, r in layout_records(figure1_layout, pairs):
+            if a != act:
+                continue
+            rel = [100 * statistics.fmean(finite) if (finite := [x for x in st["rel_update"] if math.isfinite(x)])
+                   else math.nan for st in r["steps"]]
+            ax.plot(range(1, len(rel) + 1), rel, label=f"{gain}" + (" (diverged)" if r["status"] != "ok" else ""))
+        ax.axhspan(0.1, 1.0, color="green", alpha=0.1, label="0.1%-1% (paper)")
+        ax.set_yscale("log")
+        ax.set_title(titles[act])
+        ax.set_ylabel("mean over layers of |ΔW|/|W|, %")
+        ax.legend(fontsize=7, title="OrthoNorm scale", title_fontsize=7)
+    for ax in axes[1]:
+        ax.set_xlabel("iteration")
+    fig.suptitle(f"LSUV Figure 1: relative weight update, FitNet-4 on CIFAR-10 ({scale} scale)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def figure2_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 5, figsize=(18, 3.8), sharey=True)
+    for ax, col in zip(axes, ACTS):
+        for row, c, cell, r in layout_records(table3_layout, pairs):
+            if c != col or cell.seed != _seeds(scale)[0]:
+                continue
+            acc = [h.get("test_acc") for h in r["history"] if "test_acc" in h]
+            ax.plot(range(1, len(acc) + 1), acc, label=row)
+        ax.set_title(col)
+        ax.set_xlabel("epoch")
+        if scale == "paper":
+            ax.set_ylim(0.4, 1.0)  # "graphs are cropped at 0.4 accuracy"
+    axes[0].set_ylabel("CIFAR-10 test accuracy")
+    axes[-1].legend(fontsize=7)
+    fig.suptitle(f"LSUV Figure 2: FitNet-4 test accuracy per epoch by activation and init ({scale} scale)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def figure3_layout(scale: str):
+    s = TRAIN_SCALES[scale]
+    half = sgd_spec(scale, epochs=max(1, s["epochs"] // 2), milestones=tuple(m // 2 for m in s["milestones"]))
+    return [("LSUV", "", fitnet_cell(scale, "fitnet4", "maxout", "lsuv")),
+            ("BN", "", fitnet_cell(scale, "fitnet4", "maxout", "xavier-caffe", bn="after")),
+            ("BN-half", "", fitnet_cell(scale, "fitnet4", "maxout", "xavier-caffe", bn="after", train=half))]
+
+
+def figure3_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for row, _, cell, r in layout_records(figure3_layout, pairs):
+        t, acc = 0.0, []
+        for h in r["history"]:
+            t += h["seconds"]
+            if "test_acc" in h:
+                acc.append((t, h["test_acc"]))
+        ax.plot([a for a, _ in acc], [b for _, b in acc], marker=".", label=f"{row} ({r['device']})")
+    ax.set_xlabel("training wall-clock time, s (test evaluation excluded)")
+    ax.set_ylabel("CIFAR-10 test accuracy")
+    ax.legend(fontsize=7)
+    ax.set_title(f"LSUV Figure 3: FitNet-4 maxout, LSUV vs BN (Xavier), {scale} scale", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def _imagenet_plot(pairs, path, scale):  # pragma: no cover - ImageNet is never available (see data.check_available)
+    raise NotImplementedError("ImageNet training is not implemented")
+
+
+# ------------------------------------------------------------------ targets
+
+def _table(id, title, layout, protocol, deviations, claims, values=None, datasets=("cifar10",)):
+    return Target(PAPER, id, "table", title, cells=layout_cells(layout), values=values or accuracy_values(layout),
+                  protocol=protocol, deviations=deviations, claims=claims, datasets=datasets,
+                  cost_note="cells whose dataset is unavailable are counted but not run")
+
+
+def _lines(extra: str):
+    return lambda scale: [extra] + _train_lines(scale)
+
+
+def std_table(id: str, title: str, layout, what: str) -> Target:
+    """Tables 8 and 9: per-layer weight std at initialization, and LSUV's trials per layer."""
+    return Target(PAPER, id, "table", title, cells=layout_cells(layout), datasets=("cifar10",),
+                  values=combine(std_values(layout), lsuv_trials_values(layout)),
+                  protocol=lambda scale: _measure_lines(scale, what), deviations=_measure_deviations,
+                  claims=[Claim("LSUV reaches the desired variance in 1-5 iterations per layer (T_max never "
+                                "reached).", _trials_1_to_5)])
+
+
+T3_CLAIMS = [
+    Claim("LSUV converges with every non-linearity except sigmoid.", _lsuv_converges_all_but_sigmoid()),
+    Claim("All the methods failed to train sigmoid-based very deep network.", _sigmoid_fails(list(INITS))),
+    Claim("Orthonormal-based inits (LSUV, OrthoNorm, OrthoNorm-MSRA) beat the scaled Gaussian ones (Xavier, MSRA) "
+          "for every activation except tanh (best of each family compared).", _ortho_beats_gaussian),
+]
+T4_ROWS = [r for r in INITS if r != "OrthoNorm-MSRA scaled"]
+
+TARGETS = [
+    _table("2", "FitNet-4 on CIFAR-10/100 and FitNet-MNIST: LSUV vs orthonormal init (with cited context rows)",
+           table2_layout,
+           lambda scale: ["Own networks only: Fitnet4-LSUV / -OrthoInit = Table 3's maxout cells (CIFAR-100 "
+                          "the same protocol; † = RMSProp lr 0.0005, decay 0.9, x0.5 steps); FitNet-MNIST maxout, "
+                          "RMSProp lr 0.002 (decay 0.99), batch 64, weight decay 5e-4, lr / 10 every 16 epochs, "
+                          f"{MNIST_SCALES[scale]['epochs']} epochs, no augmentation, pixels / 255; -SVM = one-vs-all "
+                          "L1 hinge loss (Caffe HingeLoss) instead of softmax. MNIST column: test error %.",
+                          "Rows marked 'context' in the published CSV are other papers' numbers, shown for "
+                          "reference and never reproduced."] + _train_lines(scale),
+           _train_deviations,
+           [Claim("LSUV and orthonormal init give virtually identical CIFAR-10 accuracy (within 0.5 pp).",
+                  _lsuv_matches_ortho),
+            Claim("Both outperform the Hints-trained FitNet-4 (91.61% on CIFAR-10).", _beat_hints),
+            Claim("On MNIST, the SVM (hinge) output improves on softmax for both inits.", _svm_improves),
+            Claim("On MNIST, LSUV's error is at most OrthoInit's (softmax and SVM).", _lsuv_le_ortho_mnist)],
+           values=table2_values, datasets=("cifar10", "mnist")),
+    _table("3", "FitNet-4 on CIFAR-10: init x activation", table3_layout,
+           _lines("Table 3: FitNet-4, 5 inits x 5 non-linearities ('-' cells of the paper not run)."),
+           _train_deviations, T3_CLAIMS),
+    _table("4", "FitResNet-4 on CIFAR-10: init x activation", table4_layout,
+           _lines("Table 4: FitResNet-4 (a sum after every even conv of a stage), 4 inits x 5 non-linearities."),
+           _train_deviations,
+           [Claim("LSUV is the only init that converges with every non-linearity except sigmoid.",
+                  _lsuv_converges_all_but_sigmoid([r for r in T4_ROWS if r != "LSUV"])),
+            Claim("All the methods failed to train sigmoid-based very deep network.", _sigmoid_fails(T4_ROWS))]),
+    _table("5", "BN-FitNet-4 on CIFAR-10: BN before vs after the non-linearity", table5_layout,
+           _lines("Table 5: FitNet-4 with BN (Xavier init, section 5.2) before or after every non-linearity."),
+           _train_deviations,
+           [Claim("In most cases, batch normalization put after the non-linearity performs better.",
+                  _bn_after_better)]),
+    Target(PAPER, "6", "table", "Time to initialise on top of random Gaussian: OrthoNorm vs LSUV",
+           cells=layout_cells(table6_layout), values=table6_values, datasets=("cifar10",),
+           protocol=lambda scale: _measure_lines(
+               scale, "Table 6: seconds of models.init.initialize on this device: OrthoNorm = SVD of every layer; "
+               "LSUV = OrthoNorm + the variance loop (each forward stops at the layer being scaled). FitNet-4 is the "
+               "maxout net; CaffeNet = torchvision AlexNet and GoogLeNet = torchvision GoogLeNet (1000 classes, "
+               "224 x 224: CIFAR images resized), LSUV batch 256 and 32 (their BVLC training batches)."),
+           deviations=lambda scale: _measure_deviations(scale) + [
+               "CaffeNet/GoogLeNet: torchvision's AlexNet (64-192-384-256-256 filters, no LRN, no groups; same "
+               "9216 x 4096 fc6) and GoogLeNet (with BN, no auxiliary heads), fed CIFAR-10 images resized to 224: "
+               "the timing, not the data, is the point.",
+               "Seconds depend on the device (the paper's: unstated GPU/CPU); the LSUV/OrthoNorm ratio compares."]
+           + (["smoke scale: FitNet-4 only (the ImageNet networks run at fast and paper scale)."]
+              if scale == "smoke" else []),
+           claims=[Claim("CaffeNet's OrthoNorm is the slowest (its fc6 is a 9216 x 4096 SVD).", _caffenet_svd_slowest),
+                   Claim("LSUV takes at most minutes, negligible next to training (paper: 3.5 min for CaffeNet).",
+                         _lsuv_minutes)]),
+    _table("7", "FitNet-4 tanh on CIFAR-10: final accuracy vs LSUV batch size", table7_layout,
+           _lines("Table 7: FitNet-4 tanh, LSUV variance estimated on a batch of 2, 16, 32, 128 or 1024 images "
+                  "(capped at the training set size); training batch unchanged."),
+           _train_deviations,
+           [Claim("No difference between small and large LSUV batches except extreme cases (2 images): batches "
+                  "16..1024 within 1 pp.", _batch_size_negligible)]),
+    std_table("8", "Per-layer weight std of FitNet-4 (ReLU) after LSUV, OrthoNorm, MSRA, Xavier", table8_layout,
+              "Table 8: std of every layer's weights right after initialization (FitNet-4, ReLU)."),
+    std_table("9", "Per-layer weight std found by LSUV for TanH, ReLU, VReLU, Maxout (FitNet-4)", table9_layout,
+              "Table 9: std of every layer's weights after LSUV, FitNet-4 with each non-linearity."),
+    Target(PAPER, "10", "table", "Variance of the initial gradients per layer (FitNet-4, ReLU)",
+           cells=layout_cells(table10_layout), values=table10_values, datasets=("cifar10",),
+           protocol=lambda scale: _measure_lines(
+               scale, f"Table 10: the first {MEASURE_SCALES[scale]['steps']} SGD steps of the training protocol "
+               "(lr 0.01, momentum 0.9, weight decay 5e-4, augmented batches); per layer the variance of the "
+               "weight gradient dL/dW at each step, averaged over the steps (the paper: 'after 10 mini-batches')."),
+           deviations=lambda scale: _measure_deviations(scale) + [
+               "Gradient magnitudes scale with the input scale and loss normalisation (mean over the batch here, as "
+               "Caffe's SoftmaxWithLoss): absolute variances are not comparable, the ratio row is."],
+           claims=[Claim("LSUV's var(ip1)/var(conv11) is orders of magnitude (here: >= 100x) smaller than "
+                         "OrthoInit's and Xavier's.", _lsuv_ratio_smallest)]),
+    Target(PAPER, "1", "figure", "Relative weight update per iteration for scalings of the orthonormal init",
+           cells=layout_cells(figure1_layout), plot=figure1_plot, datasets=("cifar10",),
+           protocol=lambda scale: [f"FitNet-4, OrthoNorm x {MEASURE_SCALES[scale]['gains']}, first "
+                                   f"{MEASURE_SCALES[scale]['fig1_steps']} SGD steps (lr 0.01)"]),
+    Target(PAPER, "2", "figure", "FitNet-4 CIFAR-10 test accuracy per epoch by activation and init",
+           cells=layout_cells(table3_layout), plot=figure2_plot, datasets=("cifar10",), protocol=_train_lines),
+    Target(PAPER, "3", "figure", "FitNet-4 test accuracy vs wall-clock time: LSUV vs BN vs BN-half",
+           cells=layout_cells(figure3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_train_lines),
+    *[Target(PAPER, id, "figure", f"{net} on ImageNet: LSUV vs {ref} init (needs REPRO_IMAGENET)",
+             cells=lambda scale: [], plot=_imagenet_plot, datasets=("imagenet",),
+             protocol=lambda scale: ["ImageNet training is not implemented yet"])
+      for id, net, ref in (("4", "CaffeNet", "original"), ("5", "GoogLeNet", "reference"))],
+]

@@ -1,0 +1,87 @@
+"""Measurement jobs: cells that build and initialise a network, then measure
+it instead of training it to the end (Cell.job names one of JOBS).
+
+- ``init_stats``: per-layer weight std and variance right after
+  initialization (LSUV paper, Tables 8 and 9; the init's own record, with its
+  time and LSUV's trials per layer, is added by run_cell: Table 6).
+- ``early_training``: the first ``cell.train.max_steps`` steps of the cell's
+  training protocol (same optimizer, batches and augmentation as a training
+  run), recording per step and per Conv/Linear layer the variance of the
+  weight gradient (LSUV Table 10) and the relative size of the weight update
+  ||W_after - W_before|| / ||W_before|| (LSUV Figure 1).
+
+Each returns a record with the fields every result has (status, wall time,
+device, dtype) so tables render it like a trained cell.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import torch
+import torch.nn as nn
+
+from models.init import weight_layers
+
+from .train import RunOptions, device_name, make_optimizer, train_step
+
+
+def _common(device, seconds: float, status: str = "ok") -> dict:
+    return {"status": status, "wall_time_s": seconds, "device": device_name(device), "dtype": "fp32",
+            "channels_last": False, "compiled": False, "cuda_graph": False}
+
+
+@torch.no_grad()
+def init_stats(model: nn.Module, task, cell, opts: RunOptions) -> dict:
+    """Weight std and variance of every Conv/Linear layer, as initialised."""
+    t0 = time.perf_counter()
+    layers = [{"name": name, "weight_std": float(m.weight.float().std()), "weight_var": float(m.weight.float().var()),
+               "weight_mean": float(m.weight.float().mean()), "numel": m.weight.numel(), "shape": list(m.weight.shape)}
+              for name, m in weight_layers(model)]
+    return {**_common(opts.device, time.perf_counter() - t0), "layers": layers}
+
+
+def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
+    """The first `cell.train.max_steps` steps of training, with per-layer
+    gradient variance and relative update size at every step. fp32, NCHW,
+    eager (the measurement needs each step's gradients and weights)."""
+    spec = cell.train
+    device = task.train.x.device
+    model.to(device).train()
+    step_opts = dataclasses.replace(opts, amp=False, channels_last=False, compile=False, cuda_graph=False)
+    optimizer = make_optimizer(model, spec)
+    for g in optimizer.param_groups:
+        g["lr"] = spec.lr
+    layers = weight_layers(model)
+    gen = torch.Generator(device=device).manual_seed(cell.seed)
+    steps, status = [], "ok"
+    t0 = time.perf_counter()
+    while len(steps) < spec.max_steps:  # as many epochs as the steps need
+        for xb, yb in task.train.batches(spec.batch_size, shuffle=True, augment=task.train.augment, generator=gen):
+            before = [m.weight.detach().clone() for _, m in layers]
+            loss, _ = train_step(model, optimizer, xb, yb, step_opts, loss=spec.loss)
+            with torch.no_grad():
+                grad_var = [float(m.weight.grad.float().var()) if m.weight.grad is not None else math.nan
+                            for _, m in layers]
+                rel = [float((m.weight - w).norm() / w.norm().clamp_min(1e-30)) for (_, m), w in zip(layers, before)]
+            steps.append({"loss": float(loss), "grad_var": grad_var, "rel_update": rel})
+            if not math.isfinite(float(loss)):
+                status = "diverged"
+                break
+            if len(steps) >= spec.max_steps:
+                break
+        if status != "ok":
+            break
+    seconds = time.perf_counter() - t0
+    n = len(steps)
+    mean_grad_var = [sum(s["grad_var"][i] for s in steps) / n for i in range(len(layers))] if n else []
+    return {**_common(device, seconds, status), "layer_names": [name for name, _ in layers], "steps": steps,
+            "steps_run": n, "grad_var_mean": mean_grad_var,
+            "train_images_per_s": n * spec.batch_size / seconds if seconds > 0 else None}
+
+
+JOBS = {
+    "init_stats": init_stats,
+    "early_training": early_training,
+}

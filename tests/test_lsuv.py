@@ -1,0 +1,310 @@
+"""LSUV paper: FitNets against Table 1 and the authors' Caffe models, maxout, VLReLU, the hinge loss,
+the data-free inits' variances, LSUV's unit variance (and the authors' `lsuv` package as an oracle), the
+measurement jobs, and the paper module's cells and claims."""
+import copy
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+from models import build_model, count_parameters
+from models.activations import Maxout, activation
+from models.fitnet import FitNet
+from models.init import init_model, initialize, lsuv_init, weight_layers
+from reproduce import lsuv
+from reproduce.data import DatasetUnavailable, check_available
+from reproduce.experiment import Cell
+from reproduce.measure import early_training, init_stats
+from reproduce.report import published
+from reproduce.train import RunOptions, TrainSpec, hinge_loss
+
+from test_train import tiny_data
+
+# ------------------------------------------------------------------ architectures
+
+
+def expected_params(stages, fc, classes, pieces, fc_pieces, in_ch, spatial):
+    """Weights + biases computed from the layer list alone: every conv 3x3 with bias, `pieces` convs per
+    maxout unit; fc-`fc` with `fc_pieces`, then the classifier."""
+    total, cin = 0, in_ch
+    for widths in stages:
+        for c in widths:
+            total += pieces * (cin * 9 * c + c)
+            cin = c
+    feat = cin * spatial
+    if fc:
+        total += fc_pieces * (feat * fc + fc) + fc * classes + classes
+    else:
+        total += feat * classes + classes
+    return total
+
+
+FITNET4 = ((32, 32, 32, 48, 48), (80,) * 6, (128,) * 6)
+
+
+@pytest.mark.parametrize("act,pieces,fc_pieces", [("relu", 1, 1), ("maxout", 2, 5)])
+def test_fitnet4_parameter_count(act, pieces, fc_pieces):
+    n = count_parameters(build_model("fitnet", variant="fitnet4", act=act))
+    assert n == expected_params(FITNET4, 500, 10, pieces, fc_pieces, 3, 1)
+    # the authors' Caffe models (5 + 6 + 6 convs): 1,276,806 and 2,742,102; the paper rounds to 1.2M / 2.5M
+    assert n == {"relu": 1_276_806, "maxout": 2_742_102}[act]
+    assert abs(n - {"relu": 1.2e6, "maxout": 2.5e6}[act]) / n < 0.1
+
+
+def test_fitnet4_names_its_17_convs_as_the_paper():
+    m = build_model("fitnet", variant="fitnet4", act="relu")
+    names = [FitNet.paper_name(n) for n, _ in weight_layers(m)]
+    assert names == lsuv.FITNET4_LAYERS + ["ip2"]
+    convs = [mod for _, mod in weight_layers(m) if isinstance(mod, nn.Conv2d)]
+    assert len(convs) == 17 and [c.out_channels for c in convs] == [c for s in FITNET4 for c in s]
+    assert all(c.kernel_size == (3, 3) and c.padding == (1, 1) for c in convs)
+
+
+def test_fitnet_mnist_and_fitnet1_and_fitresnet4_parameter_counts():
+    # FitNet-MNIST: 28 -> pool 4/2 -> 13 -> pool 4/2 -> 6 (Caffe rounds up) -> pool 2/2 -> 3; classifier 12*3*3
+    mn = build_model("fitnet", variant="fitnet-mnist", act="maxout", in_channels=1)
+    assert count_parameters(mn) == expected_params(((16, 16), (16, 16), (12, 12)), None, 10, 2, 1, 1, 9) == 21_426
+    f1 = build_model("fitnet", variant="fitnet1", act="maxout")
+    assert count_parameters(f1) == expected_params(((16, 16, 16), (32, 32, 32), (48, 48, 64)), 500, 10, 2, 5, 3, 1)
+    fr = build_model("fitnet", variant="fitresnet4", act="relu")
+    assert count_parameters(fr) == expected_params(((32, 32, 48, 48, 48), (80,) * 6, (128,) * 6), 500, 10, 1, 1, 3, 1)
+    assert mn(torch.randn(2, 1, 28, 28)).shape == (2, 10) and f1(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_fitresnet_sums_after_even_convs():
+    torch.manual_seed(0)
+    m = build_model("fitnet", variant="fitresnet4", act="relu", dropout=False).eval()
+    assert m.sums == {"conv12", "conv14", "conv22", "conv24", "conv26", "conv32", "conv34", "conv36"}
+    x = torch.randn(2, 32, 32, 32)
+    unit = m.features["conv12"]
+    assert torch.allclose(unit(x, x), torch.relu(unit.layer(x) + x))
+
+
+def test_bn_before_and_after_the_nonlinearity():
+    before = build_model("fitnet", variant="fitnet4", act="maxout", bn="before").features["conv11"]
+    after = build_model("fitnet", variant="fitnet4", act="maxout", bn="after").features["conv11"]
+    assert before.bn_before.num_features == 64 and before.bn_after is None  # BN over both maxout pieces
+    assert after.bn_after.num_features == 32 and after.bn_before is None
+    with pytest.raises(ValueError):
+        build_model("fitnet", bn="sideways")
+
+
+def test_maxout_by_hand():
+    x = torch.tensor([[1.0, -2.0, 3.0, 0.5, 5.0, -1.0]]).view(1, 6, 1, 1)  # pieces [1,-2,3] and [0.5,5,-1]
+    assert Maxout(2)(x).flatten().tolist() == [1.0, 5.0, 3.0]
+    with pytest.raises(ValueError):
+        Maxout(4)(x)
+
+
+def test_vlrelu_slope():
+    y = activation("vlrelu")(torch.tensor([-3.0, 2.0]))
+    assert torch.allclose(y, torch.tensor([-0.999, 2.0]))
+
+
+def test_hinge_loss_by_hand():
+    s = torch.tensor([[2.0, -0.5, 0.3], [0.0, 0.0, 0.0]])
+    y = torch.tensor([0, 2])
+    # sample 1: true class 0: max(0, 1 - 2) = 0; others max(0, 1 + s): 0.5, 1.3 -> 1.8
+    # sample 2: true class 2: 1; others 1 + 0 = 1 each -> 3
+    assert hinge_loss(s, y).item() == pytest.approx((1.8 + 3.0) / 2)
+
+
+# ------------------------------------------------------------------ initializations
+
+
+def test_caffe_xavier_and_orthonorm_variances():
+    g = torch.Generator().manual_seed(0)
+    w = torch.empty(256, 64, 3, 3)
+    init_model(nn.Conv2d(64, 256, 3), "xavier-caffe")  # smoke of the public path
+    from models.init import init_weight
+    init_weight(w, "xavier-caffe", g)
+    assert w.var().item() == pytest.approx(1 / 576, rel=0.05) and w.abs().max() <= math.sqrt(3 / 576)
+    init_weight(w, "orthonorm", g)
+    flat = w.view(256, -1)  # 256 x 576: orthonormal rows
+    assert torch.allclose(flat @ flat.T, torch.eye(256), atol=1e-5)
+    init_weight(w, "ortho-msra", g)
+    assert torch.allclose(w.view(256, -1) @ w.view(256, -1).T, 2 * torch.eye(256), atol=1e-5)
+    tall = torch.empty(32, 3, 3, 3)  # 32 x 27: orthonormal columns, std 1/sqrt(32) (LSUV Table 8: conv11 0.175)
+    init_weight(tall, "orthonorm", g)
+    assert torch.allclose(tall.view(32, -1).T @ tall.view(32, -1), torch.eye(27), atol=1e-5)
+    assert tall.std().item() == pytest.approx(1 / math.sqrt(32), rel=0.03)
+    with pytest.raises(ValueError, match="needs data"):
+        init_model(nn.Linear(3, 3), "lsuv")
+
+
+def output_variances(model, batch):
+    """Variance of every Conv/Linear output on `batch` (train mode, as LSUV measures)."""
+    out = []
+    hooks = [m.register_forward_hook(lambda mod, i, o: out.append(o.var().item())) for _, m in weight_layers(model)]
+    with torch.no_grad():
+        model.train()(batch)
+    for h in hooks:
+        h.remove()
+    return out
+
+
+def small_fitnet(seed=0):
+    torch.manual_seed(seed)
+    return build_model("fitnet", variant="fitnet4", act="relu", width=0.25, dropout=False)
+
+
+def test_lsuv_gives_unit_variance_in_every_layer():
+    batch = tiny_data(64).batches(64).__next__()[0]
+    model = small_fitnet()
+    before = output_variances(model, batch)
+    report = lsuv_init(model, batch, generator=torch.Generator().manual_seed(0))
+    after = output_variances(model, batch)
+    assert len(report) == len(after) == 19
+    # without dropout each layer's output is linear in its weights (zero bias): one rescale is exact
+    assert all(abs(v - 1) < 1e-3 for v in after), after
+    assert not all(abs(v - 1) < 0.1 for v in before)
+    assert all(1 <= r.trials <= 10 for r in report)
+    w = dict(weight_layers(model))
+    assert all(r.weight_std == pytest.approx(w[r.name].weight.std().item(), rel=1e-5) for r in report)
+
+
+def test_lsuv_stops_at_t_max_and_restores_bn_state_and_mode():
+    torch.manual_seed(0)
+    model = build_model("fitnet", variant="fitnet4", act="relu", width=0.25, bn="after")
+    model.eval()
+    bn = model.features["conv11"].bn_after
+    stats = (bn.running_mean.clone(), bn.running_var.clone(), bn.num_batches_tracked.clone())
+    batch = tiny_data(32).batches(32).__next__()[0]
+    report = lsuv_init(model, batch, tol_var=0.0, t_max=3)  # never within tolerance: T_max trials each
+    assert all(r.trials == 3 for r in report)
+    assert not model.training
+    assert torch.equal(bn.running_mean, stats[0]) and torch.equal(bn.running_var, stats[1])
+    assert torch.equal(bn.num_batches_tracked, stats[2])
+
+
+def test_lsuv_matches_the_authors_package():
+    """Oracle: the LSUV authors' `lsuv` package (PyPI, tests only) on the same network, the same orthonormal
+    pre-init and the same batch. Both must give unit output variance per layer within Tol_var, and the same
+    per-layer weight std within 2% (the package rescales by std until |std - 1| < std_tol, we by variance
+    until |var - 1| < Tol_var, as Algorithm 1)."""
+    oracle = pytest.importorskip("lsuv")
+    batch = tiny_data(128).batches(128).__next__()[0]
+    ours = small_fitnet(1)
+    init_model(ours, "orthonorm", torch.Generator().manual_seed(3))
+    theirs = copy.deepcopy(ours)
+    lsuv_init(ours, batch, tol_var=0.1, pre_init=None)
+    oracle.lsuv_with_singlebatch(theirs, batch, std_tol=0.01, do_orthonorm=False, verbose=False)
+    v_ours, v_theirs = output_variances(ours, batch), output_variances(theirs, batch)
+    assert all(abs(v - 1) < 0.1 for v in v_ours) and all(abs(v - 1) < 0.1 for v in v_theirs)
+    s_ours = [m.weight.std().item() for _, m in weight_layers(ours)]
+    s_theirs = [m.weight.std().item() for _, m in weight_layers(theirs)]
+    assert all(abs(a - b) / b < 0.02 for a, b in zip(s_ours, s_theirs)), list(zip(s_ours, s_theirs))
+
+
+def test_initialize_records_time_and_lsuv_layers():
+    batch = tiny_data(32).batches(32).__next__()[0]
+    rec = initialize(small_fitnet(), "lsuv", batch)
+    assert rec.scheme == "lsuv" and rec.seconds > 0 and len(rec.lsuv) == 19
+    rec = initialize(small_fitnet(), "orthonorm")
+    assert rec.lsuv is None
+    with pytest.raises(ValueError):
+        initialize(small_fitnet(), "lsuv")
+
+
+# ------------------------------------------------------------------ measurement jobs
+
+
+class _Task:
+    def __init__(self):
+        self.train, self.test, self.num_classes = tiny_data(96), tiny_data(32, seed=1, augment=False), 10
+
+
+def _cell(job, steps=0, init="msra"):
+    from reproduce.data import DataSpec
+    return Cell.make("lsuv", "t", {"arch": "fitnet", "variant": "fitnet4", "act": "relu", "width": 0.25, "init": init},
+                     DataSpec(), TrainSpec(epochs=1, batch_size=32, lr=0.01, max_steps=steps), 0, "smoke", job=job)
+
+
+def test_cell_job_is_hashed_only_when_not_training():
+    assert "job" not in _cell("train").config() and _cell("init_stats").config()["job"] == "init_stats"
+    assert _cell("train").hash != _cell("init_stats").hash
+
+
+def test_init_stats_and_early_training_jobs():
+    model = small_fitnet()
+    init_model(model, "msra")
+    rec = init_stats(model, _Task(), _cell("init_stats"), RunOptions("cpu"))
+    stds = lsuv.per_layer(rec)
+    assert set(stds) == set(lsuv.FITNET4_LAYERS + ["ip2"])
+    conv12 = dict(weight_layers(model))["features.conv12.layer.pieces.0"]
+    assert stds["conv12"] == pytest.approx(conv12.weight.std().item(), rel=1e-3)
+    rec = early_training(model, _Task(), _cell("early_training", steps=5), RunOptions("cpu"))
+    assert rec["status"] == "ok" and rec["steps_run"] == 5 and len(rec["grad_var_mean"]) == 19
+    assert all(0 < x < 1 for st in rec["steps"] for x in st["rel_update"])  # every layer moved, not by 100%
+
+
+def test_per_layer_pools_maxout_pieces():
+    torch.manual_seed(0)
+    m = build_model("fitnet", variant="fitnet4", act="maxout", width=0.25)
+    rec = init_stats(m, None, None, RunOptions("cpu"))
+    pieces = [mod.weight for n, mod in weight_layers(m) if FitNet.paper_name(n) == "conv21"]
+    assert len(pieces) == 2
+    assert lsuv.per_layer(rec)["conv21"] == pytest.approx(torch.cat([p.flatten() for p in pieces]).std().item(),
+                                                            rel=1e-3)
+
+
+# ------------------------------------------------------------------ the paper module
+
+SCALES = ("smoke", "fast", "paper")
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_accuracy_tables_have_every_published_cell(scale):
+    for table, layout in (("3", lsuv.table3_layout), ("4", lsuv.table4_layout), ("5", lsuv.table5_layout),
+                          ("7", lsuv.table7_layout)):
+        keys = {(r, c) for r, c, _ in layout(scale)}
+        pub = {(r["row"], r["column"]) for r in published("lsuv", table) if r["value"] != "-"}
+        assert keys == pub, table
+    own = {(r["row"], r["column"]) for r in published("lsuv", "2") if not r["note"].startswith("context")
+           and r["column"] not in ("layers", "params")}  # those two are counted on the model, not trained
+    assert {(r, c) for r, c, _ in lsuv.table2_layout(scale)} == own
+
+
+def test_paper_scale_protocol():
+    cell = dict(((r, c), cell) for r, c, cell in lsuv.table3_layout("paper"))[("LSUV", "maxout")]
+    t, m = cell.train, cell.model_kwargs
+    assert (t.epochs, t.milestones, t.lr, t.momentum, t.batch_size, t.weight_decay) == (230, (100, 150, 200), 0.01,
+                                                                                         0.9, 128, 5e-4)
+    assert m == {"arch": "fitnet", "variant": "fitnet4", "act": "maxout", "init": "lsuv", "width": 1.0}
+    assert cell.data.augment and cell.data.crop_pad == 8 and cell.data.train_size is None
+    svm = dict(((r, c), cell) for r, c, cell in lsuv.table2_layout("paper"))[("FitNet-LSUV-SVM", "MNIST error")]
+    assert svm.train.loss == "hinge" and svm.train.optimizer == "rmsprop" and not svm.data.augment
+    batches = [cell.model_kwargs["init_batch"] for _, _, cell in lsuv.table7_layout("paper")]
+    assert batches == [2, 16, 32, 128, 1024]
+
+
+def test_claims_on_the_published_numbers():
+    """The claims, fed the paper's own numbers, pass (they encode what the paper says)."""
+    def means(table):
+        out = {}
+        for r in published("lsuv", table):
+            v = r["value"]
+            out[(r["row"], r["column"])] = v if v in ("n/c", "-", "n/a") else float(v)
+        return out
+    m3, m4 = means("3"), means("4")
+    for claim in lsuv.T3_CLAIMS:
+        assert claim.check(m3)[0] is True, claim.text
+    t4 = next(t for t in lsuv.TARGETS if t.id == "4" and t.kind == "table")
+    assert all(c.check(m4)[0] is True for c in t4.claims)
+    t5 = next(t for t in lsuv.TARGETS if t.id == "5" and t.kind == "table")
+    assert t5.claims[0].check(means("5"))[0] is True
+    m10 = means("10")
+    assert lsuv._lsuv_ratio_smallest(m10)[0] is True
+    m10[(lsuv.RATIO_ROW, "OrthoInit")] = 20.0  # a ratio like MSRA's: the claim must fail
+    assert lsuv._lsuv_ratio_smallest(m10)[0] is False
+
+
+def test_imagenet_is_reported_unavailable(monkeypatch, tmp_path):
+    monkeypatch.delenv("REPRO_IMAGENET", raising=False)
+    with pytest.raises(DatasetUnavailable, match="REPRO_IMAGENET"):
+        check_available("imagenet", "train")
+    (tmp_path / "train" / "n01").mkdir(parents=True)
+    monkeypatch.setenv("REPRO_IMAGENET", str(tmp_path))
+    with pytest.raises(DatasetUnavailable, match="cannot train on ImageNet yet"):
+        check_available("imagenet", "train")
