@@ -6,7 +6,9 @@ So far: NG-ReLU vs ReLU vs PReLU forward+backward on a large activation
 tensor; the device-resident CIFAR-10 batch pipeline (crop, flip, normalise)
 in images/s; SGD step time of ResNet-20/56 and plain-56-BN per activation,
 eager fp32 NCHW vs channels_last + bf16 vs the whole step as a CUDA graph
-(and torch.compile with --compile).
+(and torch.compile with --compile), also FitNet-4 (maxout) of the LSUV
+paper; the cost of LSUV vs the orthonormal init it starts from (LSUV paper,
+Table 6: the ratio is what compares across machines).
 """
 from __future__ import annotations
 
@@ -73,7 +75,26 @@ TRAIN_MODELS = {  # name -> build_model kwargs
     "ResNet-20": {"arch": "resnet", "depth": 20},
     "ResNet-56": {"arch": "resnet", "depth": 56},
     "plain-56-BN": {"arch": "plain", "depth": 56, "bn": True},
+    "FitNet-4 maxout": {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"},  # its own activation only
 }
+
+
+def bench_init(device: str, model_kw: dict, batch: int, repeats: int) -> list[dict]:
+    """Seconds to initialise a network: OrthoNorm (an SVD per layer) vs LSUV
+    (OrthoNorm + the variance loop on one batch), LSUV paper Table 6."""
+    from models import build_model
+    from models.init import initialize
+
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    rows, base = [], None
+    for scheme in ("orthonorm", "lsuv"):
+        model = build_model(**model_kw).to(device)
+        s = timed(lambda: initialize(model, scheme, x), repeats, device)
+        base = base or s
+        rows.append({"benchmark": f"init {model_kw.get('variant', model_kw['arch'])} {model_kw.get('act', '')} "
+                                  f"(LSUV batch {batch})", "variant": scheme, "ms": 1e3 * s,
+                     "ratio_to_baseline": s / base, "baseline": "orthonorm"})
+    return rows
 
 
 def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: int, repeats: int,
@@ -95,11 +116,11 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
     if compile_too:
         modes.append((fast_label + " + compile", RunOptions(device, compile=True, cuda_graph=False)))
     for name, kw in models.items():
-        for act in acts:
+        for act in ((kw["act"],) if "act" in kw else acts):
             base = None
             for mode, opts in modes:
                 torch.manual_seed(0)
-                model = build_model(**kw, act=act).to(device)
+                model = build_model(**{**kw, "act": act}).to(device)
                 if opts.channels_last:
                     model = model.to(memory_format=torch.channels_last)
                 step_model = torch.compile(model) if opts.compile else model
@@ -137,10 +158,12 @@ def main(argv=None) -> int:
     if a.quick:
         rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
                                ("relu",), batch=8, steps=1, repeats=1, compile_too=False)
+        rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout", "width": 0.125}, 8, 1)
     else:
         steps = 20 if a.device.startswith("cuda") else 2
         rows += bench_training(a.device, TRAIN_MODELS, ("relu", "ng-relu", "prelu"), batch=128, steps=steps,
                                repeats=5 if a.device.startswith("cuda") else 3, compile_too=a.compile)
+        rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3)
     dev = device_name(a.device)
     os.makedirs(a.out, exist_ok=True)
     base = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + ("-quick" if a.quick else ""))

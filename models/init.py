@@ -42,6 +42,7 @@ import torch.nn as nn
 
 INITS = ("xavier", "xavier-caffe", "msra", "orthogonal", "orthonorm", "ortho-msra")
 DATA_INITS = ("lsuv",)  # need a batch of data: see initialize()
+MODEL_INITS = ("bvlc",)  # defined by the architecture: models.imagenet.bvlc_init
 
 
 def fans(weight: torch.Tensor) -> tuple[int, int]:
@@ -198,12 +199,17 @@ class InitRecord:
 
 def initialize(model: nn.Module, scheme: str, batch: torch.Tensor | None = None,
                generator: torch.Generator | None = None, gain: float = 1.0, **lsuv_options) -> InitRecord:
-    """Apply `scheme` (any of INITS, or "lsuv" which needs `batch`) and time it."""
+    """Apply `scheme` (any of INITS; "lsuv", which needs `batch`; "bvlc" for the ImageNet networks) and
+    time it."""
     t0 = time.perf_counter()
     if scheme == "lsuv":
         if batch is None:
             raise ValueError("LSUV needs a batch of training data")
         layers = lsuv_init(model, batch, generator=generator, **lsuv_options)
         return InitRecord(scheme, time.perf_counter() - t0, layers)
-    init_model(model, scheme, generator, gain)
+    if scheme == "bvlc":
+        from .imagenet import bvlc_init
+        bvlc_init(model, generator)
+    else:
+        init_model(model, scheme, generator, gain)
     return InitRecord(scheme, time.perf_counter() - t0)

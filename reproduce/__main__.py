@@ -66,7 +66,10 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
     else:
         summary = render_figure(target, scale, pairs, info)
         out = summary["path"]
-    print(f"[{target.name} scale={scale}] wrote {out}" + (" (NOT RUN: data missing)" if missing else ""), flush=True)
+    if missing and target.kind == "figure":
+        print(f"[{target.name} scale={scale}] NOT DRAWN: data missing", flush=True)
+    else:
+        print(f"[{target.name} scale={scale}] wrote {out}" + (" (NOT RUN: data missing)" if missing else ""), flush=True)
     for reason in missing.values():
         print(f"  {reason}", file=sys.stderr)
     summary["missing"] = missing

@@ -36,10 +36,12 @@ DATASETS = {  # name -> (number of classes, splits)
     "cifar100": (100, ("train", "test")),
     "svhn": (10, ("train", "test")),
     "mnist": (10, ("train", "test")),
+    "imagenet": (1000, ("train", "test")),  # image folders under $REPRO_IMAGENET (reproduce/folder_data.py)
 }
 SPLIT_SIZES = {"cifar10": (50000, 10000), "cifar100": (50000, 10000), "svhn": (73257, 26032),
-               "mnist": (60000, 10000)}
-IMAGE_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "svhn": (3, 32, 32), "mnist": (1, 28, 28)}
+               "mnist": (60000, 10000), "imagenet": (1281167, 50000)}
+IMAGE_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "svhn": (3, 32, 32), "mnist": (1, 28, 28),
+                "imagenet": (3, 224, 224)}
 
 
 class DatasetUnavailable(RuntimeError):
@@ -122,6 +124,9 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
     """Resolve `name`/`split` (see module docstring for the order)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+    if name == "imagenet":
+        raise ValueError("imagenet is streamed from image folders under $REPRO_IMAGENET (reproduce/folder_data.py), "
+                         "not loaded as arrays")
     num_classes, splits = DATASETS[name]
     if split not in splits:
         raise ValueError(f"unknown split {split!r} of {name}; known: {', '.join(splits)}")
@@ -177,10 +182,10 @@ def check_available(name: str, split: str, root: str | None = None) -> None:
     is looked for under $REPRO_IMAGENET only (never downloaded)."""
     if name == "imagenet":
         folder = os.environ.get("REPRO_IMAGENET", "")
-        if not folder or not os.path.isdir(os.path.join(folder, "train" if split == "train" else "val")):
-            raise DatasetUnavailable(IMAGENET_HELP + (f" (looked in {folder!r})" if folder else " (REPRO_IMAGENET unset)"))
-        raise DatasetUnavailable(f"ImageNet found at {folder!r}, but this suite cannot train on ImageNet yet "
-                                 "(CaffeNet/GoogLeNet training is planned; see the LSUV issue)")
+        sub = "train" if split == "train" else "val"
+        if not folder or not os.path.isdir(os.path.join(folder, sub)):
+            raise DatasetUnavailable(IMAGENET_HELP + (f" (no {sub}/ in {folder!r})" if folder else " (REPRO_IMAGENET unset)"))
+        return
     folder = os.path.join(root or data_root(), name)
     if (os.path.exists(os.path.join(folder, f"{split}.npz")) or glob.glob(os.path.join(folder, f"{split}-[0-9][0-9].npz"))
             or os.path.exists(os.path.join(folder, f"{split}-subset.npz"))):
@@ -213,6 +218,8 @@ class DataSpec:
     test_size: int | None = None        # class-balanced subset of the test split
     augment: bool = True                # He et al. 2016: pad 4, random 32 crop, h-flip
     crop_pad: int = 4                   # augmentation: random shifts of up to this many pixels
+    crop: int = 224                     # image folders (imagenet): side of the crop fed to the network
+    resize: int = 256                   # image folders: short side the images are resized to first
     normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean; "unit": x/255
     subset_seed: int = 0
 
@@ -280,6 +287,10 @@ class DeviceData:
     def __len__(self) -> int:
         return len(self.y)
 
+    @property
+    def device(self) -> torch.device:
+        return self.x.device
+
     def batches(self, batch_size: int, *, shuffle: bool = False, augment: bool = False,
                 generator: torch.Generator | None = None, drop_last: bool = False):
         """Yield (inputs float NCHW, labels) for one pass over the split."""
@@ -305,6 +316,8 @@ class TaskData:
 
 def load_task(spec: DataSpec, device) -> TaskData:
     """Train/test splits for a training cell, on `device`, per `spec`."""
+    if spec.name == "imagenet":
+        return load_folder_task(spec, device)
     train = load_split(spec.name, "train")
     test = load_split(spec.name, "test")
     notes = []
@@ -323,3 +336,22 @@ def load_task(spec: DataSpec, device) -> TaskData:
     return TaskData(DeviceData.from_split(train, tr_idx, norm, device, augment=spec.augment,
                                           crop_pad=spec.crop_pad),
                     DeviceData.from_split(test, te_idx, norm, device), train.num_classes, notes)
+
+
+def load_folder_task(spec: DataSpec, device) -> TaskData:
+    """ImageNet from image folders ($REPRO_IMAGENET/train, /val), streamed (reproduce/folder_data.py)."""
+    from .folder_data import FolderData, imagenet_root
+
+    for split in ("train", "test"):
+        check_available("imagenet", split)
+    root, notes, splits = imagenet_root(), [], []
+    for sub, size, augment in (("train", spec.train_size, spec.augment), ("val", spec.test_size, False)):
+        data = FolderData(os.path.join(root, sub), spec.crop, spec.resize, device, augment)
+        if size and size < len(data):
+            data.indices = balanced_subset(data.targets, size, spec.subset_seed, data.num_classes)
+            notes.append(f"{sub}: class-balanced subset of {size:,} of {len(data.targets):,} images "
+                         f"(seed {spec.subset_seed})")
+        splits.append(data)
+    notes.append(f"ImageNet from {root}: resize {spec.resize}, {spec.crop} x {spec.crop} crops, per-channel "
+                 "mean/std normalisation")
+    return TaskData(splits[0], splits[1], DATASETS["imagenet"][0], notes)  # 1000 outputs, whatever the folders

@@ -223,7 +223,7 @@ def build_cell_model(cell: Cell, task=None, device: str = "cpu",
         return model, None
     batch = None
     if scheme in DATA_INITS:
-        gen = torch.Generator(device=task.train.x.device).manual_seed(cell.seed)
+        gen = torch.Generator(device=task.train.device).manual_seed(cell.seed)
         size = init.get("init_batch") or cell.train.batch_size
         batch, _ = next(task.train.batches(size, shuffle=True, augment=False, generator=gen))
     record = initialize(model, scheme, batch, gain=init.get("init_gain", 1.0))

@@ -654,8 +654,74 @@ def figure3_plot(pairs, path: str, scale: str) -> None:
     plt.close(fig)
 
 
-def _imagenet_plot(pairs, path, scale):  # pragma: no cover - ImageNet is never available (see data.check_available)
-    raise NotImplementedError("ImageNet training is not implemented")
+IMAGENET_SCALES = {
+    # train / val images (None = all), crop and resize, epochs
+    "paper": dict(train_size=None, test_size=None, crop=None, resize=256, epochs=None),
+    "fast": dict(train_size=None, test_size=None, crop=None, resize=256, epochs=2),
+    "smoke": dict(train_size=40, test_size=20, crop=64, resize=72, epochs=1),
+}
+IMAGENET_FIGURES = {
+    # figure: (network, crop, BVLC solver: batch, lr, weight decay, epochs, schedule, milestones)
+    "4": ("alexnet", 227, dict(batch_size=256, lr=0.01, weight_decay=5e-4, epochs=90, schedule="step",
+                               milestones=(20, 40, 60, 80))),  # 100k-iteration steps, 450k iterations
+    "5": ("googlenet", 224, dict(batch_size=32, lr=0.01, weight_decay=2e-4, epochs=60, schedule="poly")),  # 2.4M its
+}
+
+
+def imagenet_layout(figure: str):
+    def layout(scale: str):
+        net, crop, solver = IMAGENET_FIGURES[figure]
+        s = IMAGENET_SCALES[scale]
+        crop = s["crop"] or crop
+        data = DataSpec("imagenet", train_size=s["train_size"], test_size=s["test_size"], crop=crop, resize=s["resize"])
+        epochs = s["epochs"] or solver["epochs"]
+        train = TrainSpec(**{**solver, "epochs": epochs, "momentum": 0.9,
+                             "milestones": tuple(m for m in solver.get("milestones", ()) if m < epochs),
+                             "batch_size": solver["batch_size"] if scale != "smoke" else 8})
+        out = []
+        for row, init in (("LSUV", "lsuv"), ("reference", "bvlc")):
+            model = {"arch": "imagenet", "name": net, "init": init, "input_size": crop}
+            out.append((row, "", Cell.make(PAPER, f"{net} {init} imagenet", model, data, train, 0, scale)))
+        return out
+    return layout
+
+
+def imagenet_plot(figure: str):
+    def plot(pairs, path: str, scale: str) -> None:
+        import matplotlib.pyplot as plt
+
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+        for row, _, cell, r in layout_records(imagenet_layout(figure), pairs):
+            epochs = [h["epoch"] for h in r["history"]]
+            a.plot(epochs, [h["train_loss"] for h in r["history"]], marker=".", label=row)
+            b.plot([h["epoch"] for h in r["history"] if "test_acc" in h],
+                   [h["test_acc"] for h in r["history"] if "test_acc" in h], marker=".", label=row)
+        a.set_xlabel("epoch")
+        a.set_ylabel("training loss (epoch mean)")
+        b.set_xlabel("epoch")
+        b.set_ylabel("validation accuracy")
+        a.legend()
+        net = {"4": "CaffeNet (torchvision AlexNet)", "5": "GoogLeNet (torchvision)"}[figure]
+        fig.suptitle(f"LSUV Figure {figure}: {net} on ImageNet, LSUV vs BVLC reference init ({scale} scale)",
+                     fontsize=10)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110, format="png")
+        plt.close(fig)
+    return plot
+
+
+def imagenet_protocol(figure: str):
+    def protocol(scale: str) -> list[str]:
+        net, crop, solver = IMAGENET_FIGURES[figure]
+        s = IMAGENET_SCALES[scale]
+        return [f"ImageNet (ILSVRC-2012) from $REPRO_IMAGENET image folders; resize {s['resize']}, random "
+                f"{s['crop'] or crop} crops + mirroring (centre crop for validation), per-channel mean/std.",
+                f"{net}: BVLC solver {solver} (epochs at this scale: {s['epochs'] or solver['epochs']}); SGD "
+                "momentum 0.9. 'reference' = the BVLC fillers (models.imagenet.bvlc_init); LSUV as Algorithm 1 "
+                "on one training batch.",
+                "Plotted per epoch: the paper's per-iteration curves of the first epoch are not recorded.",
+                "torchvision's AlexNet / GoogLeNet stand in for CaffeNet / BVLC GoogLeNet (see models/imagenet.py)."]
+    return protocol
 
 
 # ------------------------------------------------------------------ targets
@@ -765,7 +831,7 @@ TARGETS = [
     Target(PAPER, "3", "figure", "FitNet-4 test accuracy vs wall-clock time: LSUV vs BN vs BN-half",
            cells=layout_cells(figure3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_train_lines),
     *[Target(PAPER, id, "figure", f"{net} on ImageNet: LSUV vs {ref} init (needs REPRO_IMAGENET)",
-             cells=lambda scale: [], plot=_imagenet_plot, datasets=("imagenet",),
-             protocol=lambda scale: ["ImageNet training is not implemented yet"])
+             cells=layout_cells(imagenet_layout(id)), plot=imagenet_plot(id), datasets=("imagenet",),
+             protocol=imagenet_protocol(id))
       for id, net, ref in (("4", "CaffeNet", "original"), ("5", "GoogLeNet", "reference"))],
 ]

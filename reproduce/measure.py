@@ -47,7 +47,7 @@ def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
     gradient variance and relative update size at every step. fp32, NCHW,
     eager (the measurement needs each step's gradients and weights)."""
     spec = cell.train
-    device = task.train.x.device
+    device = task.train.device
     model.to(device).train()
     step_opts = dataclasses.replace(opts, amp=False, channels_last=False, compile=False, cuda_graph=False)
     optimizer = make_optimizer(model, spec)

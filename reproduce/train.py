@@ -42,7 +42,7 @@ class TrainSpec:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     decay_ng_t: bool = False           # weight decay on NG's t (NG paper is silent)
-    schedule: str = "step"             # step | plateau | cosine | constant
+    schedule: str = "step"             # step | plateau | cosine | poly | constant
     milestones: tuple[int, ...] = ()   # step: multiply the lr by lr_gamma at these epochs
     lr_gamma: float = 0.1              # step: the factor (0.1 = divide by 10)
     plateau_monitor: str = "train_loss"  # plateau: train_loss | test_error
@@ -82,6 +82,8 @@ class LRSchedule:
             self.lr = s.lr * s.lr_gamma ** sum(epoch >= m for m in s.milestones)
         elif s.schedule == "cosine":
             self.lr = 0.5 * s.lr * (1 + math.cos(math.pi * epoch / s.epochs))
+        elif s.schedule == "poly":  # Caffe's "poly" policy with power 0.5 (BVLC GoogLeNet), per epoch
+            self.lr = s.lr * (1 - epoch / s.epochs) ** 0.5
         elif s.schedule not in ("plateau", "constant"):
             raise ValueError(f"unknown schedule {s.schedule!r}")
         return self.lr
@@ -229,7 +231,7 @@ class GraphedStep:
 def evaluate(model: nn.Module, data: DeviceData, opts: RunOptions, batch_size: int = 1000) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) over `data`, eval mode, no autograd."""
     model.eval()
-    device = data.x.device
+    device = data.device
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     with _autocast(device, opts):
@@ -246,7 +248,7 @@ def evaluate(model: nn.Module, data: DeviceData, opts: RunOptions, batch_size: i
 def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec: TrainSpec,
           opts: RunOptions, seed: int = 0, num_classes: int = 10) -> dict:
     """Train `model` per `spec`; returns the result record (see module doc)."""
-    device = train_data.x.device
+    device = train_data.device
     model.to(device)
     if opts.channels_last:
         model.to(memory_format=torch.channels_last)

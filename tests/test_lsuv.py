@@ -2,7 +2,10 @@
 the data-free inits' variances, LSUV's unit variance (and the authors' `lsuv` package as an oracle), the
 measurement jobs, and the paper module's cells and claims."""
 import copy
+import json
 import math
+
+import numpy as np
 
 import pytest
 import torch
@@ -304,7 +307,40 @@ def test_imagenet_is_reported_unavailable(monkeypatch, tmp_path):
     monkeypatch.delenv("REPRO_IMAGENET", raising=False)
     with pytest.raises(DatasetUnavailable, match="REPRO_IMAGENET"):
         check_available("imagenet", "train")
-    (tmp_path / "train" / "n01").mkdir(parents=True)
     monkeypatch.setenv("REPRO_IMAGENET", str(tmp_path))
-    with pytest.raises(DatasetUnavailable, match="cannot train on ImageNet yet"):
-        check_available("imagenet", "train")
+    with pytest.raises(DatasetUnavailable, match="no val/"):
+        check_available("imagenet", "test")
+
+
+def test_imagenet_figure_trains_from_a_tiny_image_folder(monkeypatch, tmp_path):
+    """The ImageNet path end to end on a generated ImageFolder (2 classes): LSUV and the BVLC reference init
+    of GoogLeNet train one smoke epoch from streamed JPEG/PNG files, and the figure is drawn."""
+    from PIL import Image
+
+    from reproduce.__main__ import main
+
+    rng = np.random.RandomState(0)
+    for split, n in (("train", 8), ("val", 4)):
+        for c in ("n01", "n02"):
+            (tmp_path / "inet" / split / c).mkdir(parents=True)
+            for i in range(n):
+                img = rng.randint(0, 255, (80, 96, 3), dtype=np.uint8)
+                Image.fromarray(img).save(tmp_path / "inet" / split / c / f"{i}.png")
+    monkeypatch.setenv("REPRO_IMAGENET", str(tmp_path / "inet"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["figure", "lsuv", "5", "--scale", "smoke", "--device", "cpu", "--no-progress"]) == 0
+    assert (tmp_path / "figures" / "smoke" / "lsuv-figure-5.png").exists()
+    results = list((tmp_path / "results" / "smoke" / "lsuv").glob("*.json"))
+    assert len(results) == 2
+    for f in results:
+        rec = json.loads(f.read_text())["result"]
+        assert rec["status"] == "ok" and rec["epochs_run"] == 1 and rec["history"][0]["train_acc"] is not None
+        assert any("ImageNet from" in n for n in rec["data_notes"])
+
+
+def test_bvlc_reference_init():
+    from models.imagenet import bvlc_init
+    net = bvlc_init(build_model("imagenet", name="alexnet", num_classes=1000), torch.Generator().manual_seed(0))
+    layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert [round(m.weight.std().item(), 3) for m in layers] == [0.01] * 5 + [0.005, 0.005, 0.01]
+    assert [m.bias[0].item() for m in layers] == [0, 1, 0, 1, 1, 1, 1, 0]
