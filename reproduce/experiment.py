@@ -120,9 +120,13 @@ def load_cached(cell: Cell, root: str | None = None) -> dict | None:
     return rec if rec.get("code_version") == CODE_VERSION and same_config else None
 
 
+OUTPUT_PATHS = (":!tables", ":!figures", ":!results")  # outputs: changing them does not make the code dirty
+
+
 @functools.lru_cache(maxsize=None)
 def git_commit() -> str:
-    """Short commit of the working tree (+ "-dirty"), or $REPRO_COMMIT where
+    """Short commit of the working tree (+ "-dirty" when tracked files other than the outputs under tables/,
+    figures/ and results/ differ from it), or $REPRO_COMMIT where
     there is no git checkout (e.g. a copy of the tree on a GPU machine).
     Read once, when the process first asks: the code it runs is that one,
     even if the tree changes while a long run goes on."""
@@ -131,8 +135,8 @@ def git_commit() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                              timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *OUTPUT_PATHS],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
         return (sha + ("-dirty" if dirty else "")) or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -251,6 +255,7 @@ def run_cell(cell: Cell, opts: RunOptions) -> dict:
         result = JOBS[cell.job](model, task, cell, opts)
     if init is not None:
         result["init"] = dataclasses.asdict(init)
+        result["wall_time_s"] = result.get("wall_time_s", 0.0) + init.seconds  # the cell's time includes its init
     result["data_notes"] = task.notes
     return result
 
@@ -280,7 +285,20 @@ def format_seconds(s: float) -> str:
 
 
 SHAPE_FREE_KEYS = INIT_KEYS + ("t_init", "t_trainable")  # model options that do not change the step time
-_STEP_REF: dict = {}
+_STEP_REF: dict = {}  # family of networks, device, torch version -> (MACs, seconds per step), as measured
+
+
+def STEP_TIMES_PATH() -> str:
+    """Measured step times persist here, so that `make list` measures each family once per machine."""
+    return os.path.join(RESULTS_DIR, "step-times.json")
+
+
+def _load_step_times() -> dict:
+    try:
+        with open(STEP_TIMES_PATH()) as fh:
+            return {k: tuple(v) for k, v in json.load(fh).items()}
+    except (OSError, ValueError):
+        return {}
 _MACS: dict = {}
 
 
@@ -324,7 +342,10 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     macs_key = (tuple(kv for kv in shape if kv[0] != "act"), cell.data.name)  # activations add no MACs
     if macs_key not in _MACS:
         _MACS[macs_key] = count_macs(_build(cell, "cpu")[0], IMAGE_SHAPES[cell.data.name])
-    if family not in _STEP_REF:
+    if not _STEP_REF:
+        _STEP_REF.update(_load_step_times())
+    fkey = json.dumps([repr(family), device_name(device), torch.__version__])
+    if fkey not in _STEP_REF:
         model, classes = _build(cell, device)
         opts = RunOptions(device)
         if opts.channels_last:
@@ -342,8 +363,10 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
             else:
                 train_step(model, opt, x, y, opts)
             times.append(time.perf_counter() - t0)
-        _STEP_REF[family] = (_MACS[macs_key], sorted(times[1:])[len(times[1:]) // 2])
-    ref_macs, ref_seconds = _STEP_REF[family]
+        _STEP_REF[fkey] = (_MACS[macs_key], sorted(times[1:])[len(times[1:]) // 2])
+        with contextlib.suppress(OSError):
+            write_json_atomic(STEP_TIMES_PATH(), _STEP_REF)
+    ref_macs, ref_seconds = _STEP_REF[fkey]
     return ref_seconds * _MACS[macs_key] / ref_macs
 
 

@@ -2,8 +2,8 @@
 Network" (nonlinearity generators, NG). ../shared/papers/000_9a9fcca55f475906.txt
 
 Implemented so far: Tables 1, 2, 3, 4, 5, appendix Tables 3 (A3) and 4 (A4),
-the numbers in the text (table "text") and Figure 1 (the other figures are
-issue #3).
+the numbers in the text (table "text") and Figures 1 and 3 (the other
+figures are issue #3).
 
 Table 1, "NG Acts as a Regularizer": a toy CNN (two conv layers of three 3x3
 kernels, one dense layer, softmax) fitted to CIFAR-10 with no activation
@@ -819,6 +819,43 @@ def figure1_plot(pairs, path: str, scale: str) -> None:
     plt.close(fig)
 
 
+# ------------------------------------------------------------------ Figure 3
+
+def figure3_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    """Figure 3: ResNet-56 on CIFAR-10, each base activation and its NG version: Table 3's cells."""
+    return [(ACT_LABEL[act], "", _resnet(scale, 56, act, "cifar10", seed=ACC_SCALES[scale]["seeds"][0]))
+            for base in BASES for act in (base, "ng-" + base)]
+
+
+def figure3_plot(pairs, path: str, scale: str) -> None:
+    """(a) ReLU vs NG-ReLU, (b) LReLU vs NG-LReLU, (c) PReLU vs NG-PReLU: training accuracy (solid) and
+    test accuracy (dashed) per epoch."""
+    import matplotlib.pyplot as plt
+
+    records = {row: (cell, r) for row, _, cell, r in layout_records(figure3_layout, pairs)}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
+    for ax, base, letter in zip(axes, BASES, "abc"):
+        for act, color in ((base, "tab:blue"), ("ng-" + base, "tab:red")):
+            if ACT_LABEL[act] not in records:
+                continue
+            cell, r = records[ACT_LABEL[act]]
+            h = [x for x in r["history"] if "test_acc" in x]
+            epochs = [x["epoch"] for x in h]
+            ax.plot(epochs, [x["train_acc"] for x in h], "-", color=color, label=f"{ACT_LABEL[act]} train")
+            ax.plot(epochs, [x["test_acc"] for x in h], "--", color=color, label=f"{ACT_LABEL[act]} test")
+        ax.set_title(f"({letter}) {ACT_LABEL[base]} vs NG-{ACT_LABEL[base]}")
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("accuracy")
+    some = next(iter(records.values()), None)
+    depth = some[0].model_kwargs["depth"] if some else "?"
+    fig.suptitle(f"NG Figure 3: ResNet-56 on CIFAR-10 (trained at depth {depth}, {scale} scale; Table 3's cells)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
 TARGETS = [
     Target(PAPER, "1", "table", "Training accuracy of the toy CNN for different t (CIFAR-10)",
            cells=table1_cells, protocol=table1_protocol, deviations=table1_deviations, datasets=("cifar10",),
@@ -856,4 +893,6 @@ TARGETS = [
     *ACCURACY_TARGETS,
     Target(PAPER, "1", "figure", "ReLU, LReLU, PReLU and their NG versions (t = -1)",
            cells=lambda scale: [], protocol=lambda scale: ["analytic curves, no training"], plot=figure1_plot),
+    Target(PAPER, "3", "figure", "Train and test accuracy per epoch of ResNet-56: each activation vs its NG version",
+           cells=layout_cells(figure3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_resnet_lines),
 ]

@@ -125,8 +125,11 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         v = reproduced.get((p["row"], p["column"]))
         mean, std, n = summarize(v.values) if v else (None, None, 0)
         means[(p["row"], p["column"])] = mean
-        context = p.get("note", "").startswith("context")  # another paper's number, shown for reference
-        ver = "context" if context and v is None else verdict(p["value"], mean, p["unit"])
+        note = p.get("note", "")
+        context = note.startswith("context")  # another paper's number, shown for reference
+        untested = "not tested" in note       # a cell the paper left empty: nothing to reproduce
+        ver = ("context" if context else "not tested" if untested else verdict(p["value"], mean, p["unit"])) \
+            if v is None else verdict(p["value"], mean, p["unit"])
         if ver in counts:
             counts[ver] += 1
         pn, rn = as_number(p["value"]), as_number(mean)

@@ -51,6 +51,8 @@ class TrainSpec:
     probes: tuple[str, ...] = ()       # names in reproduce.probes.PROBES, run every epoch
     loss: str = "softmax"              # softmax (cross-entropy) | hinge (one-vs-all, see hinge_loss)
     optimizer: str = "sgd"             # sgd (momentum) | rmsprop (see make_optimizer)
+    rms_decay: float = 0.9             # rmsprop: decay of the running average of squared gradients
+    decay_bias: bool = True            # weight decay on biases too (Caffe models often exempt them)
     max_steps: int = 0                 # measurement jobs (reproduce.measure): SGD steps to run
 
 
@@ -108,23 +110,22 @@ class LRSchedule:
         return False
 
 
-RMSPROP_ALPHA = 0.9  # RMSProp running-average decay (Tieleman & Hinton's lecture uses 0.9)
-
-
 def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
     """SGD with momentum (or RMSProp, `spec.optimizer`), weight decay on every
-    parameter except NG's t unless `spec.decay_ng_t`."""
+    parameter except NG's t unless `spec.decay_ng_t`, and except biases
+    (every parameter named "bias") unless `spec.decay_bias`."""
     ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
     decay, no_decay = [], []
-    for p in model.parameters():
+    for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        (no_decay if id(p) in ng_t and not spec.decay_ng_t else decay).append(p)
+        exempt = (id(p) in ng_t and not spec.decay_ng_t) or (name.endswith("bias") and not spec.decay_bias)
+        (no_decay if exempt else decay).append(p)
     groups = [{"params": decay, "weight_decay": spec.weight_decay}]
     if no_decay:
         groups.append({"params": no_decay, "weight_decay": 0.0})
     if spec.optimizer == "rmsprop":
-        return torch.optim.RMSprop(groups, lr=spec.lr, alpha=RMSPROP_ALPHA, momentum=spec.momentum)
+        return torch.optim.RMSprop(groups, lr=spec.lr, alpha=spec.rms_decay, momentum=spec.momentum)
     if spec.optimizer != "sgd":
         raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop")
     return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum)

@@ -105,6 +105,17 @@ def test_vlrelu_slope():
     assert torch.allclose(y, torch.tensor([-0.999, 2.0]))
 
 
+def test_biases_exempt_from_weight_decay_when_asked():
+    from reproduce.train import make_optimizer
+    m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(2))
+    m(torch.zeros(2, 3, 5, 5))
+    opt = make_optimizer(m, TrainSpec(epochs=1, weight_decay=5e-4, decay_bias=False, optimizer="rmsprop",
+                                      rms_decay=0.99))
+    decayed = {id(p) for g in opt.param_groups if g["weight_decay"] > 0 for p in g["params"]}
+    assert decayed == {id(m[0].weight), id(m[1].weight), id(m[3].weight)}
+    assert all(g["alpha"] == 0.99 for g in opt.param_groups)
+
+
 def test_hinge_loss_by_hand():
     s = torch.tensor([[2.0, -0.5, 0.3], [0.0, 0.0, 0.0]])
     y = torch.tensor([0, 2])
@@ -278,6 +289,7 @@ def test_paper_scale_protocol():
     assert cell.data.augment and cell.data.crop_pad == 8 and cell.data.train_size is None
     svm = dict(((r, c), cell) for r, c, cell in lsuv.table2_layout("paper"))[("FitNet-LSUV-SVM", "MNIST error")]
     assert svm.train.loss == "hinge" and svm.train.optimizer == "rmsprop" and not svm.data.augment
+    assert svm.train.rms_decay == 0.99 and svm.train.decay_bias and not t.decay_bias
     batches = [cell.model_kwargs["init_batch"] for _, _, cell in lsuv.table7_layout("paper")]
     assert batches == [2, 16, 32, 128, 1024]
 

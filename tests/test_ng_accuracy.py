@@ -259,3 +259,12 @@ def test_table3_renders_cifar100_as_not_run_with_every_published_number(workdir)
     assert main(["table", "ng", "text", "--scale", "smoke", "--no-progress"]) == 0
     mdt = (workdir / "tables/smoke/ng-table-text.md").read_text()
     assert "6 from cache" in mdt and "(not in paper)" in mdt and "95.43" in mdt
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_figure3_reuses_table3_resnet56_cells(scale):
+    fig = ng.figure3_layout(scale)
+    t3 = by_key(ng.table3_layout(scale))
+    assert [row for row, _, _ in fig] == ["ReLU", "NG-ReLU", "LReLU", "NG-LReLU", "PReLU", "NG-PReLU"]
+    for row, _, cell in fig:
+        assert cell.hash == t3[("ResNet-56 / CIFAR-10", row)].hash
