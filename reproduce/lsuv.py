@@ -330,7 +330,7 @@ def _svm_improves(means: dict):
         soft, svm = means.get((f"FitNet-{init}", "MNIST error")), means.get((f"FitNet-{init}-SVM", "MNIST error"))
         if soft is None or svm is None:
             return None, "incomplete"
-        ok &= -_acc(svm) > -_acc(soft) if _converges(svm) and _converges(soft) else False
+        ok &= _converges(svm) and _converges(soft) and svm < soft  # errors: lower is better
         parts.append(f"{init}: softmax {soft}, SVM {svm}")
     return ok, "; ".join(parts)
 
