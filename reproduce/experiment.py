@@ -288,14 +288,14 @@ SHAPE_FREE_KEYS = INIT_KEYS + ("t_init", "t_trainable")  # model options that do
 _STEP_REF: dict = {}  # family of networks, device, torch version -> (MACs, seconds per step), as measured
 
 
-def STEP_TIMES_PATH() -> str:
+def step_times_path() -> str:
     """Measured step times persist here, so that `make list` measures each family once per machine."""
     return os.path.join(RESULTS_DIR, "step-times.json")
 
 
 def _load_step_times() -> dict:
     try:
-        with open(STEP_TIMES_PATH()) as fh:
+        with open(step_times_path()) as fh:
             return {k: tuple(v) for k, v in json.load(fh).items()}
     except (OSError, ValueError):
         return {}
@@ -365,7 +365,7 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
             times.append(time.perf_counter() - t0)
         _STEP_REF[fkey] = (_MACS[macs_key], sorted(times[1:])[len(times[1:]) // 2])
         with contextlib.suppress(OSError):
-            write_json_atomic(STEP_TIMES_PATH(), _STEP_REF)
+            write_json_atomic(step_times_path(), _STEP_REF)
     ref_macs, ref_seconds = _STEP_REF[fkey]
     return ref_seconds * _MACS[macs_key] / ref_macs
 

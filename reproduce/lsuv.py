@@ -34,6 +34,7 @@ from models.fitnet import FitNet
 from .critical_depth import CONVERGENCE_FACTOR, converged
 from .data import DATASETS, DataSpec
 from .experiment import Cell
+from .report import published
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
@@ -317,7 +318,8 @@ def _lsuv_matches_ortho(means: dict):
 
 
 def _beat_hints(means: dict):
-    hints = 91.61  # Fitnet4-Hints, CIFAR-10, Table 2 (cited from Romero et al. 2015)
+    hints = next(float(r["value"]) for r in published(PAPER, "2")  # cited from Romero et al. 2015
+                 if (r["row"], r["column"]) == ("Fitnet4-Hints", "CIFAR-10"))
     a, b = means.get(("Fitnet4-LSUV", "CIFAR-10")), means.get(("Fitnet4-OrthoInit", "CIFAR-10"))
     if a is None or b is None:
         return None, "incomplete"

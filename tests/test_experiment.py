@@ -126,11 +126,19 @@ def test_count_macs_by_hand():
     assert count_macs(toy, (3, 32, 32)) == 2 * 27 * 3 * 32 * 32 + 3072 * 10
 
 
-def test_step_time_estimate_scales_with_depth(monkeypatch):
+def test_step_time_estimate_scales_with_depth_and_persists(monkeypatch, tmp_path):
+    from reproduce import experiment
     from reproduce.experiment import _STEP_REF, measure_step_seconds
+    monkeypatch.setattr(experiment, "step_times_path", lambda: str(tmp_path / "step-times.json"))
     _STEP_REF.clear()
     shallow = cell(model={"arch": "plain", "depth": 8, "width": 4, "act": "relu"})
     deep = cell(model={"arch": "plain", "depth": 20, "width": 4, "act": "relu"})
     t8 = measure_step_seconds(shallow, "cpu")
     t20 = measure_step_seconds(deep, "cpu")  # scaled from the depth-8 timing, not measured
     assert len(_STEP_REF) == 1 and 1.5 < t20 / t8 < 4
+    # a later process (empty memory) reuses the stored timing instead of timing a step again
+    assert len(json.loads((tmp_path / "step-times.json").read_text())) == 1
+    _STEP_REF.clear()
+    monkeypatch.setattr(experiment, "_build", lambda *a: pytest.fail("re-timed a stored family"))
+    assert measure_step_seconds(deep, "cpu") == pytest.approx(t20)
+    _STEP_REF.clear()
