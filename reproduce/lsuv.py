@@ -31,8 +31,10 @@ import statistics
 
 from models.fitnet import FitNet
 
-from .critical_depth import CONVERGENCE_FACTOR, converged
-from .data import DATASETS, DataSpec
+from .accuracy import accuracy_values as shared_accuracy_values
+from .accuracy import converges, rank, training_outcome
+from .critical_depth import CONVERGENCE_FACTOR
+from .data import DataSpec
 from .experiment import Cell
 from .report import published
 from .targets import Claim, Target, Value, layout_cells, layout_records
@@ -43,7 +45,7 @@ PAPER = "lsuv"
 ACTS = {"maxout": "maxout", "ReLU": "relu", "VLReLU": "vlrelu", "tanh": "tanh", "Sigmoid": "sigmoid"}
 INITS = {"LSUV": "lsuv", "OrthoNorm": "orthonorm", "OrthoNorm-MSRA scaled": "ortho-msra", "Xavier": "xavier-caffe",
          "MSRA": "msra"}
-T3_SKIPPED = {("OrthoNorm-MSRA scaled", "maxout"), ("OrthoNorm-MSRA scaled", "tanh")}  # '-' in the paper
+T3_SKIPPED = {(r["row"], r["column"]) for r in published("lsuv", "3") if r["value"] == "-"}  # not tested by the paper
 FITNET4_LAYERS = ([f"conv1{i}" for i in range(1, 6)] + [f"conv2{i}" for i in range(1, 7)]
                   + [f"conv3{i}" for i in range(1, 7)] + ["ip1"])
 
@@ -101,13 +103,6 @@ def fitnet_cell(scale: str, variant: str, act: str, init: str, bn: str | None = 
 
 
 # ------------------------------------------------------------------ accuracy tables (2, 3, 4, 5, 7)
-
-def final_accuracy(cell: Cell, result: dict):
-    """Final test accuracy in %, or 'n/c' (the paper's "failed to converge") by the suite's criterion."""
-    if not converged(result, DATASETS[cell.data.name][0]):
-        return "n/c"
-    return 100 * result["final_test_acc"]
-
 
 def _seeds(scale: str) -> tuple:
     return TRAIN_SCALES[scale]["seeds"]
@@ -187,27 +182,16 @@ def table2_layout(scale: str) -> list[tuple[str, str, Cell]]:
 
 def _describe(cell: Cell, r: dict) -> str:
     m = cell.model_kwargs
-    acc = r.get("final_train_acc")
-    why = r["status"] if r["status"] != "ok" else f"final train acc {100 * acc:.1f}%" if acc is not None else "ok"
     lsuv = r.get("init", {}).get("lsuv")
     trials = f", LSUV trials {min(l['trials'] for l in lsuv)}-{max(l['trials'] for l in lsuv)}" if lsuv else ""
-    return f"{m['variant']} w{m.get('width', 1.0)}, {r.get('epochs_run')} ep, {why}{trials}"
+    return f"{m['variant']} w{m.get('width', 1.0)}, {r.get('epochs_run')} ep, {training_outcome(r)}{trials}"
 
 
 def accuracy_values(layout, error: bool = False):
-    """values(pairs): one Value per (row, column), one entry per seed: final test accuracy in % (or the
-    error, 100 - accuracy, for MNIST columns when `error`), 'n/c' if not converged."""
-    def values(pairs):
-        grouped: dict[tuple, tuple[list, list]] = {}
-        for row, col, cell, r in layout_records(layout, pairs):
-            v = final_accuracy(cell, r)
-            if error and col == "MNIST error" and not isinstance(v, str):
-                v = 100 - v
-            g = grouped.setdefault((row, col), ([], []))
-            g[0].append(v)
-            g[1].append(_describe(cell, r))
-        return [Value(row, col, vals, evidence="; ".join(sorted(set(ev)))) for (row, col), (vals, ev) in grouped.items()]
-    return values
+    """values(pairs): final test accuracy in % (or, when `error`, the error 100 - accuracy in the MNIST
+    column), 'n/c' if not converged."""
+    transform = (lambda col, v: 100 - v if col == "MNIST error" else v) if error else None
+    return shared_accuracy_values(layout, _describe, "n/c", transform)
 
 
 def table2_values(pairs):
@@ -229,26 +213,18 @@ def table2_values(pairs):
     return out
 
 
-def _acc(v) -> float:
-    return float(v) if v is not None and not isinstance(v, str) else -math.inf
-
-
-def _converges(v) -> bool:
-    return v is not None and not isinstance(v, str)
-
-
 def _lsuv_converges_all_but_sigmoid(rows_other: list[str] | None = None):
     """LSUV converges with every non-linearity except sigmoid (and, with `rows_other`, no other init does)."""
     def check(means: dict):
         lsuv = {c: means.get(("LSUV", c)) for c in ACTS}
         if any(v is None for v in lsuv.values()):
             return None, "LSUV row incomplete"
-        ok = all(_converges(lsuv[c]) for c in ACTS if c != "Sigmoid")
+        ok = all(converges(lsuv[c]) for c in ACTS if c != "Sigmoid")
         detail = "LSUV: " + ", ".join(f"{c} {v if isinstance(v, str) else f'{v:.2f}'}" for c, v in lsuv.items())
         if rows_other:
             for row in rows_other:
                 vals = [means.get((row, c)) for c in ACTS if c != "Sigmoid"]
-                if all(_converges(v) for v in vals if v is not None) and all(v is not None for v in vals):
+                if all(converges(v) for v in vals if v is not None) and all(v is not None for v in vals):
                     ok = False
                     detail += f"; {row} also converges with all of them"
         return ok, detail
@@ -260,7 +236,7 @@ def _sigmoid_fails(rows):
         vals = {r: means.get((r, "Sigmoid")) for r in rows}
         if any(v is None for v in vals.values()):
             return None, "Sigmoid column incomplete"
-        bad = [r for r, v in vals.items() if _converges(v)]
+        bad = [r for r, v in vals.items() if converges(v)]
         return not bad, "converged: " + (", ".join(bad) if bad else "none")
     return check
 
@@ -273,8 +249,8 @@ def _ortho_beats_gaussian(means: dict):
     """Best orthonormal-based init > best scaled-Gaussian init for maxout, ReLU, VLReLU; not for tanh."""
     parts, ok = [], True
     for col in ("maxout", "ReLU", "VLReLU", "tanh"):
-        o = max(_acc(means.get((r, col))) for r in ORTHO_ROWS)
-        g = max(_acc(means.get((r, col))) for r in GAUSS_ROWS)
+        o = max(rank(means.get((r, col))) for r in ORTHO_ROWS)
+        g = max(rank(means.get((r, col))) for r in GAUSS_ROWS)
         if o == -math.inf and g == -math.inf:
             parts.append(f"{col}: nothing converged")
             ok = False if col != "tanh" else ok
@@ -291,7 +267,7 @@ def _bn_after_better(means: dict):
         b, a = means.get((row, "Before")), means.get((row, "After"))
         if b is None or a is None:
             return None, f"{row} incomplete"
-        wins += _acc(a) > _acc(b)
+        wins += rank(a) > rank(b)
         parts.append(f"{row}: before {b if isinstance(b, str) else f'{b:.2f}'}, after "
                      f"{a if isinstance(a, str) else f'{a:.2f}'}")
     return wins >= 2, f"after wins {wins} of 3 ({'; '.join(parts)})"
@@ -302,7 +278,7 @@ def _batch_size_negligible(means: dict):
     vals = [means.get(("Final accuracy", str(b))) for b in T7_BATCHES[1:]]
     if any(v is None for v in vals):
         return None, "incomplete"
-    if not all(_converges(v) for v in vals):
+    if not all(converges(v) for v in vals):
         return False, "some runs did not converge: " + ", ".join(map(str, vals))
     spread = max(vals) - min(vals)
     return spread <= 1.0, f"spread over batch 16..1024: {spread:.2f} pp"
@@ -312,7 +288,7 @@ def _lsuv_matches_ortho(means: dict):
     a, b = means.get(("Fitnet4-LSUV", "CIFAR-10")), means.get(("Fitnet4-OrthoInit", "CIFAR-10"))
     if a is None or b is None:
         return None, "incomplete"
-    if not (_converges(a) and _converges(b)):
+    if not (converges(a) and converges(b)):
         return False, f"LSUV {a}, OrthoInit {b}"
     return abs(a - b) <= 0.5, f"LSUV {a:.2f} vs OrthoInit {b:.2f} (|diff| <= 0.5 pp)"
 
@@ -323,7 +299,7 @@ def _beat_hints(means: dict):
     a, b = means.get(("Fitnet4-LSUV", "CIFAR-10")), means.get(("Fitnet4-OrthoInit", "CIFAR-10"))
     if a is None or b is None:
         return None, "incomplete"
-    return _acc(a) > hints and _acc(b) > hints, f"LSUV {a}, OrthoInit {b} vs Hints {hints}"
+    return rank(a) > hints and rank(b) > hints, f"LSUV {a}, OrthoInit {b} vs Hints {hints}"
 
 
 def _svm_improves(means: dict):
@@ -332,7 +308,7 @@ def _svm_improves(means: dict):
         soft, svm = means.get((f"FitNet-{init}", "MNIST error")), means.get((f"FitNet-{init}-SVM", "MNIST error"))
         if soft is None or svm is None:
             return None, "incomplete"
-        ok &= _converges(svm) and _converges(soft) and svm < soft  # errors: lower is better
+        ok &= converges(svm) and converges(soft) and svm < soft  # errors: lower is better
         parts.append(f"{init}: softmax {soft}, SVM {svm}")
     return ok, "; ".join(parts)
 
@@ -343,7 +319,7 @@ def _lsuv_le_ortho_mnist(means: dict):
         l, o = means.get((f"FitNet-LSUV{suffix}", "MNIST error")), means.get((f"FitNet-Ortho{suffix}", "MNIST error"))
         if l is None or o is None:
             return None, "incomplete"
-        ok &= _converges(l) and _converges(o) and l <= o
+        ok &= converges(l) and converges(o) and l <= o
         parts.append(f"LSUV{suffix} {l} vs Ortho{suffix} {o}")
     return ok, "; ".join(parts)
 

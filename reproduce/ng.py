@@ -17,16 +17,17 @@ accuracy, and the final mean t of the trainable model (0.4765 as printed).
 from __future__ import annotations
 
 import dataclasses
-import math
 import statistics
 
 import torch
 
 from models.activations import reference_curve
 
-from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, as_depth, converged, depth_grid,
+from .accuracy import accuracy_values as shared_accuracy_values
+from .accuracy import rank, training_outcome
+from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, as_depth, depth_grid,
                              execute_searches, search_values)
-from .data import DATASETS, DataSpec
+from .data import DataSpec
 from .experiment import Cell
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
@@ -442,27 +443,10 @@ def _model_desc(cell: Cell) -> str:
     return f"ResNet-{m['depth']} " + "-".join(map(str, m["widths"]))
 
 
-def final_accuracy(cell: Cell, result: dict):
-    """Final test accuracy in %, or '-' (the paper's 'not convergent') when the run does not converge by
-    the suite's criterion (reproduce.critical_depth.converged)."""
-    if not converged(result, DATASETS[cell.data.name][0]):
-        return "-"
-    return 100 * result["final_test_acc"]
-
-
 def accuracy_values(layout):
-    """values(pairs) of an accuracy table: one Value per (row, column), one entry per seed."""
-    def values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
-        grouped: dict[tuple, list] = {}
-        for row, col, cell, r in layout_records(layout, pairs):
-            acc = r.get("final_train_acc")
-            why = r["status"] if r["status"] != "ok" else f"final train acc {100 * acc:.1f}%"
-            g = grouped.setdefault((row, col), ([], []))
-            g[0].append(final_accuracy(cell, r))
-            g[1].append(f"{_model_desc(cell)}, {r['epochs_run']} ep, {why}")
-        return [Value(row, col, vals, evidence="; ".join(sorted(set(ev))))
-                for (row, col), (vals, ev) in grouped.items()]
-    return values
+    """values(pairs) of an NG accuracy table ('-' = not convergent)."""
+    return shared_accuracy_values(layout, lambda cell, r: f"{_model_desc(cell)}, {r['epochs_run']} ep, "
+                                                          f"{training_outcome(r)}")
 
 
 def _epoch_seconds(result: dict) -> float | None:
@@ -503,11 +487,6 @@ def text_values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
 
 # claims --------------------------------------------------------------------
 
-def _acc(v) -> float:
-    """An accuracy for comparisons: '-' (not convergent) or 'n/c' ranks below every number."""
-    return float(v) if not isinstance(v, str) else -math.inf
-
-
 def _fmt_acc(v) -> str:
     return v if isinstance(v, str) else f"{v:.2f}"
 
@@ -541,7 +520,7 @@ def _ng_vs_base(rows, tolerance: float = 0.0):
                 b, ng = means.get((row, ACT_LABEL[base])), means.get((row, ACT_LABEL["ng-" + base]))
                 if b is None or ng is None:
                     continue
-                win = _acc(ng) >= _acc(b) - tolerance
+                win = rank(ng) >= rank(b) - tolerance
                 ok &= win
                 n += 1
                 pairs.append(f"NG-{ACT_LABEL[base]} {_fmt_acc(ng)} vs {_fmt_acc(b)}{'' if win else ' ✗'}")
@@ -559,8 +538,8 @@ def _ng_bn_highest(means: dict) -> tuple[bool | None, str]:
         vals = {c: means.get((str(d), c)) for c in T4_COLUMNS}
         if any(v is None for v in vals.values()):
             continue
-        best = _acc(vals["NG-ReLU with BN"])
-        win = all(best > _acc(v) for c, v in vals.items() if c != "NG-ReLU with BN")
+        best = rank(vals["NG-ReLU with BN"])
+        win = all(best > rank(v) for c, v in vals.items() if c != "NG-ReLU with BN")
         ok &= win
         parts.append(f"{d}: " + ", ".join(f"{c} {_fmt_acc(v)}" for c, v in vals.items()) + ("" if win else " ✗"))
     if not parts:

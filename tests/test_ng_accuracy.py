@@ -5,6 +5,7 @@ import pytest
 
 from reproduce import experiment, ng
 from reproduce.__main__ import main
+from reproduce.accuracy import final_accuracy
 from reproduce.critical_depth import converged
 from reproduce.data import check_available, save_npz_atomic
 from reproduce.report import published
@@ -127,10 +128,11 @@ def result(train_acc=0.5, test_acc=0.4, status="ok", seconds=10.0, epochs=2, dev
 def test_final_accuracy_uses_the_convergence_criterion():
     c10 = ng.acc_plain_cell("smoke", 44, "relu")
     c100 = ng.acc_plain_cell("smoke", 44, "relu", dataset="cifar100")
-    assert ng.final_accuracy(c10, result(0.5, 0.4)) == pytest.approx(40.0)
-    assert ng.final_accuracy(c10, result(0.12, 0.4)) == "-"          # below 15 % on CIFAR-10
-    assert ng.final_accuracy(c100, result(0.03, 0.02)) == pytest.approx(2.0)  # 1.5 % on CIFAR-100
-    assert ng.final_accuracy(c10, result(status="diverged")) == "-"
+    assert final_accuracy(c10, result(0.5, 0.4)) == pytest.approx(40.0)
+    assert final_accuracy(c10, result(0.12, 0.4)) == "-"          # below 15 % on CIFAR-10
+    assert final_accuracy(c100, result(0.03, 0.02)) == pytest.approx(2.0)  # 1.5 % on CIFAR-100
+    assert final_accuracy(c10, result(status="diverged")) == "-"
+    assert final_accuracy(c10, result(status="diverged"), not_converged="n/c") == "n/c"  # the LSUV paper's literal
     assert converged(result(0.15, 0.1))
 
 
