@@ -13,7 +13,7 @@ from .fitnet import FitNet
 from .imagenet import ImageNetNet
 from .init import INITS, init_model, initialize, lsuv_init
 from .plain import PlainCNN
-from .resnet import CifarResNet
+from .resnet import CifarResNet, ImageNetResNet
 from .toy import NGToyCNN
 
 ARCHITECTURES = {
@@ -22,6 +22,7 @@ ARCHITECTURES = {
     "resnet": CifarResNet,
     "fitnet": FitNet,
     "imagenet": ImageNetNet,
+    "imagenet-resnet": ImageNetResNet,
 }
 
 
@@ -42,6 +43,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["ARCHITECTURES", "CifarResNet", "FitNet", "INITS", "Maxout", "NGToyCNN", "NonlinearityGenerator",
+__all__ = ["ARCHITECTURES", "CifarResNet", "FitNet", "INITS", "ImageNetResNet", "Maxout", "NGToyCNN", "NonlinearityGenerator",
            "PlainCNN", "activation", "activation_names", "build_model", "count_parameters", "init_model",
            "initialize", "lsuv_init", "ng_modules"]

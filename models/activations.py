@@ -17,6 +17,10 @@ Choices the NG paper leaves open (recorded in README and in every table):
 Also here for the LSUV paper: VLReLU, "very leaky ReLU", a leaky ReLU with
 negative slope 0.333 (LSUV section 5.1), and Maxout (Goodfellow et al. 2013),
 which is not element-wise: see ``Maxout``.
+
+And for the CReLU paper (Shang, Chiu & Sohn 2017, Definition 1; Shang et
+al. 2016): CReLU(x) = ([x]_+, [-x]_+), concatenated on the channel axis, so
+it doubles the channels: see ``CReLU`` and ``output_channels``.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ import torch.nn.functional as F
 LRELU_SLOPE = 0.01
 PRELU_INIT = 0.25
 VLRELU_SLOPE = 0.333
-BASE_ACTIVATIONS = ("none", "relu", "lrelu", "vlrelu", "prelu", "selu", "tanh", "sigmoid")
+BASE_ACTIVATIONS = ("none", "relu", "lrelu", "vlrelu", "prelu", "selu", "tanh", "sigmoid", "crelu")
 
 
 def base_activation(name: str, num_channels: int = 1) -> nn.Module:
@@ -48,6 +52,8 @@ def base_activation(name: str, num_channels: int = 1) -> nn.Module:
         return nn.Tanh()
     if name == "sigmoid":
         return nn.Sigmoid()
+    if name == "crelu":
+        return CReLU()
     raise ValueError(f"unknown activation {name!r}; known: {', '.join(activation_names())}")
 
 
@@ -71,6 +77,19 @@ class Maxout(nn.Module):
 
     def extra_repr(self) -> str:
         return f"pieces={self.pieces}"
+
+
+class CReLU(nn.Module):
+    """CReLU(x) = (ReLU(x), ReLU(-x)) concatenated on the channel axis (CReLU
+    paper, Definition 1): C channels in, 2C out, the positive parts first."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(torch.cat((x, -x), dim=1))
+
+
+def output_channels(name: str, num_channels: int) -> int:
+    """Channels out of activation `name` given `num_channels` in (CReLU doubles them)."""
+    return 2 * num_channels if name == "crelu" else num_channels
 
 
 class NonlinearityGenerator(nn.Module):
@@ -131,7 +150,7 @@ def activation(name: str, num_channels: int = 1, *, t_init: float = -1.0,
 
 
 def activation_names() -> list[str]:
-    return list(BASE_ACTIVATIONS) + [f"ng-{b}" for b in BASE_ACTIVATIONS if b != "none"]
+    return list(BASE_ACTIVATIONS) + [f"ng-{b}" for b in BASE_ACTIVATIONS if b not in ("none", "crelu")]
 
 
 def ng_modules(model: nn.Module) -> list[NonlinearityGenerator]:

@@ -10,6 +10,10 @@ Data-free schemes (``init_model(model, scheme, gain=1.0)``):
   (LSUV Table 8's Xavier column is exactly 1/sqrt(fan_in): 0.191 for conv11,
   fan_in 27; 0.088 for ip1, fan_in 128.)
 - ``msra``: He et al. 2015, eq. 10: zero-mean Gaussian, Var(W) = 2 / fan_in.
+- ``msra-out``: He et al. 2015, eq. 14 (the backward-propagation case):
+  zero-mean Gaussian, Var(W) = 2 / fan_out; what fb.resnet.torch's
+  "MSR init" does (std sqrt(2 / (k k out))), the CReLU paper's init for
+  BatchNorm networks.
 - ``orthogonal``: Saxe et al. 2014 via torch's QR-based ``orthogonal_``.
 - ``orthonorm``: Saxe et al. 2014 as the LSUV paper describes it (section 3):
   Gaussian noise of unit variance, decomposed by SVD, the weight (viewed as
@@ -40,7 +44,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-INITS = ("xavier", "xavier-caffe", "msra", "orthogonal", "orthonorm", "ortho-msra")
+INITS = ("xavier", "xavier-caffe", "msra", "msra-out", "orthogonal", "orthonorm", "ortho-msra")
 DATA_INITS = ("lsuv",)  # need a batch of data: see initialize()
 MODEL_INITS = ("bvlc",)  # defined by the architecture: models.imagenet.bvlc_init
 
@@ -76,6 +80,8 @@ def init_weight(weight: torch.Tensor, scheme: str, generator: torch.Generator | 
         weight.uniform_(-a, a, generator=generator)
     elif scheme == "msra":
         weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=generator)
+    elif scheme == "msra-out":
+        weight.normal_(0.0, math.sqrt(2.0 / fan_out), generator=generator)
     elif scheme == "orthogonal":
         nn.init.orthogonal_(weight, gain=1.0, generator=generator)
     elif scheme == "orthonorm":

@@ -23,7 +23,7 @@ import time
 
 from .data import DatasetUnavailable, check_available
 from .experiment import format_seconds, git_commit, write_json_atomic
-from .targets import Target, Value
+from .targets import Target
 
 PUBLISHED_DIR = os.path.join(os.path.dirname(__file__), "published")
 VERDICTS = ("match", "close", "differs", "not run")
@@ -52,15 +52,16 @@ def as_number(v) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def summarize(values: list) -> tuple[object, float | None, int]:
-    """(mean or the literal if any seed gave a literal, std or None, n)."""
+def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | None, int]:
+    """(mean, or median when `aggregate` is "median", or the literal if any seed gave a literal; std or None;
+    n)."""
     if not values:
         return None, None, 0
     nums = [as_number(v) for v in values]
     if any(n is None for n in nums):
         lits = [v for v, n in zip(values, nums) if n is None]
         return (lits[0] if len(set(lits)) == 1 and len(lits) == len(values) else "/".join(map(str, values))), None, len(values)
-    mean = statistics.fmean(nums)
+    mean = statistics.median(nums) if aggregate == "median" else statistics.fmean(nums)
     return mean, (statistics.stdev(nums) if len(nums) > 1 else None), len(nums)
 
 
@@ -123,7 +124,7 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
     lines, csv_rows, means, counts = [], [], {}, {k: 0 for k in VERDICTS}
     for p in pub_rows:
         v = reproduced.get((p["row"], p["column"]))
-        mean, std, n = summarize(v.values) if v else (None, None, 0)
+        mean, std, n = summarize(v.values, v.aggregate) if v else (None, None, 0)
         means[(p["row"], p["column"])] = mean
         note = p.get("note", "")
         context = note.startswith("context")  # another paper's number, shown for reference
@@ -142,19 +143,13 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
                          "evidence": v.evidence if v else ""})
     for key, v in reproduced.items():  # reproduced numbers with no published counterpart
         if key not in means:
-            mean, std, n = summarize(v.values)
+            mean, std, n = summarize(v.values, v.aggregate)
             means[key] = mean
             lines.append(f"| {v.row} | {v.column} | (not in paper) | {fmt(mean, std, v.unit)} | | {n} | | {v.evidence} |")
 
     claim_lines, claim_results = [], []
     for c in target.claims:
-        if missing or not done:
-            ok, detail = None, "not run"
-        else:
-            try:
-                ok, detail = c.check(means)
-            except (KeyError, TypeError, ValueError) as e:
-                ok, detail = None, f"cannot be decided: {e}"
+        ok, detail = check_claim(c, means, decidable=bool(done) and not missing)
         mark = {True: "PASS", False: "FAIL", None: "n/a"}[ok]
         claim_lines.append(f"- **{mark}** — {c.text}  \n  {detail}")
         claim_results.append({"claim": c.text, "passed": ok, "detail": detail})
@@ -222,8 +217,48 @@ def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict
         os.replace(path + ".tmp.png", path)
     summary = {"target": target.name, "title": target.title, "scale": scale, "path": path,
                "not_run": bool(missing), "reason": "; ".join(missing.values())}
+    if target.claims:
+        done = [] if missing else [(c, r) for c, r in pairs if r and r.get("result")]
+        summary["claims"] = check_claims(target, done)
+        write_figure_note(target, scale, summary, os.path.join("tables", scale, f"{target.name}.md"))
     write_json_atomic(os.path.join("tables", scale, f"{target.name}.json"), summary)
     return summary
+
+
+def check_claims(target: Target, done: list[tuple]) -> list[dict]:
+    """A figure's claims, checked on the summary numbers its `values` reads off the finished cells."""
+    values = target.values(done) if done and target.values else []
+    means = {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in values}
+    out = []
+    for c in target.claims:
+        ok, detail = check_claim(c, means, decidable=bool(done))
+        out.append({"claim": c.text, "passed": ok, "detail": detail})
+    return out
+
+
+def check_claim(claim, means: dict, decidable: bool = True) -> tuple[bool | None, str]:
+    """(passed, detail) of a claim on {(row, column): reproduced value}; None when it cannot be decided."""
+    if not decidable:
+        return None, "not run"
+    try:
+        return claim.check(means)
+    except (KeyError, TypeError, ValueError) as e:
+        return None, f"cannot be decided: {e}"
+
+
+def write_figure_note(target: Target, scale: str, summary: dict, path: str) -> None:
+    """tables/<scale>/<paper>-figure-<id>.md: the figure's claims, protocol and deviations."""
+    marks = {True: "PASS", False: "FAIL", None: "n/a"}
+    md = [f"# {target.paper.upper()} Figure {target.id}: {target.title}", "", SCALE_BANNER[scale], "",
+          f"Figure: [{os.path.basename(summary['path'])}](../../{summary['path']})"
+          + (f" — NOT DRAWN: {summary['reason']}" if summary["not_run"] else ""), "", "## Claims", "",
+          *[f"- **{marks[c['passed']]}** — {c['claim']}  \n  {c['detail']}" for c in summary["claims"]], "",
+          "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
+          "## Deviations from the paper and assumptions", "", *[f"- {x}" for x in target.deviations(scale)], ""]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as fh:
+        fh.write("\n".join(md))
+    os.replace(path + ".tmp", path)
 
 
 def write_scorecard(scale: str, out_dir: str = "tables") -> str:

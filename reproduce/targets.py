@@ -12,7 +12,7 @@ from typing import Callable
 
 from .experiment import Cell
 
-PAPERS = ("ng", "lsuv")  # paper keys with a module reproduce/<key>.py (crelu, ortho, convinit to come)
+PAPERS = ("ng", "lsuv", "crelu")  # paper keys with a module reproduce/<key>.py (ortho, convinit to come)
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Value:
     values: list
     unit: str = "%"
     evidence: str = ""  # e.g. the depths tried in a critical-depth search
+    aggregate: str = "mean"  # how seeds are summarised: "mean" or "median" (the CReLU paper: median of 5 runs)
 
 
 @dataclass

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from models.activations import NonlinearityGenerator
 
 from .data import DeviceData
-from .probes import PROBES
+from .probes import FINAL_PROBES, PROBES
 
 DIVERGENCE_LOSS_FACTOR = 10.0
 
@@ -49,6 +49,8 @@ class TrainSpec:
     plateau_patience: int = 5          # epochs without relative improvement > 1e-3
     plateau_max_drops: int = 3         # stop when a further drop would be needed
     probes: tuple[str, ...] = ()       # names in reproduce.probes.PROBES, run every epoch
+    final_probes: tuple[str, ...] = ()  # names in reproduce.probes.FINAL_PROBES, run once after training
+    nesterov: bool = False             # sgd: Nesterov momentum (fb.resnet.torch's recipe, CReLU paper)
     loss: str = "softmax"              # softmax (cross-entropy) | hinge (one-vs-all, see hinge_loss)
     optimizer: str = "sgd"             # sgd (momentum) | rmsprop (see make_optimizer)
     rms_decay: float = 0.9             # rmsprop: decay of the running average of squared gradients
@@ -128,7 +130,7 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
         return torch.optim.RMSprop(groups, lr=spec.lr, alpha=spec.rms_decay, momentum=spec.momentum)
     if spec.optimizer != "sgd":
         raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop")
-    return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum)
+    return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov)
 
 
 def hinge_loss(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -318,7 +320,13 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
 
     accs = [h["train_acc"] for h in history if "test_acc" in h]
     tests = [h["test_acc"] for h in history if "test_acc" in h]
+    final = {}
+    if status == "ok" and spec.final_probes:
+        model.eval()
+        plain = model.to(memory_format=torch.contiguous_format)
+        final = {name: FINAL_PROBES[name](plain, test_data, opts) for name in spec.final_probes}
     return {
+        "final_probes": final,
         "status": status,
         "stop_reason": reason,
         "epochs_run": len(history),

@@ -1,0 +1,684 @@
+"""Shang, Chiu & Sohn, "Exploring Normalization in Deep Residual Networks with
+Concatenated Rectified Linear Units" (AAAI 2017).
+../shared/papers/001_6a0a356ac57bbdd5.txt
+
+Networks (models.resnet): the CIFAR ResNet-110 (54 basic blocks, 16-32-64
+filters, option-A shortcuts as fb.resnet.torch's CIFAR default) with
+normalization "Plain" (none; conv bias on or off), NormProp, NormProp2,
+NormProp3 (models.normprop) or BatchNorm, and ReLU or CReLU (Figure 1(a):
+CReLU inside the blocks, identity path unchanged); the ImageNet ResNet-34,
+-50 (bottleneck, Figure 1(b)) and -101 for Table 4.
+
+Protocol (Experiments): "Our implementation is based on Facebook ResNet
+implementations (Gross and Wilber 2016) and we reserve the data
+preprocessing and augmentation as well as hyperparameter values except for
+the initial learning rate": fb.resnet.torch's CIFAR recipe, i.e. SGD with
+Nesterov momentum 0.9, weight decay 1e-4, batch 128, 164 epochs, the
+learning rate divided by 10 at epochs 81 and 122; per-channel mean/std
+normalisation, random 32 x 32 crops of the 4-pixel zero-padded image and
+horizontal flips. "The default initial learning rate is 0.1, but we
+decrease it by half until training is feasible" (reproduce.lr_search).
+"MSR initialization for models with BatchNorm, while other models are
+initialized with Xavier": fb.resnet.torch's MSR init is Var = 2 / fan_out
+(models.init "msra-out"); Xavier is Glorot's uniform one. Table 3 raises the
+weight decay to 5e-4. "We ... report the median of 5 runs."
+
+Measurements of the trained networks (Table 1, Figures 2 and 3) read the
+final probes of Table 2's own cells (reproduce.probes: last_activation,
+residual_delta, coherence), so they cost no extra training.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+import torch
+
+from models import build_model, count_parameters
+
+from .data import DATASETS, DataSpec
+from .experiment import Cell, build_cell_model
+from .lr_search import LRSearch, all_cells, execute_lr_searches, halving_lrs, lr_search_values, replay
+from .probes import conv_coherence
+from .targets import Claim, Target, Value
+from .train import TrainSpec
+
+PAPER = "crelu"
+DATASET_COLUMNS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100"}
+FINAL_PROBES = ("residual_delta", "last_activation", "coherence")
+
+# ------------------------------------------------------------------ scales
+
+SCALES = {
+    # depth, width multiplier, CIFAR images (None = all), epochs, lr milestones, batch, seeds, lr halvings allowed
+    "paper": dict(depth=110, width=1.0, train_size=None, test_size=None, epochs=164, milestones=(81, 122),
+                  batch=128, seeds=(0, 1, 2, 3, 4), halvings=5),
+    "fast": dict(depth=110, width=1.0, train_size=None, test_size=None, epochs=30, milestones=(15, 23),
+                 batch=128, seeds=(0,), halvings=3),
+    "smoke": dict(depth=14, width=0.5, train_size=1500, test_size=500, epochs=3, milestones=(),
+                  batch=64, seeds=(0,), halvings=1),
+}
+
+# Table 2 rows: activation, normalization, conv bias, widths (fb.resnet.torch 16-32-64; "double" 32-64-128)
+BASE_WIDTHS = (16, 32, 64)
+T2_ROWS = {
+    "ReLU Plain": ("relu", "none", True, BASE_WIDTHS),
+    "ReLU Plain (no bias)": ("relu", "none", False, BASE_WIDTHS),
+    "ReLU NormProp": ("relu", "normprop", True, BASE_WIDTHS),
+    "ReLU NormProp2": ("relu", "normprop2", True, BASE_WIDTHS),
+    "ReLU BatchNorm": ("relu", "bn", True, BASE_WIDTHS),
+    "ReLU BatchNorm (double)": ("relu", "bn", True, (32, 64, 128)),
+    "CReLU Plain": ("crelu", "none", True, BASE_WIDTHS),
+    "CReLU Plain (no bias)": ("crelu", "none", False, BASE_WIDTHS),
+    "CReLU NormProp": ("crelu", "normprop", True, BASE_WIDTHS),  # the model the paper could not train
+    "CReLU NormProp2": ("crelu", "normprop2", True, BASE_WIDTHS),
+    "CReLU BatchNorm": ("crelu", "bn", True, BASE_WIDTHS),
+}
+T3_ROWS = {  # BatchNorm, weight decay 5e-4, similar parameter counts
+    "ReLU": ("relu", {"CIFAR-10": (16, 32, 64), "CIFAR-100": (32, 64, 128)}),
+    "CReLU": ("crelu", {"CIFAR-10": (12, 24, 48), "CIFAR-100": (24, 48, 96)}),
+}
+NORM_NAMES = {"none": "Plain", "normprop": "NormProp", "normprop2": "NormProp2", "normprop3": "NormProp3",
+              "bn": "BatchNorm"}
+
+
+def init_for(norm: str) -> str:
+    """MSR init with BatchNorm, Xavier otherwise (Experiments)."""
+    return "msra-out" if norm == "bn" else "xavier"
+
+
+def scaled(widths: tuple, scale: str) -> tuple:
+    w = SCALES[scale]["width"]
+    return tuple(max(1, round(c * w)) for c in widths)
+
+
+def cifar_data(scale: str, dataset: str) -> DataSpec:
+    s = SCALES[scale]
+    return DataSpec(dataset, train_size=s["train_size"], test_size=s["test_size"], augment=True, crop_pad=4,
+                    normalize="channel")
+
+
+def train_spec(scale: str, lr: float, weight_decay: float = 1e-4) -> TrainSpec:
+    s = SCALES[scale]
+    return TrainSpec(epochs=s["epochs"], batch_size=s["batch"], lr=lr, momentum=0.9, nesterov=True,
+                     weight_decay=weight_decay, schedule="step", milestones=s["milestones"],
+                     final_probes=FINAL_PROBES)
+
+
+def resnet_cell(scale: str, dataset: str, act: str, norm: str, bias: bool, widths: tuple, lr: float, seed: int,
+                weight_decay: float = 1e-4) -> Cell:
+    s = SCALES[scale]
+    model = {"arch": "resnet", "depth": s["depth"], "act": act, "norm": norm, "widths": scaled(widths, scale),
+             "init": init_for(norm)}
+    if not bias:
+        model["bias"] = False
+    label = (f"resnet-{s['depth']} {act} {norm}{'' if bias else ' no-bias'} {'-'.join(map(str, model['widths']))}"
+             f" {dataset} lr={lr:g} wd={weight_decay:g} seed={seed}")
+    return Cell.make(PAPER, label, model, cifar_data(scale, dataset), train_spec(scale, lr, weight_decay), seed,
+                     scale)
+
+
+def _search(scale: str, row: str, column: str, act: str, norm: str, bias: bool, widths: tuple,
+            weight_decay: float = 1e-4) -> LRSearch:
+    s = SCALES[scale]
+    dataset = DATASET_COLUMNS[column]
+    return LRSearch(row, column,
+                    lambda lr, seed: resnet_cell(scale, dataset, act, norm, bias, widths, lr, seed, weight_decay),
+                    halving_lrs(0.1, s["halvings"]), s["seeds"], DATASETS[dataset][0])
+
+
+def table2_searches(scale: str, rows=None, columns=tuple(DATASET_COLUMNS)) -> list[LRSearch]:
+    return [_search(scale, row, col, *T2_ROWS[row]) for row in (rows or T2_ROWS) for col in columns]
+
+
+def table3_searches(scale: str) -> list[LRSearch]:
+    return [_search(scale, row, col, act, "bn", True, widths[col], weight_decay=5e-4)
+            for row, (act, widths) in T3_ROWS.items() for col in DATASET_COLUMNS]
+
+
+# ------------------------------------------------------------------ values
+
+
+def test_error(cell: Cell, result: dict) -> float:
+    return 100 * (1 - result["final_test_acc"])
+
+
+def _describe(cell: Cell, result: dict) -> str:
+    m = cell.model_kwargs
+    return (f"ResNet-{m['depth']} {'-'.join(map(str, m['widths']))}, {result.get('epochs_run')} ep, "
+            f"final train acc {100 * (result.get('final_train_acc') or 0):.1f}%")
+
+
+def error_values(searches):
+    def values(pairs):
+        return lr_search_values(searches, pairs, test_error, describe=_describe)
+    return values
+
+
+def _err(means: dict, row: str, col: str) -> float:
+    """A reproduced error for comparisons: n/c or missing ranks above every number."""
+    v = means.get((row, col))
+    return float(v) if v is not None and not isinstance(v, str) else math.inf
+
+
+def _columns(means: dict, rows: list[str]) -> list[str]:
+    """The dataset columns in which every one of `rows` has a reproduced value."""
+    return [c for c in DATASET_COLUMNS if all(means.get((r, c)) is not None for r in rows)]
+
+
+def _need(cols: list[str]) -> None:
+    if not cols:
+        raise ValueError("no dataset column has all the rows it needs")
+
+
+def lower_error(means: dict, better: str, worse: str) -> tuple[bool, str]:
+    """Row `better` has a lower error than row `worse` in every dataset column where both were reproduced."""
+    cols = _columns(means, [better, worse])
+    _need(cols)
+    pairs = [(c, _err(means, better, c), _err(means, worse, c)) for c in cols]
+    return all(a < b for _, a, b in pairs), "; ".join(f"{c}: {better} {a:.2f} vs {worse} {b:.2f}" for c, a, b in pairs)
+
+
+def claim_crelu_beats_relu(means: dict):
+    checks = [lower_error(means, f"CReLU {n}", f"ReLU {n}") for n in ("Plain", "Plain (no bias)", "NormProp2",
+                                                                     "BatchNorm")]
+    return all(ok for ok, _ in checks), "; ".join(detail for _, detail in checks)
+
+
+def claim_normprop2_beats_normprop(means: dict):
+    return lower_error(means, "ReLU NormProp2", "ReLU NormProp")
+
+
+def claim_batchnorm_best(means: dict):
+    parts, ok = [], True
+    for act in ("ReLU", "CReLU"):
+        rows = [r for r in T2_ROWS if r.startswith(act + " ")]
+        for c in _columns(means, rows):
+            best = min(rows, key=lambda r: _err(means, r, c))
+            ok &= "BatchNorm" in best
+            parts.append(f"{c} {act}: best {best} ({_err(means, best, c):.2f})")
+    if not parts:
+        raise ValueError("no dataset column complete")
+    return ok, "; ".join(parts)
+
+
+def claim_double_no_gain(means: dict):
+    cols = _columns(means, ["ReLU BatchNorm", "ReLU BatchNorm (double)"])
+    _need(cols)
+    pairs = [(c, _err(means, "ReLU BatchNorm (double)", c), _err(means, "ReLU BatchNorm", c)) for c in cols]
+    return (all(d >= s - 0.5 for _, d, s in pairs),
+            "; ".join(f"{c}: double {d:.2f} vs 16-32-64 {s:.2f} (gain counts if > 0.5 pp)" for c, d, s in pairs))
+
+
+def claim_crelu_normprop_fails(means: dict):
+    cols = _columns(means, ["CReLU NormProp"])
+    _need(cols)
+    vals = {c: means[("CReLU NormProp", c)] for c in cols}
+    return all(isinstance(v, str) for v in vals.values()), "; ".join(f"{c}: {v}" for c, v in vals.items())
+
+
+TABLE2_CLAIMS = [
+    Claim("CReLU beats ReLU under every normalization it was trained with (Plain, Plain no bias, NormProp2, "
+          "BatchNorm): lower test error", claim_crelu_beats_relu),
+    Claim("NormProp2 beats the original NormProp (ReLU)", claim_normprop2_beats_normprop),
+    Claim("BatchNorm is best: for each activation the lowest error is a BatchNorm row", claim_batchnorm_best),
+    Claim("Doubling the filters of the ReLU BatchNorm model does not lead to a performance gain",
+          claim_double_no_gain),
+    Claim("The CReLU NormProp ResNet cannot be trained at any initial learning rate tried", claim_crelu_normprop_fails),
+]
+
+
+def table3_values(scale: str):
+    searches = table3_searches(scale)
+
+    def values(pairs):
+        out = lr_search_values(searches, pairs, test_error, describe=_describe)
+        for row, (act, widths) in T3_ROWS.items():  # the parameter counts of the networks trained
+            for col in DATASET_COLUMNS:
+                model = build_model("resnet", depth=SCALES[scale]["depth"], act=act,
+                                    widths=scaled(widths[col], scale), num_classes=DATASETS[DATASET_COLUMNS[col]][0])
+                out.append(Value(row, f"params ({col})", [count_parameters(model)], unit="params",
+                                 evidence=f"filters {'-'.join(map(str, scaled(widths[col], scale)))}"))
+        return out
+    return values
+
+
+def claim_t3(means: dict):
+    return lower_error(means, "CReLU", "ReLU")
+
+
+def claim_text(means: dict):
+    return lower_error(means, "BatchNorm ReLU", "NormProp ReLU")
+
+
+TEXT_ROWS = {"NormProp ReLU": "ReLU NormProp", "BatchNorm ReLU": "ReLU BatchNorm"}
+
+
+def text_values(scale: str):
+    def values(pairs):
+        out = lr_search_values(table2_searches(scale, list(TEXT_ROWS.values())), pairs, test_error,
+                               describe=_describe)
+        back = {v: k for k, v in TEXT_ROWS.items()}
+        for v in out:
+            v.row = back[v.row]
+        return out
+    return values
+
+
+# ------------------------------------------------------------------ trained-network measurements
+
+T1_ROWS = {f"{n} {a}": f"{a} {n}" for a in ("ReLU", "CReLU") for n in ("Plain", "NormProp", "BatchNorm")}
+FIG2_ROWS = ("ReLU Plain", "CReLU Plain", "ReLU BatchNorm", "CReLU BatchNorm")
+FIG3_ROWS = ("ReLU NormProp2", "CReLU NormProp2")
+
+
+def measured(searches, pairs) -> dict[str, tuple[list, str]]:
+    """{row: ([result of each seed], evidence)} of the Table 2 cells a measurement reads: the seeds at the settled
+    learning rate; for a configuration that never converged, its last attempt if that run finished (the paper
+    measured its NormProp CReLU network although it could not train it), said in the evidence."""
+    out = {}
+    for (row, _), st in replay(searches, pairs).items():
+        if st.lr is not None:
+            out[row] = ([r["result"] for _, r in st.seed_pairs], st.evidence())
+            continue
+        cell, rec = st.pairs[-1]
+        if rec["result"].get("final_probes"):
+            out[row] = ([rec["result"]], f"not converged; measured at lr {cell.train.lr:g} anyway ({st.evidence()})")
+    return out
+
+
+def table1_values(scale: str):
+    searches = table2_searches(scale, list(T1_ROWS.values()), ("CIFAR-100",))
+
+    def values(pairs):
+        out = []
+        got = measured(searches, pairs)
+        for t1_row, t2_row in T1_ROWS.items():
+            if t2_row not in got:
+                continue
+            results, ev = got[t2_row]
+            stats = [r["final_probes"]["last_activation"] for r in results]
+            for col, key, unit in (("Mean", "mean", "act"), ("Std", "std", "act"), ("NZR", "nzr", "ratio")):
+                cls = statistics.median(s["classifier_input"][key] for s in stats)
+                out.append(Value(t1_row, col, [s["last"][key] for s in stats], unit=unit, aggregate="median",
+                                 evidence=f"{ev}; at the classifier input: {cls:.3g}"))
+        return out
+    return values
+
+
+def claim_t1_bn_smallest(means: dict):
+    parts, ok = [], True
+    for act in ("ReLU", "CReLU"):
+        for col in ("Mean", "Std"):
+            vals = {n: means.get((f"{n} {act}", col)) for n in ("Plain", "NormProp", "BatchNorm")}
+            vals = {n: v for n, v in vals.items() if isinstance(v, (int, float))}
+            if "BatchNorm" not in vals or len(vals) < 2:
+                raise ValueError(f"{act} {col}: BatchNorm and another row needed")
+            ok &= min(vals, key=vals.get) == "BatchNorm"
+            parts.append(f"{act} {col}: " + ", ".join(f"{n} {v:.3g}" for n, v in vals.items()))
+    return ok, "; ".join(parts)
+
+
+def claim_t1_crelu_nzr(means: dict):
+    vals = {r: means.get((r, "NZR")) for r in T1_ROWS if r.endswith("CReLU")}
+    vals = {r: v for r, v in vals.items() if isinstance(v, (int, float))}
+    _need(list(vals))
+    return all(abs(v - 0.5) < 0.01 for v in vals.values()), ", ".join(f"{r} {v:.3f}" for r, v in vals.items())
+
+
+TABLE1_CLAIMS = [
+    Claim("BatchNorm gives the smallest mean and standard deviation of the last activation (ReLU and CReLU)",
+          claim_t1_bn_smallest),
+    Claim("The NZR of a CReLU network's last activation is 0.5 (by construction)", claim_t1_crelu_nzr),
+]
+
+
+def _stage_bounds(n_blocks: int) -> tuple[int, ...]:
+    """Indices of the blocks that change the spatial size (the first of stages 2 and 3)."""
+    n = n_blocks // 3
+    return (n, 2 * n)
+
+
+def figure2_values(scale: str):
+    searches = table2_searches(scale, list(FIG2_ROWS), ("CIFAR-100",))
+
+    def values(pairs):
+        out = []
+        for row, (results, ev) in measured(searches, pairs).items():
+            deltas = [r["final_probes"]["residual_delta"] for r in results]
+            d = [statistics.median(x) for x in zip(*deltas)]
+            skip = set(_stage_bounds(len(d)))
+            cut = 2 * len(d) // 3  # the paper's 36 of 54 blocks
+            first = [x for i, x in enumerate(d[:cut]) if i not in skip]
+            last = [x for i, x in enumerate(d[cut:], cut) if i not in skip]
+            inner = [x for i, x in enumerate(d) if i not in skip]
+            for col, v in (("first 2/3 mean", statistics.fmean(first)), ("last 1/3 mean", statistics.fmean(last)),
+                           ("min", min(inner)), ("max", max(inner))):
+                out.append(Value(row, col, [v], unit="delta", evidence=ev))
+        return out
+    return values
+
+
+def claim_fig2_plain(means: dict):
+    parts, ok = [], True
+    for row in ("ReLU Plain", "CReLU Plain"):
+        first, last = means[(row, "first 2/3 mean")], means[(row, "last 1/3 mean")]
+        ok &= first < 0.1 * last
+        parts.append(f"{row}: first 2/3 {first:.3g}, last 1/3 {last:.3g}")
+    return ok, "; ".join(parts) + " (pass: first < last / 10)"
+
+
+def claim_fig2_bn(means: dict):
+    parts, ok = [], True
+    for row in ("ReLU BatchNorm", "CReLU BatchNorm"):
+        lo, hi = means[(row, "min")], means[(row, "max")]
+        ok &= 0.5 <= lo and hi <= 10
+        parts.append(f"{row}: {lo:.3g} to {hi:.3g}")
+    return ok, "; ".join(parts) + " (pass: within 0.5-10, the paper's 'about 1 to 5' with a factor 2 margin)"
+
+
+FIGURE2_CLAIMS = [
+    Claim("Without BatchNorm the first 36 of 54 blocks barely change their input (Delta ~ 0) and Delta jumps in "
+          "the latter part (blocks at a downsampling left out)", claim_fig2_plain),
+    Claim("With BatchNorm Delta stays within about 1 to 5 in every block", claim_fig2_bn),
+]
+
+
+def proposition3(n: int = 64, samples: int = 200_000, seed: int = 0) -> dict:
+    """Proposition 3, numerically: x ~ N(0, I_n), W orthogonal, y = W x + x. The empirical covariance of y,
+    compared (relative Frobenius distance) with (W + I)(W + I)^T, with I, and with the paper's closed form
+    2 (W + I) (equal to (W + I)(W + I)^T only for a symmetric W)."""
+    g = torch.Generator().manual_seed(seed)
+    w, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
+    x = torch.randn(samples, n, generator=g, dtype=torch.float64)
+    y = x @ w.T + x
+    cov = (y.T @ y) / samples
+    eye = torch.eye(n, dtype=torch.float64)
+
+    def rel(target):
+        return float((cov - target).norm() / target.norm())
+    return {"vs (W+I)(W+I)^T": rel((w + eye) @ (w + eye).T), "vs I": rel(eye), "vs 2(W+I)": rel(2 * (w + eye))}
+
+
+def figure3_values(scale: str):
+    searches = table2_searches(scale, list(FIG3_ROWS))
+
+    def values(pairs):
+        out = []
+        for (row, col), st in replay(searches, pairs).items():
+            results = [r["result"] for _, r in (st.seed_pairs or st.pairs[-1:])]
+            mus = [r["final_probes"]["coherence"] for r in results if r.get("final_probes")]
+            if not mus:
+                continue
+            mu = [statistics.median(x) for x in zip(*mus)]
+            out.append(Value(row, f"median mu ({col})", [statistics.median(mu)], unit="mu", evidence=st.evidence()))
+            out.append(Value(row, f"min mu ({col})", [min(mu)], unit="mu", evidence=st.evidence()))
+            torch.manual_seed(st.pairs[0][0].seed)  # the same network at initialization, for reference
+            fresh, _ = build_cell_model(st.pairs[0][0])
+            out.append(Value(row, f"median mu at init ({col})", [statistics.median(conv_coherence(fresh))],
+                             unit="mu", evidence="the untrained network (same seed and init)"))
+        for k, v in proposition3().items():
+            out.append(Value("Proposition 3: Cov(Wx + x)", k, [v], unit="rel. distance"))
+        return out
+    return values
+
+
+def claim_fig3_coherent(means: dict):
+    vals = {k: v for k, v in means.items() if k[1].startswith("median mu (")}
+    _need(list(vals))
+    def at_init(r, c):
+        v = means.get((r, c.replace("median mu (", "median mu at init (")))
+        return f" (at init {v:.2f})" if isinstance(v, float) else ""
+    return all(v > 0.2 for v in vals.values()), ", ".join(f"{r} {c}: {v:.2f}{at_init(r, c)}"
+                                                          for (r, c), v in vals.items()) \
+        + " (pass: median over layers > 0.2; random filters of these sizes are already near that)"
+
+
+def claim_prop3(means: dict):
+    a, b = means[("Proposition 3: Cov(Wx + x)", "vs (W+I)(W+I)^T")], means[("Proposition 3: Cov(Wx + x)", "vs I")]
+    return a < 0.02 and b > 0.5, f"relative distance to (W+I)(W+I)^T {a:.4f}, to I {b:.2f}"
+
+
+FIGURE3_CLAIMS = [
+    Claim("The conv filters of NormProp2 ResNets are not incoherent: mu is far from 0 (the premise of NormProp's "
+          "Proposition 1 fails)", claim_fig3_coherent),
+    Claim("Proposition 3: for orthogonal W and x ~ N(0, I), Cov(Wx + x) = (W + I)(W + I)^T, not I", claim_prop3),
+]
+
+
+# ------------------------------------------------------------------ plots
+
+
+def figure2_plot(scale: str):
+    searches = table2_searches(scale, list(FIG2_ROWS), ("CIFAR-100",))
+
+    def plot(pairs, path: str, _scale: str) -> None:
+        import matplotlib.pyplot as plt
+
+        got = measured(searches, pairs)
+        fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
+        for row in FIG2_ROWS:
+            if row not in got:
+                continue
+            d = [statistics.median(x) for x in zip(*[r["final_probes"]["residual_delta"] for r in got[row][0]])]
+            blocks = range(1, len(d) + 1)
+            a.plot(blocks, d, marker=".", label=row)
+            cut = 2 * len(d) // 3
+            b.plot(list(blocks)[:cut], d[:cut], marker=".", label=row)
+        a.set_yscale("log")
+        a.set_xlabel("residual block")
+        a.set_ylabel("Delta (log scale)")
+        b.set_xlabel("residual block (first 2/3)")
+        b.set_ylabel("Delta")
+        a.legend(fontsize=8)
+        fig.suptitle(f"CReLU Figure 2: input-output difference of each residual block, CIFAR-100 "
+                     f"(ResNet-{SCALES[scale]['depth']}, {scale} scale)", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110, format="png")
+        plt.close(fig)
+    return plot
+
+
+def figure3_plot(scale: str):
+    searches = table2_searches(scale, list(FIG3_ROWS))
+
+    def plot(pairs, path: str, _scale: str) -> None:
+        import matplotlib.pyplot as plt
+
+        fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [3, 1]})
+        for (row, col), st in replay(searches, pairs).items():
+            results = [r["result"] for _, r in (st.seed_pairs or st.pairs[-1:])]
+            mus = [r["final_probes"]["coherence"] for r in results if r.get("final_probes")]
+            if mus:
+                mu = [statistics.median(x) for x in zip(*mus)]
+                a.plot(range(1, len(mu) + 1), mu, marker=".", label=f"{row}, {col}")
+        a.set_ylim(0, 1.05)
+        a.set_xlabel("conv layer")
+        a.set_ylabel("coherence mu")
+        a.legend(fontsize=8)
+        p3 = proposition3()
+        b.bar(range(len(p3)), list(p3.values()))
+        b.set_xticks(range(len(p3)), list(p3), rotation=20, fontsize=7)
+        b.set_ylabel("relative distance of Cov(Wx + x)")
+        b.set_title("Proposition 3 (n = 64)", fontsize=9)
+        fig.suptitle(f"CReLU Figure 3 (on CIFAR, not ImageNet): coherence of the conv filters of trained NormProp2 "
+                     f"ResNet-{SCALES[scale]['depth']} ({scale} scale)", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(path, dpi=110, format="png")
+        plt.close(fig)
+    return plot
+
+
+# ------------------------------------------------------------------ ImageNet (Table 4)
+
+IMAGENET_SCALES = {
+    # epochs (fb.resnet.torch's lr / 10 every 30 epochs), images, crop; the paper: batch 128, 150 epochs
+    "paper": dict(epochs=150, train_size=None, test_size=None, crop=224, resize=256, batch=128, halvings=3),
+    "fast": dict(epochs=16, train_size=None, test_size=None, crop=224, resize=256, batch=128, halvings=1),
+    "smoke": dict(epochs=1, train_size=40, test_size=20, crop=64, resize=72, batch=8, halvings=0),
+}
+T4_NORMS = {"Plain": "none", "NP2": "normprop2", "NP3": "normprop3", "BN": "bn"}
+T4_CONFIGS = [(d, a, n) for d in (34, 50) for a in ("ReLU", "CReLU") for n in T4_NORMS] + \
+    [(101, a, "BN") for a in ("ReLU", "CReLU")]
+
+
+def table4_searches(scale: str) -> list[LRSearch]:
+    s = IMAGENET_SCALES[scale]
+    data = DataSpec("imagenet", train_size=s["train_size"], test_size=s["test_size"], crop=s["crop"],
+                    resize=s["resize"])
+    out = []
+    for depth, act, norm_name in T4_CONFIGS:
+        norm = T4_NORMS[norm_name]
+
+        def make(lr, seed, depth=depth, act=act, norm=norm):
+            model = {"arch": "imagenet-resnet", "depth": depth, "act": act.lower(), "norm": norm,
+                     "init": init_for(norm)}
+            train = TrainSpec(epochs=s["epochs"], batch_size=s["batch"], lr=lr, momentum=0.9, nesterov=True,
+                              weight_decay=1e-4, schedule="step",
+                              milestones=tuple(m for m in (30, 60, 90, 120) if m < s["epochs"]))
+            return Cell.make(PAPER, f"resnet-{depth} {act} {norm} imagenet lr={lr:g} seed={seed}", model, data,
+                             train, seed, scale)
+        out.append(LRSearch(f"ResNet-{depth} {act} {norm_name}", "top-1", make, halving_lrs(0.1, s["halvings"]),
+                            (0,), 1000))
+    return out
+
+
+def claim_t4_crelu(means: dict):
+    """The paper: "CReLU activation consistently shows superior performance to ReLU"; its own table has one
+    exception (34 layers, NP2: 29.31 vs 29.23), so the check allows one pair to go the other way."""
+    parts, wins = [], 0
+    for depth, act, n in T4_CONFIGS:
+        if act != "CReLU":
+            continue
+        c, r = _err(means, f"ResNet-{depth} CReLU {n}", "top-1"), _err(means, f"ResNet-{depth} ReLU {n}", "top-1")
+        if math.isinf(c) and math.isinf(r):
+            continue
+        wins += c < r
+        parts.append(f"{depth} {n}: CReLU {c:.2f} vs ReLU {r:.2f}")
+    _need(parts)
+    return wins >= len(parts) - 1, f"CReLU lower in {wins} of {len(parts)} pairs: " + "; ".join(parts)
+
+
+# ------------------------------------------------------------------ protocol text
+
+
+def protocol(scale: str) -> list[str]:
+    s = SCALES[scale]
+    return [f"CIFAR ResNet-{s['depth']} ({(s['depth'] - 2) // 6} basic blocks per stage, option-A shortcuts), "
+            f"filters x{s['width']:g} of the paper's; conv-norm-act blocks, CReLU inside the blocks only "
+            "(Figure 1(a)).",
+            f"fb.resnet.torch CIFAR recipe: SGD, Nesterov momentum 0.9, batch {s['batch']}, {s['epochs']} epochs, "
+            f"lr / 10 at epochs {', '.join(map(str, s['milestones'])) or '(none at this scale)'}; weight decay 1e-4 "
+            "(Table 3: 5e-4) on every parameter; random crops of the 4-pixel zero-padded image + horizontal "
+            "flips, per-channel mean/std.",
+            f"Initial lr 0.1, halved (up to {s['halvings']} times) until the first seed's run converges "
+            "(reproduce.lr_search; the rate settled is in the evidence); n/c when none does.",
+            "Init: MSR (Var = 2 / fan_out, fb.resnet.torch) with BatchNorm, Xavier (Glorot uniform) otherwise; "
+            "NormProp gamma starts at 1/1.21, beta at 0.",
+            f"Seeds {list(s['seeds'])}; the median over seeds, as the paper (median of 5 runs).",
+            f"Data: CIFAR train {s['train_size'] or 'all 50,000'} images, test {s['test_size'] or 'all'}; "
+            "test error of the last epoch."]
+
+
+def deviations(scale: str) -> list[str]:
+    s = SCALES[scale]
+    out = []
+    if scale != "paper":
+        out.append(f"{scale} scale: ResNet-{s['depth']} instead of 110, filters x{s['width']:g}, {s['epochs']} "
+                   f"epochs, {len(s['seeds'])} seed(s), at most {s['halvings']} lr halving(s).")
+    out += ["'Feasible' for the lr-halving rule is the suite's convergence criterion (not diverged, final training "
+            "accuracy >= 1.5 x chance); the paper does not define it.",
+            "Where the spatial size is reduced, NormProp models put BN after option A's subsample-and-pad "
+            "(footnote 2 says BN on the identity path, not where in it).",
+            "CReLU networks: the activation after each addition and the stem's stay ReLU (identity path "
+            "unchanged); Figure 1(a) itself is not in the text we have."]
+    return out
+
+
+def measurement_deviations(scale: str) -> list[str]:
+    return deviations(scale) + [
+        "Measured once after the last epoch, in eval mode, on the first 1,000 test images (fp32): the paper does "
+        "not say on which images.",
+        "Table 1's 'last ReLU' is the network's last ReLU, or for CReLU networks its last CReLU (the only reading "
+        "under which CReLU's NZR is 'automatically 0.5'); for NormProp, the ReLU output before NormProp's constant "
+        "affine map. The classifier input's value is in the evidence.",
+        "Delta at a block that changes the shape compares the output with the input taken through the identity "
+        "path (subsampled, zero channels appended).",
+    ]
+
+
+def figure3_deviations(scale: str) -> list[str]:
+    return measurement_deviations(scale)[:-3] + [
+        "The paper measures a 34-layer NormProp2 ResNet trained on ImageNet; here the CIFAR NormProp2 ResNets of "
+        "Table 2 (ReLU and CReLU).",
+        "Coherence of every 3x3 conv (stem and blocks) as out x (in k k) filter matrices; NormProp's W before its "
+        "per-filter normalisation (mu is invariant to it).",
+        "Proposition 3: n = 64, 200,000 samples; the paper's closed form 2(W + I) equals (W + I)(W + I)^T only "
+        "for symmetric W, so the comparison uses the latter and shows the former too."]
+
+
+def table4_protocol(scale: str) -> list[str]:
+    s = IMAGENET_SCALES[scale]
+    return ["ImageNet (ILSVRC-2012) from $REPRO_IMAGENET image folders (train/, val/).",
+            f"ResNet-34 (basic), -50 and -101 (bottleneck, CReLU after the first two convs: Figure 1(b)); option-B "
+            f"shortcuts. Batch {s['batch']}, {s['epochs']} epochs, lr / 10 every 30 epochs, Nesterov momentum 0.9, "
+            "weight decay 1e-4; initial lr 0.1 halved until feasible.",
+            f"Resize {s['resize']} (short side), random {s['crop']} crops + flips; centre crop for validation."]
+
+
+def table4_deviations(scale: str) -> list[str]:
+    return ["Top-1 single-crop error only: top-5 and 10-crop evaluation are not implemented (those cells stay "
+            "'not run').",
+            "fb.resnet.torch's ImageNet augmentation (scale jitter, colour and lighting noise) is replaced by "
+            "resize + random crop + flip (reproduce/folder_data.py)."] + \
+        ([f"{scale} scale: {IMAGENET_SCALES[scale]['epochs']} epoch(s)."] if scale != "paper" else [])
+
+
+# ------------------------------------------------------------------ targets
+
+
+def _lr_target(id: str, title: str, searches, values, claims, datasets, proto=protocol, devs=deviations,
+               kind: str = "table", plot=None) -> Target:
+    return Target(PAPER, id, kind, title, cells=lambda scale: all_cells(searches(scale)), protocol=proto,
+                  deviations=devs, datasets=datasets, values=values, claims=claims, plot=plot,
+                  execute=lambda run, scale: execute_lr_searches(searches(scale), run),
+                  cost_note="upper bound: every lr halving of every row; the search stops at the first feasible rate")
+
+
+class _Scaled:
+    """values(pairs) for a target whose values depend on the scale of its cells (read off the first cell)."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __call__(self, pairs):
+        return self.make(pairs[0][0].scale)(pairs) if pairs else []
+
+
+TARGETS = [
+    _lr_target("1", "Mean activation (± std) after the last ReLU and its non-zero ratio, ResNet-110, CIFAR-100",
+               lambda scale: table2_searches(scale, list(T1_ROWS.values()), ("CIFAR-100",)),
+               _Scaled(table1_values), TABLE1_CLAIMS, ("cifar100",), devs=measurement_deviations),
+    _lr_target("2", "Test error (%) of ResNet-110 on CIFAR-10/100 by normalization and activation",
+               table2_searches, _Scaled(lambda scale: error_values(table2_searches(scale))), TABLE2_CLAIMS,
+               ("cifar10",)),
+    _lr_target("3", "BatchNorm ReLU vs CReLU ResNet-110 at similar parameter counts, weight decay 5e-4",
+               table3_searches, _Scaled(table3_values),
+               [Claim("CReLU beats ReLU at a similar parameter count", claim_t3)], ("cifar10",)),
+    _lr_target("text", "Text: NormProp vs BatchNorm ReLU ResNet-110 test error (%)",
+               lambda scale: table2_searches(scale, list(TEXT_ROWS.values())), _Scaled(text_values),
+               [Claim("NormProp ResNets are far behind BatchNorm ones", claim_text)], ("cifar10",)),
+    _lr_target("4", "ImageNet error (%) of ResNet-34/50/101 by normalization and activation",
+               table4_searches, _Scaled(lambda scale: error_values(table4_searches(scale))),
+               [Claim("CReLU consistently beats ReLU (top-1 error), in all but at most one depth/normalization pair",
+                      claim_t4_crelu)],
+               ("imagenet",), proto=table4_protocol, devs=table4_deviations),
+    _lr_target("2", "Input-output difference Delta of each residual block, ResNet-110 on CIFAR-100",
+               lambda scale: table2_searches(scale, list(FIG2_ROWS), ("CIFAR-100",)), _Scaled(figure2_values),
+               FIGURE2_CLAIMS, ("cifar100",), devs=measurement_deviations, kind="figure",
+               plot=lambda pairs, path, scale: figure2_plot(scale)(pairs, path, scale)),
+    _lr_target("3", "Coherence of the conv filters of NormProp2 ResNets (on CIFAR), and Proposition 3",
+               lambda scale: table2_searches(scale, list(FIG3_ROWS)), _Scaled(figure3_values), FIGURE3_CLAIMS,
+               ("cifar10",), devs=figure3_deviations, kind="figure",
+               plot=lambda pairs, path, scale: figure3_plot(scale)(pairs, path, scale)),
+]

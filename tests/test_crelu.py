@@ -1,0 +1,335 @@
+"""The CReLU paper (Shang, Chiu & Sohn 2017): CReLU, the three NormProp forms,
+the ResNet variants and their parameter counts, the trained-network
+measurements (Delta, last-activation statistics, coherence), the
+learning-rate halving rule, the claims on the published numbers, and the
+ImageNet path on a tiny generated image folder."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+from models import build_model, count_parameters
+from models.activations import CReLU, activation
+from models.normprop import GAMMA_INIT, RELU_MEAN, RELU_STD, NormPropActivation, NormPropConv2d
+from models.resnet import BasicBlock, Bottleneck, CifarResNet, ImageNetResNet
+from reproduce import crelu
+from reproduce.lr_search import LRSearch, execute_lr_searches, halving_lrs, lr_search_values, settle
+from reproduce.probes import (activation_stats, coherence, delta, last_activation, last_rectifier,
+                              residual_delta)
+from reproduce.report import published
+from reproduce.train import RunOptions, TrainSpec, make_optimizer, train
+from test_train import tiny_data
+
+# ------------------------------------------------------------------ CReLU and NormProp by hand
+
+
+def test_crelu_concatenates_positive_and_negative_parts():
+    x = torch.tensor([-2.0, 3.0, 0.0]).view(1, 3, 1, 1)
+    y = activation("crelu")(x)
+    assert isinstance(activation("crelu"), CReLU)
+    assert y.flatten().tolist() == [0.0, 3.0, 0.0, 2.0, 0.0, 0.0]  # ([x]+, [-x]+)
+
+
+def test_normprop_conv_is_gamma_times_normalised_filter_plus_beta():
+    conv = NormPropConv2d(2, 2, 1)
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([[3.0, 4.0], [0.0, -2.0]]).view(2, 2, 1, 1))
+        conv.gamma.copy_(torch.tensor([2.0, 0.5]))
+        conv.beta.copy_(torch.tensor([1.0, -1.0]))
+    x = torch.tensor([1.0, 2.0]).view(1, 2, 1, 1)
+    # filter 1: (3*1 + 4*2) / 5 = 2.2, times 2, plus 1 = 5.4; filter 2: (-2*2) / 2 = -2, times 0.5, minus 1 = -2
+    assert conv(x).flatten().tolist() == pytest.approx([5.4, -2.0])
+    assert conv.bias is None
+
+
+def test_normprop_gamma_init_and_normprop3_fixes_it():
+    np2, np3 = NormPropConv2d(4, 3, 3), NormPropConv2d(4, 3, 3, fixed_gamma=True)
+    assert torch.all(np2.gamma == GAMMA_INIT) and GAMMA_INIT == pytest.approx(1 / 1.21)
+    assert isinstance(np2.gamma, nn.Parameter)
+    assert not isinstance(np3.gamma, nn.Parameter) and "gamma" in dict(np3.named_buffers())
+    assert torch.all(np3.gamma == GAMMA_INIT)
+
+
+def test_normprop_activation_constants_by_hand_and_unit_gaussian():
+    assert RELU_MEAN == pytest.approx(1 / math.sqrt(2 * math.pi))
+    assert RELU_STD == pytest.approx(math.sqrt(0.5 - 1 / (2 * math.pi)))
+    act = NormPropActivation(nn.ReLU(), affine=True)
+    x = torch.tensor([-1.0, 2.0])
+    expected = [(0 - 0.3989423) / 0.5838194, (2 - 0.3989423) / 0.5838194]
+    assert act(x).tolist() == pytest.approx(expected, rel=1e-5)
+    z = torch.randn(2_000_000, generator=torch.Generator().manual_seed(0))
+    y = act(z)
+    assert float(y.mean()) == pytest.approx(0.0, abs=3e-3) and float(y.var()) == pytest.approx(1.0, abs=3e-3)
+    assert torch.equal(NormPropActivation(nn.ReLU(), affine=False)(x), torch.relu(x))  # NormProp2/3
+
+
+@pytest.mark.parametrize("norm,conv_type,affine", [("normprop", NormPropConv2d, True),
+                                                   ("normprop2", NormPropConv2d, False),
+                                                   ("normprop3", NormPropConv2d, False)])
+def test_normprop_blocks_use_normprop_layers(norm, conv_type, affine):
+    b = BasicBlock(16, 32, stride=2, norm=norm)
+    assert isinstance(b.conv1, conv_type) and isinstance(b.conv2, conv_type)
+    assert isinstance(b.bn1, nn.Identity)
+    assert (b.conv1.fixed_gamma is True) == (norm == "normprop3")
+    assert isinstance(b.act1, NormPropActivation) == affine
+    # footnote 2: BN on the identity path where the spatial size is reduced
+    assert any(isinstance(m, nn.BatchNorm2d) for m in b.shortcut.modules())
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in BasicBlock(16, 16, norm=norm).modules())
+
+
+def test_plain_blocks_have_bias_unless_no_bias():
+    assert BasicBlock(8, 8, norm="none").conv1.bias is not None
+    assert BasicBlock(8, 8, norm="none", bias=False).conv1.bias is None
+    assert BasicBlock(8, 8, norm="bn").conv1.bias is None
+
+
+# ------------------------------------------------------------------ architectures
+
+
+def test_crelu_block_channel_counts():
+    b = BasicBlock(16, 32, stride=2, act="crelu")
+    assert (b.conv1.in_channels, b.conv1.out_channels) == (16, 32)
+    assert (b.conv2.in_channels, b.conv2.out_channels) == (64, 32)  # the conv after CReLU sees 2x channels
+    assert isinstance(b.act1, CReLU) and isinstance(b.act2, nn.ReLU)  # ReLU after the addition
+    y = b.eval()(torch.randn(2, 16, 8, 8))
+    assert y.shape == (2, 32, 4, 4)  # identity path unchanged: same output as the ReLU block
+    bott = Bottleneck(64, 16, act="crelu")
+    assert (bott.conv2.in_channels, bott.conv3.in_channels, bott.conv3.out_channels) == (32, 32, 64)
+    assert isinstance(bott.act1, CReLU) and isinstance(bott.act2, CReLU) and isinstance(bott.act3, nn.ReLU)
+
+
+def _cifar_resnet_params(n: int, widths, act: str, classes: int) -> int:
+    """Parameters of a BN CIFAR ResNet with option-A shortcuts, counted from the layer list."""
+    k = 2 if act == "crelu" else 1
+    total = 3 * widths[0] * 9 + 2 * widths[0]  # stem conv + BN
+    cin = widths[0]
+    for w in widths:
+        for _ in range(n):
+            total += cin * w * 9 + 2 * w + k * w * w * 9 + 2 * w
+            cin = w
+    return total + widths[-1] * classes + classes
+
+
+@pytest.mark.parametrize("act,widths,classes", [("relu", (16, 32, 64), 10), ("crelu", (12, 24, 48), 10),
+                                                ("relu", (32, 64, 128), 100), ("crelu", (24, 48, 96), 100)])
+def test_resnet110_parameter_counts(act, widths, classes):
+    got = count_parameters(CifarResNet(110, act=act, widths=widths, num_classes=classes))
+    assert got == _cifar_resnet_params(18, widths, act, classes)
+
+
+def test_resnet110_is_1_7m_and_table3_pairs_are_similar():
+    assert count_parameters(CifarResNet(110)) == 1_727_962  # He et al. 2016 Table 6: 1.7M
+    assert len(CifarResNet(110).blocks()) == 54
+    for relu_w, crelu_w, classes in (((16, 32, 64), (12, 24, 48), 10), ((32, 64, 128), (24, 48, 96), 100)):
+        r = count_parameters(CifarResNet(110, widths=relu_w, num_classes=classes))
+        c = count_parameters(CifarResNet(110, act="crelu", widths=crelu_w, num_classes=classes))
+        assert 0.8 < c / r < 0.9  # "comparable sizes"
+
+
+@pytest.mark.parametrize("depth,expected", [(34, 21_797_672), (50, 25_557_032), (101, 44_549_160)])
+def test_imagenet_resnet_matches_torchvision(depth, expected):
+    import torchvision
+    tv = getattr(torchvision.models, f"resnet{depth}")(weights=None)
+    assert count_parameters(tv) == expected
+    assert count_parameters(ImageNetResNet(depth)) == expected
+
+
+def test_imagenet_resnet_crelu_and_normprop_forward():
+    for depth, act, norm in ((34, "crelu", "normprop3"), (50, "crelu", "normprop2"), (50, "relu", "none")):
+        m = ImageNetResNet(depth, act=act, norm=norm, num_classes=7).eval()
+        assert m(torch.randn(1, 3, 64, 64)).shape == (1, 7)
+
+
+# ------------------------------------------------------------------ measurements
+
+
+def test_delta_by_hand():
+    x_in = torch.zeros(1, 2, 2, 2)
+    x_out = torch.zeros(1, 2, 2, 2)
+    x_out[0, :, 0, 1] = torch.tensor([3.0, 4.0])  # one position differs by a vector of norm 5
+    assert delta(x_in, x_out).tolist() == [pytest.approx(5 / 4)]
+
+
+def test_coherence_by_hand():
+    assert coherence(torch.tensor([[1.0, 0.0], [0.0, 2.0]])) == pytest.approx(0.0)
+    assert coherence(torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])) == pytest.approx(1 / math.sqrt(2))
+    assert coherence(torch.tensor([[1.0, 0.0], [-3.0, 0.0]])) == pytest.approx(1.0)  # |cos|
+    conv = torch.zeros(2, 1, 2, 2)
+    conv[0, 0, 0, 0], conv[1, 0, 1, 1] = 1.0, 1.0
+    assert coherence(conv) == 0.0
+
+
+def test_activation_stats_by_hand():
+    s = activation_stats(torch.tensor([0.0, 0.0, 2.0, 6.0]))
+    assert s["mean"] == 2.0 and s["nzr"] == 0.5 and s["std"] == pytest.approx(np.std([0, 0, 2, 6], ddof=1))
+
+
+def test_residual_delta_is_zero_when_blocks_pass_the_identity():
+    torch.manual_seed(0)
+    m = CifarResNet(14, norm="none", bias=False, widths=(4, 8, 16)).eval()
+    with torch.no_grad():
+        for b in m.blocks():
+            b.conv2.weight.zero_()  # f(x) = 0: every block outputs ReLU(shortcut(x)) = shortcut(x) (x >= 0)
+    d = residual_delta(m, tiny_data(20, augment=False), RunOptions())
+    assert len(d) == 6 and max(d) == pytest.approx(0.0, abs=1e-6)
+    with torch.no_grad():
+        m.stage2[1].conv2.weight.normal_()
+    d = residual_delta(m, tiny_data(20, augment=False), RunOptions())
+    assert d[3] > 0.1 and d[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_last_activation_reads_the_last_crelu_or_relu():
+    torch.manual_seed(0)
+    crelu_net = CifarResNet(8, act="crelu", widths=(4, 8, 16)).eval()
+    relu_net = CifarResNet(8, widths=(4, 8, 16)).eval()
+    assert last_rectifier(crelu_net) is crelu_net.stage3[-1].act1
+    assert last_rectifier(relu_net) is relu_net.stage3[-1].act2
+    stats = last_activation(crelu_net, tiny_data(20, augment=False), RunOptions())
+    assert stats["last"]["nzr"] == pytest.approx(0.5, abs=1e-3)  # CReLU: exactly one of x+, x- is non-zero
+    assert 0 < stats["classifier_input"]["nzr"] < 1
+
+
+def test_training_records_final_probes_and_uses_nesterov():
+    torch.manual_seed(0)
+    model = build_model("resnet", depth=8, widths=(4, 8, 16), act="crelu", init="msra-out")
+    spec = TrainSpec(epochs=1, batch_size=32, lr=0.05, nesterov=True, final_probes=crelu.FINAL_PROBES)
+    assert make_optimizer(model, spec).param_groups[0]["nesterov"] is True
+    r = train(model, tiny_data(64), tiny_data(32, seed=1, augment=False), spec, RunOptions(channels_last=False))
+    fp = r["final_probes"]
+    assert len(fp["residual_delta"]) == 3 and len(fp["coherence"]) == 1 + 2 * 3
+    assert fp["last_activation"]["last"]["nzr"] == pytest.approx(0.5, abs=1e-3)
+
+
+def test_proposition3_covariance():
+    p = crelu.proposition3(n=16, samples=100_000)
+    assert p["vs (W+I)(W+I)^T"] < 0.02 and p["vs I"] > 0.5
+
+
+# ------------------------------------------------------------------ the learning-rate rule
+
+
+class _Cell:
+    def __init__(self, lr, seed):
+        self.hash = f"{lr}-{seed}"
+        self.train = type("T", (), {"lr": lr})()
+        self.scale = "smoke"
+
+
+def _run_with(outcomes: dict, log: list):
+    def run(cells):
+        out = {}
+        for c in cells:
+            log.append(c.hash)
+            status, acc = outcomes.get(c.train.lr, ("ok", 0.9))
+            out[c.hash] = {"result": {"status": status, "final_train_acc": acc, "final_test_acc": 0.8}}
+        return out
+    return run
+
+
+def test_lr_halving_settles_on_the_first_feasible_rate():
+    assert halving_lrs(0.1, 3) == (0.1, 0.05, 0.025, 0.0125)
+    search = LRSearch("r", "c", _Cell, halving_lrs(0.1, 3), seeds=(0, 1, 2))
+    log = []
+    st = settle(search, _run_with({0.1: ("diverged", None), 0.05: ("ok", 0.11)}, log))
+    assert st.lr == 0.025 and [lr for lr, _ in st.tried] == [0.1, 0.05, 0.025]
+    assert log == ["0.1-0", "0.05-0", "0.025-0", "0.025-1", "0.025-2"]  # other seeds only at the settled rate
+    assert "diverged" in st.evidence() and "not converged" in st.evidence()
+    pairs = execute_lr_searches([search], _run_with({0.1: ("diverged", None), 0.05: ("ok", 0.11)}, []))
+    (v,) = lr_search_values([search], pairs, lambda c, r: 100 * (1 - r["final_test_acc"]))
+    assert v.values == pytest.approx([20.0] * 3) and v.aggregate == "median"
+
+
+def test_lr_halving_reports_nc_when_nothing_trains():
+    search = LRSearch("r", "c", _Cell, halving_lrs(0.1, 1), seeds=(0, 1))
+    log = []
+    pairs = execute_lr_searches([search], _run_with({0.1: ("diverged", None), 0.05: ("diverged", None)}, log))
+    assert log == ["0.1-0", "0.05-0"]
+    (v,) = lr_search_values([search], pairs, lambda c, r: 0.0)
+    assert v.values == ["n/c"] and "no feasible lr" in v.evidence
+
+
+def test_report_median_of_seeds():
+    from reproduce.report import summarize
+    assert summarize([1.0, 2.0, 10.0], "median")[0] == 2.0
+    assert summarize([1.0, 2.0, 10.0])[0] == pytest.approx(13 / 3)
+
+
+# ------------------------------------------------------------------ claims on the published numbers
+
+
+def _published_means(table: str) -> dict:
+    out = {}
+    for r in published("crelu", table):
+        try:
+            out[(r["row"], r["column"])] = float(r["value"])
+        except ValueError:
+            out[(r["row"], r["column"])] = r["value"]
+    return out
+
+
+def _target(kind, id):
+    return next(t for t in crelu.TARGETS if t.kind == kind and t.id == id)
+
+
+@pytest.mark.parametrize("table", ["1", "2", "3", "text", "4"])
+def test_claims_hold_on_the_published_numbers(table):
+    means = _published_means(table)
+    if table == "4":
+        means = {(r, c): v for (r, c), v in means.items() if c == "top-1"}
+    for claim in _target("table", table).claims:
+        ok, detail = claim.check(means)
+        assert ok is True, (claim.text, detail)
+
+
+def test_table2_claim_fails_when_crelu_loses():
+    means = _published_means("2")
+    means[("CReLU BatchNorm", "CIFAR-10")] = 7.0
+    assert crelu.claim_crelu_beats_relu(means)[0] is False
+    means[("CReLU NormProp", "CIFAR-10")] = 9.0
+    assert crelu.claim_crelu_normprop_fails(means)[0] is False
+
+
+def test_every_published_cell_is_a_cell_of_the_layout():
+    """Every (row, column) of the published Tables 2 and 3 is produced by a search, and vice versa."""
+    for table, searches in (("2", crelu.table2_searches("smoke")), ("3", crelu.table3_searches("smoke"))):
+        assert {(s.row, s.column) for s in searches} == set(_published_means(table))
+
+
+def test_smoke_cells_follow_the_protocol():
+    s = crelu.table2_searches("paper", ["ReLU BatchNorm", "CReLU Plain (no bias)"], ("CIFAR-10",))
+    bn, plain = s[0].make_cell(0.1, 0), s[1].make_cell(0.05, 3)
+    assert bn.model_kwargs["init"] == "msra-out" and plain.model_kwargs["init"] == "xavier"
+    assert plain.model_kwargs["bias"] is False and plain.model_kwargs["act"] == "crelu"
+    assert bn.model_kwargs["depth"] == 110 and bn.train.epochs == 164 and bn.train.milestones == (81, 122)
+    assert bn.train.nesterov and bn.train.weight_decay == 1e-4 and bn.train.batch_size == 128
+    assert s[0].seeds == (0, 1, 2, 3, 4) and s[0].lrs[0] == 0.1
+    t3 = crelu.table3_searches("paper")[0].make_cell(0.1, 0)
+    assert t3.train.weight_decay == 5e-4
+
+
+# ------------------------------------------------------------------ ImageNet (Table 4)
+
+
+def test_table4_trains_from_a_tiny_image_folder(monkeypatch, tmp_path):
+    """Table 4's ImageNet path on a generated ImageFolder: a ResNet-50 CReLU NormProp3 cell (bottlenecks,
+    CReLU after the first two convs) trains one smoke epoch from image files."""
+    from PIL import Image
+
+    from reproduce.experiment import run_cell
+
+    rng = np.random.RandomState(0)
+    for split, n in (("train", 8), ("val", 4)):
+        for c in ("n01", "n02"):
+            (tmp_path / split / c).mkdir(parents=True)
+            for i in range(n):
+                Image.fromarray(rng.randint(0, 255, (80, 96, 3), dtype=np.uint8)).save(tmp_path / split / c / f"{i}.png")
+    monkeypatch.setenv("REPRO_IMAGENET", str(tmp_path))
+    search = next(s for s in crelu.table4_searches("smoke") if s.row == "ResNet-50 CReLU NP3")
+    cell = search.make_cell(0.1, 0)
+    r = run_cell(cell, RunOptions(device="cpu", channels_last=False))
+    assert r["status"] in ("ok", "diverged") and r["epochs_run"] == 1
+    assert any("ImageNet from" in n for n in r["data_notes"])
