@@ -9,12 +9,15 @@ from __future__ import annotations
 import torch.nn as nn
 
 from .activations import Maxout, NonlinearityGenerator, activation, activation_names, ng_modules
+from .densenet import DenseNet
 from .fitnet import FitNet
 from .imagenet import ImageNetNet
 from .init import INITS, init_model, initialize, lsuv_init
 from .plain import PlainCNN
 from .resnet import CifarResNet, ImageNetResNet
 from .toy import NGToyCNN
+from .vgg import CifarVGG
+from .wrn import WideResNet
 
 ARCHITECTURES = {
     "ng-toy": NGToyCNN,
@@ -23,6 +26,9 @@ ARCHITECTURES = {
     "fitnet": FitNet,
     "imagenet": ImageNetNet,
     "imagenet-resnet": ImageNetResNet,
+    "vgg": CifarVGG,
+    "densenet": DenseNet,
+    "wrn": WideResNet,
 }
 
 
@@ -43,6 +49,6 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-__all__ = ["ARCHITECTURES", "CifarResNet", "FitNet", "INITS", "ImageNetResNet", "Maxout", "NGToyCNN", "NonlinearityGenerator",
-           "PlainCNN", "activation", "activation_names", "build_model", "count_parameters", "init_model",
+__all__ = ["ARCHITECTURES", "CifarResNet", "CifarVGG", "DenseNet", "FitNet", "INITS", "ImageNetResNet", "Maxout", "NGToyCNN", "NonlinearityGenerator",
+           "PlainCNN", "WideResNet", "activation", "activation_names", "build_model", "count_parameters", "init_model",
            "initialize", "lsuv_init", "ng_modules"]

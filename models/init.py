@@ -25,6 +25,19 @@ Data-free schemes (``init_model(model, scheme, gain=1.0)``):
   around 1.4, in line with sqrt(2) by He et al.", section 2). When
   out <= fan_in this is exactly MSRA's std sqrt(2 / fan_in).
 
+- ``gauss-0.01``: zero-mean Gaussian with std 0.01 (Krizhevsky et al. 2012;
+  the ConvInit paper's example of an init whose norms vanish with depth).
+- ``convinit`` / ``convinit-in`` (Zhang et al. 2022, "Necessary conditions
+  for convergence of CNNs and initialization of convolution kernels"):
+  every conv N(0, k / m) with m = fan_out = c_out k^2 (the backward rule:
+  eq. 34, 1/lambda'; eq. 36, k = 2 for ReLU; with BN eq. 41, k = 2 / gamma)
+  or, for ``convinit-in``, m = fan_in = c_in k^2 (the forward rule: eq. 22,
+  1/lambda; eq. 24, k = 2 for ReLU); every Linear N(0, fc_k / fan_in) (the
+  forward rule for a layer without activation after it: eq. 21, fc_k = 1,
+  which the paper varies: 0.25 for WRN-28-10 on CIFAR-10) or, given
+  ``fc_std``, N(0, fc_std^2) (its "the full-connected layer was initialized
+  with the constant 0.01", read as a std). ``k`` is ``init_k``, default 2.
+
 ``gain`` multiplies the weights after the scheme (LSUV Figure 1 scans the
 scale of ``orthonorm``).
 
@@ -44,7 +57,9 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-INITS = ("xavier", "xavier-caffe", "msra", "msra-out", "orthogonal", "orthonorm", "ortho-msra")
+INITS = ("xavier", "xavier-caffe", "msra", "msra-out", "orthogonal", "orthonorm", "ortho-msra", "gauss-0.01",
+         "convinit", "convinit-in")
+CONVINITS = ("convinit", "convinit-in")  # take k (and fc_k / fc_std): see convinit_
 DATA_INITS = ("lsuv",)  # need a batch of data: see initialize()
 MODEL_INITS = ("bvlc",)  # defined by the architecture: models.imagenet.bvlc_init
 
@@ -82,6 +97,8 @@ def init_weight(weight: torch.Tensor, scheme: str, generator: torch.Generator | 
         weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=generator)
     elif scheme == "msra-out":
         weight.normal_(0.0, math.sqrt(2.0 / fan_out), generator=generator)
+    elif scheme == "gauss-0.01":
+        weight.normal_(0.0, 0.01, generator=generator)
     elif scheme == "orthogonal":
         nn.init.orthogonal_(weight, gain=1.0, generator=generator)
     elif scheme == "orthonorm":
@@ -102,14 +119,40 @@ def weight_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 
 def init_model(model: nn.Module, scheme: str, generator: torch.Generator | None = None,
-               gain: float = 1.0) -> nn.Module:
-    """Initialise every Conv2d/Linear weight of `model` by `scheme`, biases to 0."""
+               gain: float = 1.0, **params) -> nn.Module:
+    """Initialise every Conv2d/Linear weight of `model` by `scheme`, biases to 0.
+    `params` (k, fc_k, fc_std) are for the ConvInit schemes (convinit_)."""
     if scheme in DATA_INITS:
         raise ValueError(f"init {scheme!r} needs data: use models.init.initialize(model, {scheme!r}, batch)")
+    if scheme in CONVINITS:
+        convinit_(model, fan="in" if scheme == "convinit-in" else "out", generator=generator, **params)
+    elif params:
+        raise ValueError(f"init {scheme!r} takes no parameters, got {sorted(params)}")
+    else:
+        for _, m in weight_layers(model):
+            init_weight(m.weight, scheme, generator, gain)
     for _, m in weight_layers(model):
-        init_weight(m.weight, scheme, generator, gain)
+        if gain != 1.0 and scheme in CONVINITS:
+            m.weight.data.mul_(gain)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
+    return model
+
+
+@torch.no_grad()
+def convinit_(model: nn.Module, k: float = 2.0, fc_k: float = 1.0, fc_std: float | None = None, fan: str = "out",
+              generator: torch.Generator | None = None) -> nn.Module:
+    """ConvInit (Zhang et al. 2022): convs N(0, k / fan_out) (eqs. 34, 36, 41) or N(0, k / fan_in) with
+    fan="in" (eqs. 22, 24); Linear layers N(0, fc_k / fan_in) (eq. 21), or N(0, fc_std^2) when fc_std is given."""
+    if fan not in ("in", "out"):
+        raise ValueError(f"fan must be 'in' or 'out', got {fan!r}")
+    for _, m in weight_layers(model):
+        fan_in, fan_out = fans(m.weight)
+        if isinstance(m, nn.Linear):
+            std = fc_std if fc_std is not None else math.sqrt(fc_k / fan_in)
+        else:
+            std = math.sqrt(k / (fan_out if fan == "out" else fan_in))
+        m.weight.normal_(0.0, std, generator=generator)
     return model
 
 
@@ -204,18 +247,18 @@ class InitRecord:
 
 
 def initialize(model: nn.Module, scheme: str, batch: torch.Tensor | None = None,
-               generator: torch.Generator | None = None, gain: float = 1.0, **lsuv_options) -> InitRecord:
+               generator: torch.Generator | None = None, gain: float = 1.0, **options) -> InitRecord:
     """Apply `scheme` (any of INITS; "lsuv", which needs `batch`; "bvlc" for the ImageNet networks) and
-    time it."""
+    time it. `options` go to lsuv_init (LSUV) or convinit_ (the ConvInit schemes' k, fc_k, fc_std)."""
     t0 = time.perf_counter()
     if scheme == "lsuv":
         if batch is None:
             raise ValueError("LSUV needs a batch of training data")
-        layers = lsuv_init(model, batch, generator=generator, **lsuv_options)
+        layers = lsuv_init(model, batch, generator=generator, **options)
         return InitRecord(scheme, time.perf_counter() - t0, layers)
     if scheme == "bvlc":
         from .imagenet import bvlc_init
         bvlc_init(model, generator)
     else:
-        init_model(model, scheme, generator, gain)
+        init_model(model, scheme, generator, gain, **options)
     return InitRecord(scheme, time.perf_counter() - t0)

@@ -277,21 +277,29 @@ class ImageNetResNet(nn.Module):
     """He et al. 2016's ImageNet ResNet (Table 1): 7x7/2 conv, 3x3/2 max pool,
     four stages of basic blocks (18, 34) or bottlenecks (50, 101, 152) with
     64-128-256-512 widths, global average pooling, fc. Option B shortcuts.
-    `act`, `norm`, `bias` as CifarResNet (CReLU paper, Table 4)."""
+    `act`, `norm`, `bias` as CifarResNet (CReLU paper, Table 4).
+    `cifar_stem`: the CIFAR adaptation (3x3 stride-1 stem, no max pool) used
+    for the ConvInit paper's ResNet-34 (its Figures 5-7); `fc_bias=False`
+    for its "all bias set as false"."""
 
     def __init__(self, depth: int = 34, act: str = "relu", norm: str = "bn", bias: bool = True,
-                 num_classes: int = 1000, in_channels: int = 3, widths: tuple = (64, 128, 256, 512)):
+                 num_classes: int = 1000, in_channels: int = 3, widths: tuple = (64, 128, 256, 512),
+                 cifar_stem: bool = False, fc_bias: bool = True):
         super().__init__()
         if depth not in IMAGENET_LAYOUTS:
             raise ValueError(f"ImageNet ResNet depth must be one of {sorted(IMAGENET_LAYOUTS)}, got {depth}")
         _check_norm(norm)
         kind, counts = IMAGENET_LAYOUTS[depth]
+        widths = tuple(widths)
         self.depth, self.norm, self.act = depth, norm, act
-        self.conv1 = norm_conv(in_channels, widths[0], 7, 2, norm, bias)
-        self.conv1.padding = (3, 3)
+        if cifar_stem:  # 32 x 32 inputs: a 3x3 stride-1 stem and no max pool (the common CIFAR ResNet-18/34)
+            self.conv1 = norm_conv(in_channels, widths[0], 3, 1, norm, bias)
+        else:
+            self.conv1 = norm_conv(in_channels, widths[0], 7, 2, norm, bias)
+            self.conv1.padding = (3, 3)
         self.bn1 = norm_layer(norm, widths[0])
         self.act1 = norm_activation(_after_add(act), widths[0], norm)
-        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
+        self.maxpool = nn.Identity() if cifar_stem else nn.MaxPool2d(3, stride=2, padding=1)
         cin, stages = widths[0], []
         for i, (w, count) in enumerate(zip(widths, counts)):
             blocks = []
@@ -306,7 +314,7 @@ class ImageNetResNet(nn.Module):
             stages.append(nn.Sequential(*blocks))
         self.stage1, self.stage2, self.stage3, self.stage4 = stages
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(cin, num_classes)
+        self.fc = nn.Linear(cin, num_classes, bias=fc_bias)
 
     def blocks(self) -> list[nn.Module]:
         return [b for stage in (self.stage1, self.stage2, self.stage3, self.stage4) for b in stage]

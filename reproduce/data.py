@@ -31,6 +31,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .augment import autoaugment, check_names, cutout, random_erasing
+
 DATASETS = {  # name -> (number of classes, splits)
     "cifar10": (10, ("train", "test")),
     "cifar100": (100, ("train", "test")),
@@ -218,6 +220,7 @@ class DataSpec:
     test_size: int | None = None        # class-balanced subset of the test split
     augment: bool = True                # He et al. 2016: pad 4, random 32 crop, h-flip
     crop_pad: int = 4                   # augmentation: random shifts of up to this many pixels
+    extra_augment: tuple[str, ...] = ()  # reproduce.augment: "autoaugment", "cutout<N>", "erasing"
     crop: int = 224                     # image folders (imagenet): side of the crop fed to the network
     resize: int = 256                   # image folders: short side the images are resized to first
     normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean; "unit": x/255
@@ -276,13 +279,14 @@ class DeviceData:
     norm: Normalization
     augment: bool = False  # He et al. 2016 crop + flip on every training batch
     crop_pad: int = 4      # the crop's zero padding: shifts of up to crop_pad pixels
+    extra: tuple[str, ...] = ()  # further augmentations of training batches (reproduce.augment)
 
     @staticmethod
     def from_split(split: Split, idx: np.ndarray | None, norm: Normalization, device,
-                   augment: bool = False, crop_pad: int = 4) -> "DeviceData":
+                   augment: bool = False, crop_pad: int = 4, extra: tuple[str, ...] = ()) -> "DeviceData":
         x, y = (split.x, split.y) if idx is None else (split.x[idx], split.y[idx])
         xt = torch.from_numpy(np.ascontiguousarray(x)).permute(0, 3, 1, 2).contiguous().to(device)
-        return DeviceData(xt, torch.from_numpy(y).to(device), norm.to(device), augment, crop_pad)
+        return DeviceData(xt, torch.from_numpy(y).to(device), norm.to(device), augment, crop_pad, tuple(extra))
 
     def __len__(self) -> int:
         return len(self.y)
@@ -300,9 +304,17 @@ class DeviceData:
         for start in range(0, stop, batch_size):
             sl = slice(start, min(start + batch_size, n))
             idx = order[sl] if order is not None else sl
-            xb = self.norm(self.x[idx])
+            xb = self.x[idx]
+            if augment and "autoaugment" in self.extra:
+                xb = autoaugment(xb)
+            xb = self.norm(xb)
             if augment:
                 xb = random_crop_flip(xb, generator, pad=self.crop_pad)
+                for name in self.extra:
+                    if name.startswith("cutout"):
+                        xb = cutout(xb, int(name[6:]), generator)
+                    elif name == "erasing":
+                        xb = random_erasing(xb, generator)
             yield xb, self.y[idx]
 
 
@@ -333,8 +345,9 @@ def load_task(spec: DataSpec, device) -> TaskData:
         if idx is not None:
             notes.append(f"{s.split}: class-balanced subset of {len(idx):,} of {len(s.y):,} images "
                          f"(seed {spec.subset_seed})")
+    check_names(spec.extra_augment)
     return TaskData(DeviceData.from_split(train, tr_idx, norm, device, augment=spec.augment,
-                                          crop_pad=spec.crop_pad),
+                                          crop_pad=spec.crop_pad, extra=spec.extra_augment),
                     DeviceData.from_split(test, te_idx, norm, device), train.num_classes, notes)
 
 

@@ -45,9 +45,10 @@ class Cell:
     need the same run share its result.
 
     `model` holds models.build_model's arguments plus the initialization:
-    "init" (a scheme of models.init), "init_gain" (a factor on it) and
+    "init" (a scheme of models.init), "init_gain" (a factor on it),
     "init_batch" (batch size for a data-driven init such as LSUV; default the
-    training batch size)."""
+    training batch size) and, for the ConvInit schemes, "init_k", "init_fc_k",
+    "init_fc_std" (models.init.convinit_)."""
     paper: str
     label: str
     model: tuple  # sorted (key, value) pairs for models.build_model
@@ -207,7 +208,8 @@ class Runner:
 _TASKS: dict = {}
 
 
-INIT_KEYS = ("init", "init_gain", "init_batch")  # Cell.model keys that are about initialization
+INIT_KEYS = ("init", "init_gain", "init_batch", "init_k", "init_fc_k", "init_fc_std")  # Cell.model keys about init
+CONVINIT_KEYS = {"init_k": "k", "init_fc_k": "fc_k", "init_fc_std": "fc_std"}  # -> models.init.convinit_
 
 
 def build_cell_model(cell: Cell, task=None, device: str = "cpu",
@@ -230,7 +232,8 @@ def build_cell_model(cell: Cell, task=None, device: str = "cpu",
         gen = torch.Generator(device=task.train.device).manual_seed(cell.seed)
         size = init.get("init_batch") or cell.train.batch_size
         batch, _ = next(task.train.batches(size, shuffle=True, augment=False, generator=gen))
-    record = initialize(model, scheme, batch, gain=init.get("init_gain", 1.0))
+    options = {arg: init[key] for key, arg in CONVINIT_KEYS.items() if key in init}
+    record = initialize(model, scheme, batch, gain=init.get("init_gain", 1.0), **options)
     record.batch_size = None if batch is None else len(batch)
     return model, record
 
@@ -350,7 +353,9 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
         opts = RunOptions(device)
         if opts.channels_last:
             model = model.to(memory_format=torch.channels_last)
-        opt = make_optimizer(model, cell.train)
+        # lr 0: the same arithmetic, but random data cannot push the weights of an uninitialised network into
+        # overflow or denormals, which can make a CPU step a hundred times slower and the estimate meaningless
+        opt = make_optimizer(model, dataclasses.replace(cell.train, lr=0.0))
         graphed = GraphedStep(model, opt, opts) if device.startswith("cuda") else None
         x = torch.randn(cell.train.batch_size, *IMAGE_SHAPES[cell.data.name], device=device)
         y = torch.randint(0, classes, (cell.train.batch_size,), device=device)
@@ -358,7 +363,7 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
         for _ in range(steps + 1):
             t0 = time.perf_counter()
             if graphed is not None:
-                graphed(x, y, cell.train.lr)
+                graphed(x, y, 0.0)
                 torch.cuda.synchronize()
             else:
                 train_step(model, opt, x, y, opts)

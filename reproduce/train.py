@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from models.activations import NonlinearityGenerator
 
+from .augment import mixup_batch
 from .data import DeviceData
 from .probes import FINAL_PROBES, PROBES
 
@@ -51,10 +52,13 @@ class TrainSpec:
     probes: tuple[str, ...] = ()       # names in reproduce.probes.PROBES, run every epoch
     final_probes: tuple[str, ...] = ()  # names in reproduce.probes.FINAL_PROBES, run once after training
     nesterov: bool = False             # sgd: Nesterov momentum (fb.resnet.torch's recipe, CReLU paper)
+    mixup_alpha: float = 0.0           # Mixup (reproduce.augment.mixup_batch) when > 0
+    schedule_per_step: bool = False    # cosine: decay the lr after every step, not every epoch (ConvInit paper)
     loss: str = "softmax"              # softmax (cross-entropy) | hinge (one-vs-all, see hinge_loss)
     optimizer: str = "sgd"             # sgd (momentum) | rmsprop (see make_optimizer)
     rms_decay: float = 0.9             # rmsprop: decay of the running average of squared gradients
     decay_bias: bool = True            # weight decay on biases too (Caffe models often exempt them)
+    decay_norm: bool = True            # weight decay on BatchNorm's weight and bias too
     max_steps: int = 0                 # measurement jobs (reproduce.measure): SGD steps to run
 
 
@@ -92,6 +96,13 @@ class LRSchedule:
             raise ValueError(f"unknown schedule {s.schedule!r}")
         return self.lr
 
+    def at_step(self, epoch: int, step: int, steps_per_epoch: int) -> float:
+        """Per-iteration cosine decay from spec.lr to 0 at the last step (ConvInit paper, 5.1)."""
+        if self.spec.schedule != "cosine":
+            raise ValueError("a per-step schedule is only defined for the cosine schedule")
+        t, total = epoch * steps_per_epoch + step, self.spec.epochs * steps_per_epoch
+        return 0.5 * self.spec.lr * (1 + math.cos(math.pi * t / total))
+
     def observe(self, metric: float) -> bool:
         """Plateau: feed the monitored value after an epoch; divide the lr by
         10 after `plateau_patience` epochs without improvement. Returns True
@@ -114,14 +125,18 @@ class LRSchedule:
 
 def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
     """SGD with momentum (or RMSProp, `spec.optimizer`), weight decay on every
-    parameter except NG's t unless `spec.decay_ng_t`, and except biases
-    (every parameter named "bias") unless `spec.decay_bias`."""
+    parameter except NG's t unless `spec.decay_ng_t`, except biases
+    (every parameter named "bias") unless `spec.decay_bias`, and except
+    BatchNorm's parameters unless `spec.decay_norm`."""
     ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
+    norm_params = {id(p) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+                   for p in m.parameters()}
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        exempt = (id(p) in ng_t and not spec.decay_ng_t) or (name.endswith("bias") and not spec.decay_bias)
+        exempt = ((id(p) in ng_t and not spec.decay_ng_t) or (name.endswith("bias") and not spec.decay_bias)
+                  or (id(p) in norm_params and not spec.decay_norm))
         (no_decay if exempt else decay).append(p)
     groups = [{"params": decay, "weight_decay": spec.weight_decay}]
     if no_decay:
@@ -157,14 +172,22 @@ def _autocast(device: torch.device, opts: RunOptions):
 
 
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor,
-               opts: RunOptions, grads_to_none: bool = True, loss: str = "softmax") -> tuple[torch.Tensor, torch.Tensor]:
+               opts: RunOptions, grads_to_none: bool = True, loss: str = "softmax",
+               mix: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """One SGD step on a batch; returns (detached loss, detached logits).
-    After it, every parameter's .grad holds this batch's gradient."""
+    After it, every parameter's .grad holds this batch's gradient. `mix` =
+    (perm, lam) for a Mixup batch (xb already mixed): the loss is
+    lam L(yb) + (1 - lam) L(yb[perm])."""
     if opts.channels_last:
         xb = xb.contiguous(memory_format=torch.channels_last)
     with _autocast(xb.device, opts):
         out = model(xb)
-    loss = loss_function(loss)(out.float(), yb)
+    fn = loss_function(loss)
+    if mix is None:
+        loss = fn(out.float(), yb)
+    else:
+        perm, lam = mix
+        loss = lam * fn(out.float(), yb) + (1 - lam) * fn(out.float(), yb[perm])
     optimizer.zero_grad(set_to_none=grads_to_none)
     loss.backward()
     optimizer.step()
@@ -264,8 +287,9 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         except Exception:  # compile unavailable: fall back to eager, and say so
             step_model = model
     optimizer = make_optimizer(model, spec)
-    graphed = GraphedStep(model, optimizer, opts, spec.loss) if opts.cuda_graph and device.type == "cuda" and not compiled \
-        else None
+    eager_only = spec.mixup_alpha > 0 or spec.schedule_per_step  # a new lr or lam every step: no CUDA graph
+    graphed = GraphedStep(model, optimizer, opts, spec.loss) \
+        if opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only else None
     schedule = LRSchedule(spec)
     gen = torch.Generator(device=device).manual_seed(seed)
     limit = DIVERGENCE_LOSS_FACTOR * math.log(num_classes)
@@ -274,6 +298,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
     status, reason = "ok", "completed all epochs"
     images, train_seconds = 0, 0.0
     t_start = time.perf_counter()
+    steps_per_epoch = math.ceil(len(train_data) / spec.batch_size)
     for epoch in range(spec.epochs):
         lr = schedule.at_epoch(epoch)
         for g in optimizer.param_groups:
@@ -285,10 +310,17 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         seen = 0
         for step, (xb, yb) in enumerate(train_data.batches(spec.batch_size, shuffle=True, augment=train_data.augment,
                                                            generator=gen)):
+            if spec.schedule_per_step:
+                for g in optimizer.param_groups:
+                    g["lr"] = schedule.at_step(epoch, step, steps_per_epoch)
+            mix = None
+            if spec.mixup_alpha > 0:
+                xb, perm, lam = mixup_batch(xb, spec.mixup_alpha, gen)
+                mix = (perm, lam)
             if graphed is not None:
                 loss, out = graphed(xb, yb, lr)
             else:
-                loss, out = train_step(step_model, optimizer, xb, yb, opts, loss=spec.loss)
+                loss, out = train_step(step_model, optimizer, xb, yb, opts, loss=spec.loss, mix=mix)
             loss_sum += loss * len(yb)
             correct += (out.argmax(1) == yb).sum()
             seen += len(yb)

@@ -1,0 +1,472 @@
+"""Zhang et al., "Necessary conditions for convergence of CNNs and
+initialization of convolution kernels" (Digital Signal Processing 2022).
+../shared/papers/004_ff741149659de401.txt
+
+Section 3: a CNN converges only if the forward norms ||y_l|| = alpha_l
+||y_{l-1}|| and the backward error norms ||delta_{l-1}|| = beta_l ||delta_l||
+neither explode nor vanish through depth: alpha_l, beta_l near 1. Section 4
+derives Gaussian inits that keep them at 1 (models.init.convinit_): the
+forward rule Var(w_l) = 1 / (lambda_l n_l), n_l = c_in k^2 (eq. 22; ReLU:
+2 / n_l, eq. 24 = Kaiming), the backward rule Var(w_l) = 1 / (lambda'_l
+m_{l+1}), m = c_out k^2 (eq. 34; ReLU: 2 / m, eq. 36), and with BN
+Var(w_l) = 2 / (gamma_l m_{l+1}) (eq. 41), gamma chosen from the initial
+learning rate: larger variance (gamma < 1) for a larger rate. The suite
+writes eq. 41 as Var = k / fan_out with k = 2 / gamma ("Var(w) = 5/m
+indicates gamma = 0.4", section 5.2).
+
+Protocol (5.1): SGD, Nesterov momentum 0.9, lr 0.1 decayed by a cosine after
+every iteration to 0, 200 (or 300) epochs, batch 128 (test batch 100),
+weight decay 2e-4 (VGG-19, ResNet-110, DenseNet-100) / 1.25e-4 (WRN-28-10)
+on CIFAR-10, 3e-4 / 1e-4 on CIFAR-100, not on biases or BN parameters; no
+dropout; random crop + flip, with Cutout, Mixup, AutoAugment or random
+erasing where a table says (reproduce.augment). "Acc (best)" = the best
+test accuracy over the epochs.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+from models import build_model, count_parameters
+
+from .accuracy import training_outcome
+from .data import DataSpec
+from .experiment import Cell
+from .report import published
+from .targets import Claim, Target, Value, layout_cells, layout_records
+from .train import TrainSpec
+
+PAPER = "convinit"
+
+SCALES = {
+    # epochs (the paper: 200, Table 2's second row 300), images, batch, model size ("paper" or "small")
+    "paper": dict(epochs=200, train_size=None, test_size=None, batch=128, size="paper"),
+    "fast": dict(epochs=30, train_size=None, test_size=None, batch=128, size="paper"),
+    "smoke": dict(epochs=2, train_size=512, test_size=256, batch=64, size="small"),
+}
+
+# the four networks of Tables 1 and 3: paper-size and small (smoke) constructor arguments
+MODELS = {
+    "VGGNet-19": ({"arch": "vgg", "depth": 19}, {"arch": "vgg", "depth": 19, "width": 0.0625}),
+    "ResNet-110": ({"arch": "resnet", "depth": 110}, {"arch": "resnet", "depth": 14, "widths": (8, 16, 32)}),
+    "DenseNet-100": ({"arch": "densenet", "depth": 100, "growth_rate": 12},
+                     {"arch": "densenet", "depth": 22, "growth_rate": 6}),
+    "WideResNet28-10": ({"arch": "wrn", "depth": 28, "widen_factor": 10},
+                        {"arch": "wrn", "depth": 10, "widen_factor": 1}),
+}
+WRN = "WideResNet28-10"
+WEIGHT_DECAY = {"cifar10": {"default": 2e-4, WRN: 1.25e-4}, "cifar100": {"default": 3e-4, WRN: 1e-4}}
+# "ours" per dataset and model: conv k (Var = k / fan_out) and the fully-connected layer's init (5.3, 5.4)
+OURS = {
+    "cifar10": {"VGGNet-19": dict(init_k=5.0, init_fc_k=1.0), "ResNet-110": dict(init_k=5.0, init_fc_k=1.0),
+                "DenseNet-100": dict(init_k=5.0, init_fc_k=1.0), WRN: dict(init_k=3.0, init_fc_k=0.25)},
+    "cifar100": {"VGGNet-19": dict(init_k=1.5, init_fc_std=0.01), "ResNet-110": dict(init_k=1.5, init_fc_std=0.01),
+                 "DenseNet-100": dict(init_k=1.2, init_fc_k=0.25), WRN: dict(init_k=2.5, init_fc_k=1.0)},
+}
+CUTOUT = {"cifar10": "cutout16", "cifar100": "cutout8"}  # DeVries & Taylor's sizes
+MIXUP_ALPHA = 1.0  # Zhang et al. 2018's CIFAR setting
+DATASET_LABEL = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
+
+
+def model_args(name: str, scale: str) -> dict:
+    paper, small = MODELS[name]
+    return dict(paper if SCALES[scale]["size"] == "paper" else small)
+
+
+def init_args(init: str, name: str, dataset: str) -> dict:
+    """Kaiming = He et al.'s N(0, 2 / fan_in) (the paper's eq. 24 'is exactly the Kaiming initialization');
+    ours = models.init's "convinit" with the constants of sections 5.3 / 5.4."""
+    return {"init": "msra"} if init == "Kaiming" else {"init": "convinit", **OURS[dataset][name]}
+
+
+def train_spec(scale: str, weight_decay: float, lr: float = 0.1, epochs: int | None = None,
+               mixup: bool = False) -> TrainSpec:
+    s = SCALES[scale]
+    return TrainSpec(epochs=epochs or s["epochs"], batch_size=s["batch"], lr=lr, momentum=0.9, nesterov=True,
+                     weight_decay=weight_decay, decay_bias=False, decay_norm=False, schedule="cosine",
+                     schedule_per_step=True, mixup_alpha=MIXUP_ALPHA if mixup else 0.0)
+
+
+def data_spec(scale: str, dataset: str, extra: tuple = ()) -> DataSpec:
+    s = SCALES[scale]
+    return DataSpec(dataset, train_size=s["train_size"], test_size=s["test_size"], augment=True, crop_pad=4,
+                    normalize="channel", extra_augment=tuple(extra))
+
+
+def table_cell(scale: str, dataset: str, name: str, init: str, augment: str, epochs: int | None = None) -> Cell:
+    """One network of Tables 1-3: `augment` is the table's data-augmentation label."""
+    extra, mixup = [], False
+    for part in augment.split(" + "):
+        part = part.strip().lower()
+        if part == "cutout":
+            extra.append(CUTOUT[dataset])
+        elif part == "autoaugment":
+            extra.insert(0, "autoaugment")
+        elif part == "random erasing":
+            extra.append("erasing")
+        elif part == "mixup":
+            mixup = True
+        else:
+            raise ValueError(f"unknown augmentation {part!r}")
+    wd = WEIGHT_DECAY[dataset].get(name, WEIGHT_DECAY[dataset]["default"])
+    model = {**model_args(name, scale), **init_args(init, name, dataset)}
+    label = f"{name} {init} {augment} {dataset}"
+    return Cell.make(PAPER, label, model, data_spec(scale, dataset, extra),
+                     train_spec(scale, wd, epochs=epochs, mixup=mixup), 0, scale)
+
+
+# ------------------------------------------------------------------ Tables 1-3
+
+T1_AUGMENT = {"VGGNet-19": "Cutout", "ResNet-110": "Cutout", "DenseNet-100": "Cutout", WRN: "Cutout + Mixup"}
+T3_AUGMENT = {"VGGNet-19": "Cutout", "ResNet-110": "Cutout", "DenseNet-100": "Cutout", WRN: "AutoAugment + Cutout"}
+ACC = "Acc (best)"
+
+
+def table1_layout(scale: str):
+    return [(f"{name} {init}", ACC, table_cell(scale, "cifar10", name, init, aug))
+            for name, aug in T1_AUGMENT.items() for init in ("Kaiming", "ours")]
+
+
+def table3_layout(scale: str):
+    return [(f"{name} {init}", ACC, table_cell(scale, "cifar100", name, init, aug))
+            for name, aug in T3_AUGMENT.items() for init in ("Kaiming", "ours")]
+
+
+T2_OURS = {"AutoAugment + Cutout + our initialization": ("AutoAugment + Cutout", 200),
+           "AutoAugment + random erasing + Mixup + our initialization": ("AutoAugment + random erasing + Mixup", 300)}
+
+
+def table2_layout(scale: str):
+    out = []
+    for row, (aug, epochs) in T2_OURS.items():
+        ep = epochs if scale == "paper" else SCALES[scale]["epochs"]
+        out.append((row, ACC, table_cell(scale, "cifar10", WRN, "ours", aug, epochs=ep)))
+    return out
+
+
+def _describe(cell: Cell, r: dict) -> str:
+    m = cell.model_kwargs
+    size = ", ".join(f"{k} {v}" for k, v in m.items() if k not in ("arch", "init", "init_k", "init_fc_k",
+                                                                     "init_fc_std"))
+    init = m["init"] + (f" k={m['init_k']:g}" if "init_k" in m else "")
+    return f"{m['arch']} ({size}), {init}, {r.get('epochs_run')} ep, {training_outcome(r)}"
+
+
+def best_accuracy_values(layout, params: bool = False):
+    """'Acc (best)': the best test accuracy over the epochs, in % (the paper's column); with `params`, also
+    each model's parameter count at the paper's size (the architecture fact the tables print)."""
+    def values(pairs):
+        out = []
+        for row, col, cell, r in layout_records(layout, pairs):
+            acc = 100 * r["best_test_acc"] if r.get("status") == "ok" and r.get("best_test_acc") is not None \
+                else "n/c"
+            out.append(Value(row, col, [acc], evidence=_describe(cell, r)))
+        if params and pairs:
+            scale, dataset = pairs[0][0].scale, pairs[0][0].data.name
+            classes = 10 if dataset == "cifar10" else 100
+            for name in MODELS:
+                paper_args = dict(MODELS[name][0])
+                n = count_parameters(build_model(paper_args.pop("arch"), num_classes=classes, **paper_args))
+                out.append(Value(f"{name} Kaiming", "Params", [n], unit="params",
+                                 evidence=f"paper-size network ({scale} trains a smaller one)"
+                                 if SCALES[scale]["size"] != "paper" else "the network trained"))
+        return out
+    return values
+
+
+def claim_ours_beats_kaiming(means: dict):
+    parts, ok = [], True
+    for name in MODELS:
+        k, o = means.get((f"{name} Kaiming", ACC)), means.get((f"{name} ours", ACC))
+        if not isinstance(k, float) or not isinstance(o, float):
+            continue
+        ok &= o > k
+        parts.append(f"{name}: ours {o:.2f} vs Kaiming {k:.2f}")
+    if not parts:
+        raise ValueError("no model with both inits reproduced")
+    return ok, "; ".join(parts)
+
+
+def claim_t2_best(means: dict):
+    row = "AutoAugment + random erasing + Mixup + our initialization"
+    ours = means.get((row, ACC))
+    if not isinstance(ours, float):
+        raise ValueError(f"{row} not reproduced")
+    cited = {r["row"]: float(r["value"]) for r in published(PAPER, "2") if r["note"].startswith("context")}
+    best = max(cited, key=cited.get)
+    return ours >= cited[best], f"ours {ours:.2f} vs the best cited row ({best}) {cited[best]:.2f}"
+
+
+# ------------------------------------------------------------------ Figures 2-7: lr and init variance
+
+FIG_NETS = {"VGGNet-19": ("2", "3", "4"), "ResNet-34": ("5", "6", "7")}
+FIG_LRS = (0.1, 0.01, 0.001)
+FIG_KS = {"paper": (0.5, 1.0, 2.0, 5.0, 10.0), "fast": (0.5, 1.0, 2.0, 5.0, 10.0), "smoke": (0.5, 10.0)}
+FIG_MODELS = {  # the ResNet-34 adapted to CIFAR (3x3 stem, no max pool), fc without bias ("all bias set as false")
+    "VGGNet-19": ({"arch": "vgg", "depth": 19, "fc_bias": False},
+                  {"arch": "vgg", "depth": 19, "width": 0.0625, "fc_bias": False}),
+    "ResNet-34": ({"arch": "imagenet-resnet", "depth": 34, "cifar_stem": True, "fc_bias": False},
+                  {"arch": "imagenet-resnet", "depth": 34, "cifar_stem": True, "fc_bias": False,
+                   "widths": (8, 16, 32, 64)}),
+}
+
+
+def figure_cell(scale: str, net: str, lr: float, k: float) -> Cell:
+    paper, small = FIG_MODELS[net]
+    model = {**(paper if SCALES[scale]["size"] == "paper" else small), "init": "convinit", "init_k": k,
+             "init_fc_k": 1.0}
+    return Cell.make(PAPER, f"{net} lr={lr:g} Var=k/m k={k:g}", model, data_spec(scale, "cifar10"),
+                     train_spec(scale, 2e-4, lr=lr), 0, scale)
+
+
+def figure_layout(net: str, lr: float):
+    def layout(scale: str):
+        return [(f"k={k:g}", f"lr={lr:g}", figure_cell(scale, net, lr, k)) for k in FIG_KS[scale]]
+    return layout
+
+
+def best_k(records: list) -> tuple[float, float]:
+    """(k, final training loss) of the init variance with the lowest final training loss; diverged runs last."""
+    def final_loss(r):
+        return r["history"][-1]["train_loss"] if r["status"] == "ok" and r.get("history") else math.inf
+    k, r = min(records, key=lambda kr: final_loss(kr[1]))
+    return k, final_loss(r)
+
+
+def figure_plot(net: str, lr: float, fig: str):
+    layout = figure_layout(net, lr)
+
+    def plot(pairs, path: str, scale: str) -> None:
+        import matplotlib.pyplot as plt
+
+        f, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+        for row, _, cell, r in layout_records(layout, pairs):
+            h = r["history"]
+            a.plot([x["epoch"] for x in h], [100 * x["train_acc"] for x in h], marker=".", label=f"Var = {row[2:]}/m")
+            b.plot([x["epoch"] for x in h], [x["train_loss"] for x in h], marker=".", label=f"Var = {row[2:]}/m")
+        a.set_xlabel("epoch")
+        a.set_ylabel("training accuracy (%)")
+        b.set_xlabel("epoch")
+        b.set_ylabel("training loss")
+        b.set_yscale("log")
+        a.legend(fontsize=8)
+        f.suptitle(f"ConvInit Figure {fig}: {net} with BN, initial lr {lr:g}, Var(w) = k / fan_out ({scale} scale)",
+                   fontsize=10)
+        f.tight_layout()
+        f.savefig(path, dpi=110, format="png")
+        plt.close(f)
+    return plot
+
+
+def figure_values(net: str, lr: float):
+    layout = figure_layout(net, lr)
+
+    def values(pairs):
+        recs = [(float(row[2:]), r) for row, _, _, r in layout_records(layout, pairs)]
+        if not recs:
+            return []
+        k, loss = best_k(recs)
+        return [Value(net, f"lr={lr:g}", [k], unit="k", evidence=f"final training loss {loss:.3g}")]
+    return values
+
+
+def lr_init_layout(scale: str):
+    return [(net, f"lr={lr:g}", cell) for net in FIG_NETS for lr in FIG_LRS
+            for _, _, cell in figure_layout(net, lr)(scale)]
+
+
+def lr_init_values(pairs):
+    out = []
+    for net in FIG_NETS:
+        for lr in FIG_LRS:
+            out += figure_values(net, lr)(pairs)
+    return out
+
+
+def claim_best_k_decreases(means: dict):
+    parts, ok = [], True
+    for net in FIG_NETS:
+        ks = [means.get((net, f"lr={lr:g}")) for lr in FIG_LRS]
+        if any(not isinstance(k, float) for k in ks):
+            raise ValueError(f"{net}: not every learning rate reproduced")
+        ok &= ks[0] >= ks[1] >= ks[2] and ks[0] > ks[2]
+        parts.append(f"{net}: best k " + ", ".join(f"{k:g} at lr {lr:g}" for k, lr in zip(ks, FIG_LRS)))
+    return ok, "; ".join(parts) + " (pass: non-increasing as lr decreases, and smaller at 0.001 than at 0.1)"
+
+
+# ------------------------------------------------------------------ Section 3: the necessary condition
+
+S3_DEPTH = {"paper": 56, "fast": 56, "smoke": 20}  # the NG paper's plain CNN: 3n + 2 weight layers
+S3_INITS = {  # row: (model options, init options)
+    "Gaussian std 0.01": ({}, {"init": "gauss-0.01"}),
+    "Xavier": ({}, {"init": "xavier"}),
+    "forward rule (eq. 24)": ({}, {"init": "convinit-in", "init_k": 2.0, "init_fc_k": 1.0}),
+    "backward rule (eq. 36)": ({}, {"init": "convinit", "init_k": 2.0, "init_fc_k": 1.0}),
+    "BN + backward rule (eq. 41, k = 2)": ({"bn": True}, {"init": "convinit", "init_k": 2.0, "init_fc_k": 1.0}),
+}
+
+
+def s3_layout(scale: str):
+    data = DataSpec("cifar10", train_size=1000 if scale == "smoke" else None, test_size=100, augment=False)
+    train = TrainSpec(epochs=1, batch_size=128)
+    out = []
+    for row, (arch_opts, init) in S3_INITS.items():
+        model = {"arch": "plain", "depth": S3_DEPTH[scale], "width": 16, **arch_opts, **init}
+        out.append((row, "", Cell.make(PAPER, f"plain-{S3_DEPTH[scale]} {row} norm ratios", model, data, train, 0,
+                                       scale, job="norm_ratios")))
+    return out
+
+
+def _end_to_end(r: dict) -> tuple[float, float]:
+    """(forward RMS at the last conv / the first conv, backward RMS at the first conv / the last conv): the conv
+    stack the theory is about, without the classifier head (global pooling divides the error by the 64
+    positions it averages)."""
+    convs = [i for i, name in enumerate(r["layer_names"]) if name.startswith("features")]
+    f = [r["forward_rms"][i] for i in convs]
+    b = [r["backward_rms"][i] for i in convs]
+    ratio = lambda a, c: a / c if c > 0 else math.nan  # noqa: E731
+    return ratio(f[-1], f[0]), ratio(b[0], b[-1])
+
+
+def s3_values(pairs):
+    out = []
+    for row, _, cell, r in layout_records(s3_layout, pairs):
+        fwd, bwd = _end_to_end(r)
+        alpha = [a for a in r["alpha"] if math.isfinite(a) and a > 0]
+        beta = [b for b in r["beta"] if math.isfinite(b) and b > 0]
+        geo = lambda v: math.exp(statistics.fmean(math.log(x) for x in v)) if v else math.nan  # noqa: E731
+        out += [Value(row, "forward ||x_n|| / ||x_1||", [fwd], unit="ratio"),
+                Value(row, "backward ||d_1|| / ||d_n||", [bwd], unit="ratio"),
+                Value(row, "geometric mean alpha", [geo(alpha)], unit="ratio"),
+                Value(row, "geometric mean beta", [geo(beta)], unit="ratio")]
+    return out
+
+
+def s3_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    f, (a, b) = plt.subplots(1, 2, figsize=(12, 4))
+    for row, _, cell, r in layout_records(s3_layout, pairs):
+        a.plot(range(1, len(r["forward_rms"]) + 1), r["forward_rms"], marker=".", label=row)
+        b.plot(range(1, len(r["backward_rms"]) + 1), r["backward_rms"], marker=".", label=row)
+    for ax, what in ((a, "forward: RMS of layer output x_l"), (b, "backward: RMS of dLoss/dx_l")):
+        ax.set_yscale("log")
+        ax.set_xlabel("weight layer l")
+        ax.set_ylabel(what)
+    a.legend(fontsize=7)
+    f.suptitle(f"ConvInit section 3: forward and backward norms at initialization, plain CNN-{S3_DEPTH[scale]} "
+               f"(NG paper's), one CIFAR-10 batch of 128 ({scale} scale)", fontsize=10)
+    f.tight_layout()
+    f.savefig(path, dpi=110, format="png")
+    plt.close(f)
+
+
+def claim_rules_keep_norms(means: dict):
+    parts, ok = [], True
+    for row, col in (("forward rule (eq. 24)", "forward ||x_n|| / ||x_1||"),
+                     ("backward rule (eq. 36)", "backward ||d_1|| / ||d_n||"),
+                     ("BN + backward rule (eq. 41, k = 2)", "forward ||x_n|| / ||x_1||")):
+        v = means[(row, col)]
+        ok &= 0.1 <= v <= 10
+        parts.append(f"{row}: {col} = {v:.3g}")
+    return ok, "; ".join(parts) + " (pass: within a factor 10 end to end)"
+
+
+def claim_small_gaussian_vanishes(means: dict):
+    v = means[("Gaussian std 0.01", "forward ||x_n|| / ||x_1||")]
+    return v < 1e-6, f"forward ||x_n|| / ||x_1|| = {v:.3g} (pass: < 1e-6)"
+
+
+# ------------------------------------------------------------------ protocol text
+
+
+def protocol(scale: str) -> list[str]:
+    s = SCALES[scale]
+    return [f"SGD, Nesterov momentum 0.9, lr 0.1 with a per-iteration cosine decay to 0, {s['epochs']} epochs, batch "
+            f"{s['batch']}; weight decay 2e-4 (1.25e-4 WRN) on CIFAR-10, 3e-4 (1e-4 WRN) on CIFAR-100, not on "
+            "biases or BN parameters; no dropout.",
+            "Random crop (pad 4) + flip, per-channel mean/std; Cutout 16x16 (CIFAR-10) / 8x8 (CIFAR-100), Mixup "
+            "alpha = 1, AutoAugment CIFAR-10 policy, random erasing (torchvision defaults) as each row says "
+            "(reproduce/augment.py).",
+            "Kaiming = N(0, 2 / fan_in) (He et al.; the paper's eq. 24); ours = N(0, k / fan_out) for convs "
+            "(eq. 41, k = 2 / gamma) with k = 5 (VGG-19, ResNet-110, DenseNet-100) and 3 (WRN-28-10) on "
+            "CIFAR-10, 1.5 / 1.5 / 1.2 / 2.5 on CIFAR-100; fully-connected N(0, c / fan_in) (eq. 21) with c = 1, "
+            "0.25 for WRN on CIFAR-10, 0.25 DenseNet / 1.0 WRN on CIFAR-100, std 0.01 for VGG / ResNet on "
+            "CIFAR-100.",
+            "Acc (best): the best test accuracy over the epochs (test after every epoch).",
+            f"Data: CIFAR train {s['train_size'] or 'all 50,000'}, test {s['test_size'] or 'all'} images; one seed."]
+
+
+def deviations(scale: str) -> list[str]:
+    out = []
+    if scale != "paper":
+        out.append(f"{scale} scale: {SCALES[scale]['epochs']} epochs"
+                   + ("; small networks (VGG-19 x0.0625, ResNet-14 8-16-32, DenseNet-BC-22 k = 6, WRN-10-1; "
+                      "ResNet-34 8-16-32-64 in Figures 5-7)"
+                      if SCALES[scale]["size"] == "small" else "") + ".")
+    out += ["'The full-connected layer was initialized with the constant 0.01' (CIFAR-100, VGG / ResNet) is read as "
+            "a Gaussian of std 0.01.",
+            "Kaiming is taken as fan-in N(0, 2 / fan_in) for every conv and Linear (the paper re-implemented it "
+            "without saying which fan).",
+            "AutoAugment draws one sub-policy per group of 8 images (torchvision's policy draws once per call); "
+            "random erasing clips a rectangle that does not fit instead of retrying.",
+            "MetaInit and GradInit rows (Table 1) and the cited rows of Table 2 are other papers' numbers: shown "
+            "as context, not reproduced."]
+    return out
+
+
+def figure_protocol(scale: str) -> list[str]:
+    return [f"VGG-19 with BN / ResNet-34 for CIFAR (3x3 stem, no max pool), fully-connected layer without bias "
+            f"N(0, 1 / fan_in) (eq. 21), convs N(0, k / fan_out) (eq. 41, k = 2 / gamma) for k in "
+            f"{list(FIG_KS[scale])} (the paper names k = 5 only, 'Var(w) = 5/m'; the other values are our grid).",
+            f"Initial lr 0.1 / 0.01 / 0.001, per-iteration cosine decay, {SCALES[scale]['epochs']} epochs, batch "
+            f"{SCALES[scale]['batch']}, Nesterov 0.9, weight decay 2e-4 (not on biases / BN), crop + flip.",
+            "Best k = the one with the lowest final training loss."]
+
+
+def s3_protocol(scale: str) -> list[str]:
+    return [f"The NG paper's plain CNN (appendix Table 1), depth {S3_DEPTH[scale]}, 16-32-64 filters, ReLU, "
+            "max pooling between stages; one CIFAR-10 batch of 128 at initialization, train mode, float64.",
+            "Per weight layer the RMS of its output x_l (before the activation) and of dLoss/dx_l (cross-entropy); "
+            "alpha_l, beta_l = ratios of consecutive RMS (eqs. 4, 8) with norms per element so pooling's change of "
+            "size does not count. End-to-end ratios over the conv stack (first to last conv), without the global "
+            "pooling + dense head; the two max poolings between the stages still count.",
+            "Rows: N(0, 0.01^2); Xavier (Glorot uniform); forward rule N(0, 2 / fan_in) (eq. 24; the first layer "
+            "also 2 / fan_in, not eq. 21's 1 / fan_in); backward rule N(0, 2 / fan_out) (eq. 36); the same network "
+            "with BN after every conv and the backward rule (eq. 41 with gamma = 1); dense layer N(0, 1 / fan_in)."]
+
+
+# ------------------------------------------------------------------ targets
+
+TARGETS = [
+    Target(PAPER, "1", "table", "CIFAR-10 best test accuracy: Kaiming vs ours (MetaInit, GradInit cited)",
+           cells=layout_cells(table1_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
+           values=lambda pairs: best_accuracy_values(table1_layout, params=True)(pairs),
+           claims=[Claim("Our initialization beats Kaiming on every model", claim_ours_beats_kaiming)]),
+    Target(PAPER, "2", "table", "WRN-28-10 on CIFAR-10 with AutoAugment / random erasing / Mixup and our init",
+           cells=layout_cells(table2_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
+           values=best_accuracy_values(table2_layout),
+           claims=[Claim("With AutoAugment + random erasing + Mixup (300 epochs) our init reaches at least the best "
+                         "cited accuracy", claim_t2_best)]),
+    Target(PAPER, "3", "table", "CIFAR-100 best test accuracy: Kaiming vs ours (200 epochs)",
+           cells=layout_cells(table3_layout), protocol=protocol, deviations=deviations, datasets=("cifar100",),
+           values=lambda pairs: best_accuracy_values(table3_layout, params=True)(pairs),
+           claims=[Claim("Our initialization beats Kaiming on every model", claim_ours_beats_kaiming)]),
+    Target(PAPER, "lr-init", "table", "Best init variance k (Var = k / fan_out) per initial learning rate "
+           "(section 5.2, from Figures 2-7)", cells=layout_cells(lr_init_layout), protocol=figure_protocol,
+           deviations=deviations, datasets=("cifar10",), values=lr_init_values,
+           claims=[Claim("The best init variance decreases as the initial learning rate decreases (larger variance "
+                         "for a larger rate)", claim_best_k_decreases)]),
+    Target(PAPER, "S3", "figure", "Necessary condition: forward and backward norms through depth at initialization",
+           cells=layout_cells(s3_layout), protocol=s3_protocol, datasets=("cifar10",), plot=s3_plot,
+           values=s3_values,
+           claims=[Claim("The derived rules keep the forward (eq. 24) and backward (eq. 36) norms, and BN the forward "
+                         "norms, from exploding or vanishing through depth", claim_rules_keep_norms),
+                   Claim("Gaussian std 0.01 makes the forward norms vanish", claim_small_gaussian_vanishes)]),
+] + [
+    Target(PAPER, fig, "figure", f"{net} with BN: training accuracy and loss per epoch for several init variances, "
+           f"initial lr {lr:g}", cells=layout_cells(figure_layout(net, lr)), protocol=figure_protocol,
+           deviations=deviations, datasets=("cifar10",), plot=figure_plot(net, lr, fig),
+           values=figure_values(net, lr))
+    for net, figs in FIG_NETS.items() for fig, lr in zip(figs, FIG_LRS)
+]
