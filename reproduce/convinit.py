@@ -368,7 +368,8 @@ def claim_rules_keep_norms(means: dict):
                      ("BN + backward rule (eq. 41, k = 2)", "forward ||x_n|| / ||x_1||")):
         v = means[(row, col)]
         ok &= 0.1 <= v <= 10
-        parts.append(f"{row}: {col} = {v:.3g}")
+        per_layer = means.get((row, "geometric mean alpha" if col.startswith("forward") else "geometric mean beta"))
+        parts.append(f"{row}: {col} = {v:.3g}" + (f" (per layer {per_layer:.3f})" if per_layer else ""))
     return ok, "; ".join(parts) + " (pass: within a factor 10 end to end)"
 
 
