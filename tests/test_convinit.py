@@ -227,3 +227,15 @@ def test_paper_cells_follow_section_5():
     assert t2[1][2].data.extra_augment == ("autoaugment", "erasing") and t2[1][2].train.mixup_alpha == 1.0
     kaiming = convinit.table_cell("paper", "cifar10", "ResNet-110", "Kaiming", "Cutout")
     assert kaiming.model_kwargs["init"] == "msra"
+
+
+def test_cifar_resnet34_for_figures_5_to_7():
+    """ResNet-34 adapted to CIFAR (3x3 stride-1 stem, no max pool): 21,282,122 parameters with a biased fc
+    (the common CIFAR ResNet-34); 10 fewer without the fc bias."""
+    from models import count_parameters
+    from models.resnet import ImageNetResNet
+    m = ImageNetResNet(34, cifar_stem=True, num_classes=10)
+    assert count_parameters(m) == 21_282_122
+    assert count_parameters(ImageNetResNet(34, cifar_stem=True, num_classes=10, fc_bias=False)) == 21_282_112
+    assert m.eval()(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    assert isinstance(m.maxpool, nn.Identity) and m.conv1.kernel_size == (3, 3) and m.conv1.stride == (1, 1)
