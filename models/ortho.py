@@ -23,6 +23,9 @@ respect to W (one group) is 2 lambda W (W^T W - I), which autograd computes;
 ``orthonormal_penalty`` is the value, to be added to the loss in place of
 weight decay (lambda = the weight-decay coefficient unless a table says
 otherwise).
+
+Correlation among filters (section 5.2, eq. 8, Figure 2): ``filter_correlation``.
+Modulation (sections 3.3 and 4): ``Modulation``.
 """
 from __future__ import annotations
 
@@ -80,3 +83,66 @@ def orthonormal_penalty(model: nn.Module, lam: float) -> torch.Tensor:
     if total is None:
         raise ValueError("the model has no Conv2d or Linear layer")
     return 0.5 * lam * total
+
+
+@torch.no_grad()
+def filter_correlation(model: nn.Module) -> float:
+    """Eq. 8: the average over every pair i < j of filters of every Conv2d/Linear layer of |cos(v_i, v_j)|
+    (N = the number of pairs). Read from the paper: pairs with j = i (cosine 1) are left out, and the
+    cosine's absolute value is averaged (a signed mean of random filters would be ~0); Figure 2's ~6e-3 for
+    orthonormal filters is consistent with either."""
+    total, count = 0.0, 0
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.shape[0] > 1:
+            v = filter_matrix(m.weight.detach().float())
+            v = v / v.norm(dim=0, keepdim=True).clamp_min(1e-30)
+            cos = (v.T @ v).abs()
+            iu = torch.triu_indices(cos.shape[0], cos.shape[0], offset=1)
+            total += float(cos[iu[0], iu[1]].sum())
+            count += iu.shape[1]
+    return total / count if count else float("nan")
+
+
+class Modulation:
+    """Signal modulation (sections 3.3 and 4) as backward hooks on the conv layers of `model`.
+
+    In each backward pass the conv layers are met from the top down. For conv layer l, q^l is the second-order
+    moment (mean square) of the error at its output; q^{l+1} that of the conv layer above, after its own
+    modulation. When they mismatch (q^{l+1} / q^l outside [1 / tol, tol]) the error entering layer l is scaled
+    by rho = sqrt(q^{l+1} / q^l) before the layer uses it (for its weight gradient and the error it passes
+    down). tol = 1 equalises every layer's moment with the top conv's; the paper modulates "only when the
+    magnitudes ... mismatch" without a threshold: tol is our parameter. When ``enabled`` is False the hooks
+    change nothing (the paper modulates for the first n iterations only). ``moments`` holds, for the last
+    backward pass and top down, (q^l before, q^l after) of every conv."""
+
+    def __init__(self, model: nn.Module, tol: float = 1.0, enabled: bool = True):
+        if tol < 1:
+            raise ValueError(f"tol must be >= 1, got {tol}")
+        self.tol, self.enabled = tol, enabled
+        self.convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+        self.moments: list[tuple[float, float]] = []
+        self._above: float | None = None
+        self._handles = [c.register_full_backward_pre_hook(self._hook) for c in self.convs]
+        self._handles.append(model.register_forward_pre_hook(self._reset))
+
+    def _reset(self, module, inputs):
+        self.moments, self._above = [], None
+
+    def _hook(self, module, grad_output):
+        (g,) = grad_output
+        if g is None:
+            return None
+        q = float(g.detach().float().pow(2).mean())
+        after, out = q, None
+        if self.enabled and self._above is not None and q > 0:
+            ratio = self._above / q
+            if not (1 / self.tol <= ratio <= self.tol):
+                out = (g * ratio ** 0.5,)
+                after = self._above
+        self.moments.append((q, after))
+        self._above = after
+        return out
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()

@@ -63,3 +63,57 @@ def test_penalty_is_zero_for_orthonormal_layers_and_sums_groups():
     with torch.no_grad():
         conv.weight.mul_(2.0)  # W^T W = 4 I in every group: (4 - 1)^2 per diagonal entry, 64 filters
     assert float(orthonormal_penalty(conv, 1.0).detach()) == pytest.approx(0.5 * 9 * 64, rel=1e-4)
+
+
+def test_filter_correlation_by_hand():
+    from models.ortho import filter_correlation
+    lin = nn.Linear(2, 3, bias=False)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0]]))  # filters as rows
+    # pairs: (e1, e2) 0; (e1, (-1, 1)) |-1/sqrt2|; (e2, (-1, 1)) 1/sqrt2  -> mean sqrt2 / 3
+    assert filter_correlation(lin) == pytest.approx(2 ** 0.5 / 3)
+
+
+def _chain(scales):
+    """A stack of 1x1 convs, conv i scaling its input by scales[i] (so errors grow or shrink by it going down)."""
+    convs = []
+    for s in scales:
+        c = nn.Conv2d(2, 2, 1, bias=False)
+        with torch.no_grad():
+            c.weight.copy_(s * torch.eye(2).view(2, 2, 1, 1))
+        convs.append(c)
+    return nn.Sequential(*convs)
+
+
+def test_modulation_equalizes_moments_when_enabled():
+    from models.ortho import Modulation
+    torch.manual_seed(0)
+    net = _chain([1.0, 3.0, 0.1, 5.0])
+    mod = Modulation(net, tol=1.0)
+    x = torch.randn(8, 2, 4, 4, requires_grad=True)
+    net(x).pow(2).sum().backward()
+    before = [b for b, _ in mod.moments]
+    after = [a for _, a in mod.moments]
+    assert len(mod.moments) == 4
+    assert max(before) / min(before) > 10  # unmodulated, the moments differ by orders of magnitude
+    assert after == pytest.approx([after[0]] * 4, rel=1e-5)  # modulated: every conv sees the top conv's moment
+
+
+def test_modulation_is_a_noop_when_disabled_or_within_tolerance():
+    from models.ortho import Modulation
+    torch.manual_seed(0)
+    x = torch.randn(8, 2, 4, 4)
+    grads = []
+    for setting in (None, dict(enabled=False), dict(tol=1e6)):
+        net = _chain([1.0, 3.0, 0.1, 5.0])
+        mod = Modulation(net, **setting) if setting else None
+        xi = x.clone().requires_grad_()
+        net(xi).pow(2).sum().backward()
+        grads.append((xi.grad.clone(), [c.weight.grad.clone() for c in net]))
+        if mod:
+            assert all(b == a for b, a in mod.moments)
+            mod.remove()
+    for g, ws in grads[1:]:
+        torch.testing.assert_close(g, grads[0][0])
+        for w, w0 in zip(ws, grads[0][1]):
+            torch.testing.assert_close(w, w0)
