@@ -58,18 +58,25 @@ class PlainCNN(nn.Module):
         width: channels of stage 1; stages 2 and 3 have 2x and 4x.
         num_classes, in_channels: classifier outputs and input channels.
         t_init, t_trainable: NG's t (used only by ``ng-*`` activations).
+        downsample: "maxpool" (NG Table 1) or "stride": the first conv of
+            stages 2 and 3 has stride 2 instead (He et al. 2016's plain CIFAR
+            net, Sec. 4.2; with bn=True and depth 6n + 2 it is the Ortho
+            paper's "Conv-BN-ReLU" plain network: 44 -> 14 convs per stage).
     """
 
     def __init__(self, depth: int, act: str = "relu", bn: bool = False, width: int = 16,
                  num_classes: int = 10, in_channels: int = 3, t_init: float = -1.0,
-                 t_trainable: bool = True):
+                 t_trainable: bool = True, downsample: str = "maxpool"):
         super().__init__()
         n = _depth_to_n(depth)
         self.depth = 3 * n + 2
         self.n = n
 
-        def unit(cin: int, cout: int) -> list[nn.Module]:
-            layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, stride=1, padding=1, bias=not bn)]
+        if downsample not in ("maxpool", "stride"):
+            raise ValueError(f"downsample must be 'maxpool' or 'stride', got {downsample!r}")
+
+        def unit(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
+            layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=not bn)]
             if bn:
                 layers.append(nn.BatchNorm2d(cout))
             layers.append(activation(act, cout, t_init=t_init, t_trainable=t_trainable))
@@ -78,10 +85,11 @@ class PlainCNN(nn.Module):
         layers = unit(in_channels, width)
         cin = width
         for stage, cout in enumerate((width, 2 * width, 4 * width)):
-            if stage > 0:
+            if stage > 0 and downsample == "maxpool":
                 layers.append(nn.MaxPool2d(2))
-            for _ in range(n):
-                layers += unit(cin, cout)
+            for i in range(n):
+                stride = 2 if stage > 0 and i == 0 and downsample == "stride" else 1
+                layers += unit(cin, cout, stride)
                 cin = cout
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)

@@ -128,12 +128,15 @@ def shortcut_path(in_channels: int, out_channels: int, stride: int, option: str,
     if option == "A":
         a = ShortcutA(in_channels, out_channels, stride)
         return nn.Sequential(a, nn.BatchNorm2d(out_channels)) if norm in NORMPROPS else a
+    if option == "P3":  # a 3x3 projection (conv + BN): the Ortho paper's residual networks (section 5.1)
+        return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
+                             nn.BatchNorm2d(out_channels))
     if option == "B":
         if norm == "none":
             return nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=bias)
         return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
                              nn.BatchNorm2d(out_channels))
-    raise ValueError(f"unknown shortcut option {option!r}; known: 'A', 'B'")
+    raise ValueError(f"unknown shortcut option {option!r}; known: 'A', 'B', 'P3'")
 
 
 def _after_add(act: str) -> str:
@@ -209,8 +212,9 @@ class CifarResNet(nn.Module):
             (128, 256, 512); the CReLU paper's "double": (32, 64, 128)).
         num_classes, in_channels: classifier outputs and input channels.
         t_init, t_trainable: NG's t (used only by ``ng-*`` activations).
-        shortcut: "A" (zero-padding identity, He et al.'s CIFAR choice) or
-            "B" (1x1 projection + BN) where the shape changes.
+        shortcut: "A" (zero-padding identity, He et al.'s CIFAR choice),
+            "B" (1x1 projection + BN) or "P3" (3x3 projection + BN, the
+            Ortho paper's) where the shape changes.
         norm: "bn" | "none" | "normprop" | "normprop2" | "normprop3".
         bias: conv bias when norm is "none" (the CReLU paper's "Plain" vs
             "Plain (no bias)").
@@ -224,8 +228,8 @@ class CifarResNet(nn.Module):
         widths = tuple(widths)
         if len(widths) != 3:
             raise ValueError(f"widths must have three entries (one per stage), got {widths!r}")
-        if shortcut not in ("A", "B"):
-            raise ValueError(f"unknown shortcut option {shortcut!r}; known: 'A', 'B'")
+        if shortcut not in ("A", "B", "P3"):
+            raise ValueError(f"unknown shortcut option {shortcut!r}; known: 'A', 'B', 'P3'")
         _check_norm(norm)
         self.depth, self.n, self.widths, self.shortcut = 6 * n + 2, n, widths, shortcut
         self.norm, self.act = norm, act

@@ -3,6 +3,17 @@
 Per-epoch probes (``PROBES``, TrainSpec.probes): functions of the model,
 evaluated by the trainer after every epoch.
 
+Step probes (``STEP_PROBES``, TrainSpec.step_probes): functions of the model
+and the trainer's ``models.ortho.Modulation`` (which records every conv's
+error moment in each backward pass), evaluated every
+``step_probe_every`` steps, after the step (the Ortho paper's Figures 2-4):
+
+- ``filter_correlation``: eq. 8 (models.ortho.filter_correlation);
+- ``error_moment_ratio``: second-order moment of the error at the first conv
+  over that at the last conv, in the last backward pass (Figure 3);
+- ``error_moments``: every conv's error moment relative to the highest
+  conv's, bottom up (Figure 4).
+
 Final probes (``FINAL_PROBES``, TrainSpec.final_probes): functions of the
 trained model and images, evaluated once after the last epoch in eval mode
 (BN with its running statistics), fp32, without autograd, on the first
@@ -169,4 +180,33 @@ FINAL_PROBES = {
     "residual_delta": residual_delta,
     "last_activation": last_activation,
     "coherence": conv_coherence,
+}
+
+
+def _moments(modulation) -> list[float]:
+    """Error moments of the last backward pass, bottom conv first (after any modulation)."""
+    if modulation is None or not modulation.moments:
+        return []
+    return [after for _, after in reversed(modulation.moments)]
+
+
+def error_moment_ratio(model: nn.Module, modulation) -> float | None:
+    q = _moments(modulation)
+    return q[0] / q[-1] if q and q[-1] > 0 else None
+
+
+def error_moments(model: nn.Module, modulation) -> list[float]:
+    q = _moments(modulation)
+    return [x / q[-1] for x in q] if q and q[-1] > 0 else []
+
+
+def _filter_correlation(model: nn.Module, modulation=None) -> float:
+    from models.ortho import filter_correlation
+    return filter_correlation(model)
+
+
+STEP_PROBES = {
+    "filter_correlation": _filter_correlation,
+    "error_moment_ratio": error_moment_ratio,
+    "error_moments": error_moments,
 }

@@ -26,10 +26,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from models.activations import NonlinearityGenerator
+from models.ortho import Modulation, orthonormal_penalty
 
 from .augment import mixup_batch
 from .data import DeviceData
-from .probes import FINAL_PROBES, PROBES
+from .probes import FINAL_PROBES, PROBES, STEP_PROBES
 
 DIVERGENCE_LOSS_FACTOR = 10.0
 
@@ -54,8 +55,13 @@ class TrainSpec:
     nesterov: bool = False             # sgd: Nesterov momentum (fb.resnet.torch's recipe, CReLU paper)
     mixup_alpha: float = 0.0           # Mixup (reproduce.augment.mixup_batch) when > 0
     schedule_per_step: bool = False    # cosine: decay the lr after every step, not every epoch (ConvInit paper)
+    ortho_reg: float = 0.0             # lambda of the orthonormal regularizer (Ortho paper, eq. 3), replacing
+                                       # weight decay on Conv/Linear weights when > 0 (models.ortho)
+    modulation_steps: int = 0          # Ortho paper's signal modulation during the first n steps (models.ortho)
+    step_probes: tuple[str, ...] = ()  # names in STEP_PROBES, recorded every step_probe_every steps
+    step_probe_every: int = 50
     loss: str = "softmax"              # softmax (cross-entropy) | hinge (one-vs-all, see hinge_loss)
-    optimizer: str = "sgd"             # sgd (momentum) | rmsprop (see make_optimizer)
+    optimizer: str = "sgd"             # sgd (momentum) | rmsprop | adagrad | adadelta | adam (see make_optimizer)
     rms_decay: float = 0.9             # rmsprop: decay of the running average of squared gradients
     decay_bias: bool = True            # weight decay on biases too (Caffe models often exempt them)
     decay_norm: bool = True            # weight decay on BatchNorm's weight and bias too
@@ -127,24 +133,33 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
     """SGD with momentum (or RMSProp, `spec.optimizer`), weight decay on every
     parameter except NG's t unless `spec.decay_ng_t`, except biases
     (every parameter named "bias") unless `spec.decay_bias`, and except
-    BatchNorm's parameters unless `spec.decay_norm`."""
+    BatchNorm's parameters unless `spec.decay_norm`, and except Conv/Linear
+    weights when the orthonormal regularizer replaces weight decay
+    (`spec.ortho_reg` > 0: its penalty is added to the loss by the step)."""
     ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
     norm_params = {id(p) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
                    for p in m.parameters()}
+    ortho = {id(m.weight) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
         exempt = ((id(p) in ng_t and not spec.decay_ng_t) or (name.endswith("bias") and not spec.decay_bias)
-                  or (id(p) in norm_params and not spec.decay_norm))
+                  or (id(p) in norm_params and not spec.decay_norm) or (id(p) in ortho and spec.ortho_reg > 0))
         (no_decay if exempt else decay).append(p)
     groups = [{"params": decay, "weight_decay": spec.weight_decay}]
     if no_decay:
         groups.append({"params": no_decay, "weight_decay": 0.0})
     if spec.optimizer == "rmsprop":
         return torch.optim.RMSprop(groups, lr=spec.lr, alpha=spec.rms_decay, momentum=spec.momentum)
+    if spec.optimizer == "adagrad":  # torch's defaults for the method's own hyper-parameters
+        return torch.optim.Adagrad(groups, lr=spec.lr)
+    if spec.optimizer == "adadelta":
+        return torch.optim.Adadelta(groups, lr=spec.lr)
+    if spec.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=spec.lr)
     if spec.optimizer != "sgd":
-        raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop")
+        raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop, adagrad, adadelta, adam")
     return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov)
 
 
@@ -173,11 +188,13 @@ def _autocast(device: torch.device, opts: RunOptions):
 
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor,
                opts: RunOptions, grads_to_none: bool = True, loss: str = "softmax",
-               mix: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               mix: tuple | None = None, penalty=None) -> tuple[torch.Tensor, torch.Tensor]:
     """One SGD step on a batch; returns (detached loss, detached logits).
     After it, every parameter's .grad holds this batch's gradient. `mix` =
     (perm, lam) for a Mixup batch (xb already mixed): the loss is
-    lam L(yb) + (1 - lam) L(yb[perm])."""
+    lam L(yb) + (1 - lam) L(yb[perm]). `penalty()` (e.g. the orthonormal
+    regularizer) is added to the loss that is minimised; the returned loss
+    is the data loss alone."""
     if opts.channels_last:
         xb = xb.contiguous(memory_format=torch.channels_last)
     with _autocast(xb.device, opts):
@@ -189,7 +206,7 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Ten
         perm, lam = mix
         loss = lam * fn(out.float(), yb) + (1 - lam) * fn(out.float(), yb[perm])
     optimizer.zero_grad(set_to_none=grads_to_none)
-    loss.backward()
+    (loss + penalty() if penalty is not None else loss).backward()
     optimizer.step()
     return loss.detach(), out.detach()
 
@@ -287,7 +304,13 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         except Exception:  # compile unavailable: fall back to eager, and say so
             step_model = model
     optimizer = make_optimizer(model, spec)
-    eager_only = spec.mixup_alpha > 0 or spec.schedule_per_step  # a new lr or lam every step: no CUDA graph
+    # a new lr or lam every step, hooks or a penalty: no CUDA graph
+    eager_only = (spec.mixup_alpha > 0 or spec.schedule_per_step or spec.ortho_reg > 0 or spec.modulation_steps > 0
+                  or bool(spec.step_probes))
+    penalty = (lambda: orthonormal_penalty(model, spec.ortho_reg)) if spec.ortho_reg > 0 else None
+    modulation = Modulation(model, enabled=False) if spec.modulation_steps > 0 or spec.step_probes else None
+    step_records: list[dict] = []
+    global_step = 0
     graphed = GraphedStep(model, optimizer, opts, spec.loss) \
         if opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only else None
     schedule = LRSchedule(spec)
@@ -317,10 +340,16 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
             if spec.mixup_alpha > 0:
                 xb, perm, lam = mixup_batch(xb, spec.mixup_alpha, gen)
                 mix = (perm, lam)
+            if modulation is not None:
+                modulation.enabled = global_step < spec.modulation_steps
             if graphed is not None:
                 loss, out = graphed(xb, yb, lr)
             else:
-                loss, out = train_step(step_model, optimizer, xb, yb, opts, loss=spec.loss, mix=mix)
+                loss, out = train_step(step_model, optimizer, xb, yb, opts, loss=spec.loss, mix=mix, penalty=penalty)
+            if spec.step_probes and global_step % spec.step_probe_every == 0:
+                step_records.append({"step": global_step, **{name: STEP_PROBES[name](model, modulation)
+                                                             for name in spec.step_probes}})
+            global_step += 1
             loss_sum += loss * len(yb)
             correct += (out.argmax(1) == yb).sum()
             seen += len(yb)
@@ -357,8 +386,11 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         model.eval()
         plain = model.to(memory_format=torch.contiguous_format)
         final = {name: FINAL_PROBES[name](plain, test_data, opts) for name in spec.final_probes}
+    if modulation is not None:
+        modulation.remove()
     return {
         "final_probes": final,
+        "step_probes": step_records,
         "status": status,
         "stop_reason": reason,
         "epochs_run": len(history),

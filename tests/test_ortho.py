@@ -117,3 +117,47 @@ def test_modulation_is_a_noop_when_disabled_or_within_tolerance():
         torch.testing.assert_close(g, grads[0][0])
         for w, w0 in zip(ws, grads[0][1]):
             torch.testing.assert_close(w, w0)
+
+
+# ------------------------------------------------------------------ networks and training
+
+
+def test_he_plain_net_and_3x3_projection_resnet():
+    from models import PlainCNN, count_parameters
+    from models.resnet import CifarResNet
+    plain = PlainCNN(44, bn=True, downsample="stride").eval()
+    convs = [m for m in plain.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 43 and [c.stride for c in convs].count((2, 2)) == 2
+    assert not any(isinstance(m, nn.MaxPool2d) for m in plain.modules())
+    assert plain(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    a, p3 = CifarResNet(44), CifarResNet(44, shortcut="P3")
+    # two 3x3 projections (16->32, 32->64) with BN: 9 * (16*32 + 32*64) + 2 * (32 + 64)
+    assert count_parameters(p3) - count_parameters(a) == 9 * (16 * 32 + 32 * 64) + 2 * (32 + 64)
+    assert p3.eval()(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_optimizers_of_table2_build():
+    from reproduce.train import TrainSpec, make_optimizer
+    net = nn.Linear(3, 2)
+    for name, cls in (("adagrad", torch.optim.Adagrad), ("adadelta", torch.optim.Adadelta),
+                      ("adam", torch.optim.Adam), ("rmsprop", torch.optim.RMSprop), ("sgd", torch.optim.SGD)):
+        assert isinstance(make_optimizer(net, TrainSpec(epochs=1, optimizer=name)), cls)
+
+
+def test_training_with_ortho_reg_modulation_and_step_probes():
+    from models import build_model
+    from reproduce.train import RunOptions, TrainSpec, make_optimizer, train
+    from test_train import tiny_data
+    torch.manual_seed(0)
+    model = build_model("plain", depth=8, bn=True, downsample="stride", width=4)
+    spec = TrainSpec(epochs=2, batch_size=32, lr=0.05, weight_decay=1e-4, ortho_reg=1e-4, modulation_steps=2,
+                     step_probes=("filter_correlation", "error_moment_ratio", "error_moments"), step_probe_every=1)
+    decayed = {id(p) for p in make_optimizer(model, spec).param_groups[0]["params"]}
+    assert not any(id(m.weight) in decayed for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear)))
+    r = train(model, tiny_data(64), tiny_data(32, seed=1, augment=False), spec, RunOptions(channels_last=False))
+    recs = r["step_probes"]
+    assert r["status"] == "ok" and [x["step"] for x in recs] == [0, 1, 2, 3]
+    assert recs[0]["error_moment_ratio"] == pytest.approx(1.0, rel=1e-5)   # modulated step: moments equalised
+    assert recs[3]["error_moment_ratio"] != pytest.approx(1.0, rel=1e-3)   # after n = 2 steps: not any more
+    assert len(recs[3]["error_moments"]) == 7 and recs[3]["error_moments"][-1] == 1.0
+    assert 0 < recs[0]["filter_correlation"] < 1
