@@ -25,6 +25,8 @@ Data-free schemes (``init_model(model, scheme, gain=1.0)``):
   around 1.4, in line with sqrt(2) by He et al.", section 2). When
   out <= fan_in this is exactly MSRA's std sqrt(2 / fan_in).
 
+- ``ortho-gs``: the Ortho paper's orthonormal init (Gram-Schmidt within
+  filter groups, models.ortho.orthonormal_gram_schmidt_).
 - ``gauss-0.01``: zero-mean Gaussian with std 0.01 (Krizhevsky et al. 2012;
   the ConvInit paper's example of an init whose norms vanish with depth).
 - ``convinit`` / ``convinit-in`` (Zhang et al. 2022, "Necessary conditions
@@ -58,7 +60,7 @@ import torch
 import torch.nn as nn
 
 INITS = ("xavier", "xavier-caffe", "msra", "msra-out", "orthogonal", "orthonorm", "ortho-msra", "gauss-0.01",
-         "convinit", "convinit-in")
+         "convinit", "convinit-in", "ortho-gs")
 CONVINITS = ("convinit", "convinit-in")  # take k (and fc_k / fc_std): see convinit_
 DATA_INITS = ("lsuv",)  # need a batch of data: see initialize()
 MODEL_INITS = ("bvlc",)  # defined by the architecture: models.imagenet.bvlc_init
@@ -97,6 +99,9 @@ def init_weight(weight: torch.Tensor, scheme: str, generator: torch.Generator | 
         weight.normal_(0.0, math.sqrt(2.0 / fan_in), generator=generator)
     elif scheme == "msra-out":
         weight.normal_(0.0, math.sqrt(2.0 / fan_out), generator=generator)
+    elif scheme == "ortho-gs":
+        from .ortho import orthonormal_gram_schmidt_
+        orthonormal_gram_schmidt_(weight, generator)
     elif scheme == "gauss-0.01":
         weight.normal_(0.0, 0.01, generator=generator)
     elif scheme == "orthogonal":

@@ -223,7 +223,8 @@ class DataSpec:
     extra_augment: tuple[str, ...] = ()  # reproduce.augment: "autoaugment", "cutout<N>", "erasing"
     crop: int = 224                     # image folders (imagenet): side of the crop fed to the network
     resize: int = 256                   # image folders: short side the images are resized to first
-    normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean; "unit": x/255
+    normalize: str = "channel"          # "channel": per-channel mean/std; "pixel": per-pixel mean; "pixel_std":
+                                        # per-pixel mean and std; "unit": x/255
     subset_seed: int = 0
 
 
@@ -240,9 +241,11 @@ class Normalization:
                                  x.std(dim=(0, 2, 3), unbiased=False).view(1, -1, 1, 1))
         if mode == "pixel":  # He et al. 2016: per-pixel mean subtracted, no scaling
             return Normalization(x.mean(dim=0, keepdim=True), torch.ones(1, x.shape[1], 1, 1))
+        if mode == "pixel_std":  # per-pixel mean subtracted and per-pixel std divided (Ortho paper, 5.1)
+            return Normalization(x.mean(dim=0, keepdim=True), x.std(dim=0, unbiased=False, keepdim=True).clamp_min(1e-6))
         if mode == "unit":  # pixel values scaled to [0, 1], nothing subtracted (Caffe's "scale" alone)
             return Normalization(torch.zeros(1, x.shape[1], 1, 1), torch.ones(1, x.shape[1], 1, 1))
-        raise ValueError(f"unknown normalization {mode!r} (channel, pixel, unit)")
+        raise ValueError(f"unknown normalization {mode!r} (channel, pixel, pixel_std, unit)")
 
     def to(self, device) -> "Normalization":
         return Normalization(self.mean.to(device), self.std.to(device))

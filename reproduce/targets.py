@@ -12,7 +12,7 @@ from typing import Callable
 
 from .experiment import Cell
 
-PAPERS = ("ng", "lsuv", "crelu", "convinit")  # paper keys with a module reproduce/<key>.py (ortho to come)
+PAPERS = ("ng", "lsuv", "crelu", "ortho", "convinit")  # paper keys, each with a module reproduce/<key>.py
 
 
 @dataclass

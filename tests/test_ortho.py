@@ -161,3 +161,62 @@ def test_training_with_ortho_reg_modulation_and_step_probes():
     assert recs[3]["error_moment_ratio"] != pytest.approx(1.0, rel=1e-3)   # after n = 2 steps: not any more
     assert len(recs[3]["error_moments"]) == 7 and recs[3]["error_moments"][-1] == 1.0
     assert 0 < recs[0]["filter_correlation"] < 1
+
+
+# ------------------------------------------------------------------ the paper module
+
+
+def _published_means(table):
+    from reproduce.report import published
+    out = {}
+    for r in published("ortho", table):
+        try:
+            out[(r["row"], r["column"])] = float(r["value"])
+        except ValueError:
+            out[(r["row"], r["column"])] = r["value"]
+    return out
+
+
+@pytest.mark.parametrize("table", ["2", "text"])
+def test_ortho_claims_hold_on_the_published_numbers(table):
+    from reproduce import ortho
+    target = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == table)
+    for claim in target.claims:
+        ok, detail = claim.check(_published_means(table))
+        assert ok is True, detail
+
+
+def test_ortho_claims_fail_when_the_data_says_so():
+    from reproduce import ortho
+    means = _published_means("2")
+    means[("SGD", "110-layer")] = 85.0
+    assert ortho.claim_ours_best(means)[0] is False and ortho.claim_deep_margin(means)[0] is False
+    assert ortho.claim_correlation({("msra + L2 reg", "correlation"): 0.015,
+                                    ("ortho init + ortho reg", "correlation"): 0.006})[0] is True
+    assert ortho.claim_moment_ratio({("msra + L2 reg", "moment ratio"): 0.1,
+                                     ("ortho init + ortho reg", "moment ratio"): 0.2})[0] is False
+
+
+def test_ortho_paper_cells_follow_the_protocol():
+    from reproduce import ortho
+    layout = ortho.table2_layout("paper")
+    assert {c.model_kwargs["depth"] for _, _, c in layout} == {44, 110}
+    ours = next(c for row, col, c in layout if row == "Ours" and col == "110-layer")
+    sgd = next(c for row, col, c in layout if row == "SGD" and col == "44-layer")
+    ada = next(c for row, col, c in layout if row == "AdaDelta" and col == "44-layer")
+    assert ours.model_kwargs["init"] == "ortho-gs" and ours.train.ortho_reg == 1e-4
+    assert ours.train.modulation_steps == 2000 and ours.model_kwargs["downsample"] == "stride"
+    assert sgd.model_kwargs["init"] == "msra" and sgd.train.ortho_reg == 0 and sgd.train.weight_decay == 1e-4
+    assert sgd.train.epochs == 164 and sgd.train.milestones == (82, 123) and sgd.train.lr == 0.1
+    assert ada.train.optimizer == "adadelta" and ada.train.lr == 1.0
+    assert sgd.data.normalize == "pixel_std" and sgd.data.crop_pad == 0  # flip only
+    res = ortho.fig5_layout("paper")[2][2]
+    assert res.model_kwargs["shortcut"] == "P3"
+
+
+def test_gram_schmidt_init_scheme():
+    from models import build_model
+    net = build_model("plain", depth=8, bn=True, downsample="stride", width=4, init="ortho-gs")
+    conv = [m for m in net.modules() if isinstance(m, nn.Conv2d)][1]  # 4 filters of 36 entries: one group
+    m = filter_matrix(conv.weight.detach())
+    torch.testing.assert_close(m.T @ m, torch.eye(4), atol=1e-5, rtol=0)
