@@ -220,3 +220,16 @@ def test_gram_schmidt_init_scheme():
     conv = [m for m in net.modules() if isinstance(m, nn.Conv2d)][1]  # 4 filters of 36 entries: one group
     m = filter_matrix(conv.weight.detach())
     torch.testing.assert_close(m.T @ m, torch.eye(4), atol=1e-5, rtol=0)
+
+
+def test_penalty_on_a_2x3_weight_by_hand():
+    """torch weight (2 filters, 3 inputs): W (f_in 3 x f_out 2) has columns a = (1, 0, 1), b = (0, 2, 1).
+    W^T W = [[2, 1], [1, 5]]; minus I = [[1, 1], [1, 4]]; squared Frobenius norm 1 + 1 + 1 + 16 = 19."""
+    lin = nn.Linear(3, 2, bias=False)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 0.0, 1.0], [0.0, 2.0, 1.0]]))
+    pen = orthonormal_penalty(lin, lam=0.5)
+    assert float(pen.detach()) == pytest.approx(0.25 * 19)
+    pen.backward()
+    w = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    torch.testing.assert_close(lin.weight.grad, (2 * 0.5 * w @ (w.T @ w - torch.eye(2))).T)
