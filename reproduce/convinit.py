@@ -32,7 +32,7 @@ from models import build_model, count_parameters
 from .accuracy import training_outcome
 from .data import DataSpec
 from .experiment import Cell
-from .report import published
+from .report import published, save_figure
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
@@ -250,11 +250,8 @@ def figure_plot(net: str, lr: float, fig: str):
         b.set_ylabel("training loss")
         b.set_yscale("log")
         a.legend(fontsize=8)
-        f.suptitle(f"ConvInit Figure {fig}: {net} with BN, initial lr {lr:g}, Var(w) = k / fan_out ({scale} scale)",
-                   fontsize=10)
-        f.tight_layout()
-        f.savefig(path, dpi=110, format="png")
-        plt.close(f)
+        save_figure(f, path, f"ConvInit Figure {fig}: {net} with BN, initial lr {lr:g}, Var(w) = k / fan_out "
+                             f"({scale} scale)")
     return plot
 
 
@@ -354,11 +351,8 @@ def s3_plot(pairs, path: str, scale: str) -> None:
         ax.set_xlabel("weight layer l")
         ax.set_ylabel(what)
     a.legend(fontsize=7)
-    f.suptitle(f"ConvInit section 3: forward and backward norms at initialization, plain CNN-{S3_DEPTH[scale]} "
-               f"(NG paper's), one CIFAR-10 batch of 128 ({scale} scale)", fontsize=10)
-    f.tight_layout()
-    f.savefig(path, dpi=110, format="png")
-    plt.close(f)
+    save_figure(f, path, f"ConvInit section 3: forward and backward norms at initialization, plain "
+                         f"CNN-{S3_DEPTH[scale]} (NG paper's), one CIFAR-10 batch of 128 ({scale} scale)")
 
 
 def claim_rules_keep_norms(means: dict):

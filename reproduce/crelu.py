@@ -40,6 +40,7 @@ from .data import DATASETS, DataSpec
 from .experiment import Cell, build_cell_model
 from .lr_search import LRSearch, all_cells, execute_lr_searches, halving_lrs, lr_search_values, replay
 from .probes import conv_coherence
+from .report import save_figure
 from .targets import Claim, Target, Value
 from .train import TrainSpec
 
@@ -471,11 +472,8 @@ def figure2_plot(scale: str):
         b.set_xlabel("residual block (first 2/3)")
         b.set_ylabel("Delta")
         a.legend(fontsize=8)
-        fig.suptitle(f"CReLU Figure 2: input-output difference of each residual block, CIFAR-100 "
-                     f"(ResNet-{SCALES[scale]['depth']}, {scale} scale)", fontsize=10)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110, format="png")
-        plt.close(fig)
+        save_figure(fig, path, f"CReLU Figure 2: input-output difference of each residual block, CIFAR-100 "
+                               f"(ResNet-{SCALES[scale]['depth']}, {scale} scale)")
     return plot
 
 
@@ -501,11 +499,8 @@ def figure3_plot(scale: str):
         b.set_xticks(range(len(p3)), list(p3), rotation=20, fontsize=7)
         b.set_ylabel("relative distance of Cov(Wx + x)")
         b.set_title("Proposition 3 (n = 64)", fontsize=9)
-        fig.suptitle(f"CReLU Figure 3 (on CIFAR, not ImageNet): coherence of the conv filters of trained NormProp2 "
-                     f"ResNet-{SCALES[scale]['depth']} ({scale} scale)", fontsize=10)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110, format="png")
-        plt.close(fig)
+        save_figure(fig, path, f"CReLU Figure 3 (on CIFAR, not ImageNet): coherence of the conv filters of trained "
+                               f"NormProp2 ResNet-{SCALES[scale]['depth']} ({scale} scale)")
     return plot
 
 

@@ -24,6 +24,7 @@ import statistics
 
 from .data import DataSpec
 from .experiment import Cell
+from .report import save_figure
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
@@ -202,10 +203,7 @@ def curve_plot(key: str, ylabel: str, title: str, log: bool = False):
         a.set_xlabel("iteration")
         a.set_ylabel(ylabel)
         a.legend(fontsize=8)
-        f.suptitle(f"{title} (plain-{SCALES[scale]['depths'][0]}, {scale} scale)", fontsize=10)
-        f.tight_layout()
-        f.savefig(path, dpi=110, format="png")
-        plt.close(f)
+        save_figure(f, path, f"{title} (plain-{SCALES[scale]['depths'][0]}, {scale} scale)")
     return plot
 
 
@@ -228,11 +226,8 @@ def fig4_plot(pairs, path: str, scale: str) -> None:
     a.set_xlabel("conv layer (bottom to top)")
     a.set_ylabel("error second moment / highest layer's")
     a.legend(fontsize=8)
-    f.suptitle(f"Ortho Figure 4: backward signal profile, ortho init + ortho reg, plain-{SCALES[scale]['depths'][0]} "
-               f"({scale} scale)", fontsize=10)
-    f.tight_layout()
-    f.savefig(path, dpi=110, format="png")
-    plt.close(f)
+    save_figure(f, path, f"Ortho Figure 4: backward signal profile, ortho init + ortho reg, "
+                         f"plain-{SCALES[scale]['depths'][0]} ({scale} scale)")
 
 
 def fig5_layout(scale: str):
@@ -262,11 +257,8 @@ def fig5_plot(pairs, path: str, scale: str) -> None:
         a.set_title(t, fontsize=9)
         a.legend(fontsize=8)
     d44, d110 = SCALES[scale]["depths"]
-    f.suptitle(f"Ortho Figure 5 (CIFAR panels; the ImageNet panel is out of scope): depths {d44}/{d110} "
-               f"({scale} scale)", fontsize=10)
-    f.tight_layout()
-    f.savefig(path, dpi=110, format="png")
-    plt.close(f)
+    save_figure(f, path, f"Ortho Figure 5 (CIFAR panels; the ImageNet panel is out of scope): depths {d44}/{d110} "
+                         f"({scale} scale)")
 
 
 def claim_fig5(means: dict):

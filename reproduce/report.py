@@ -204,6 +204,16 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
     return summary
 
 
+def save_figure(fig, path: str, title: str) -> None:
+    """Title, lay out, write as PNG and close a matplotlib figure (every paper's plots end this way)."""
+    import matplotlib.pyplot as plt
+
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
 def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict, out_dir: str = "figures") -> dict:
     import matplotlib
 
