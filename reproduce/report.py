@@ -44,6 +44,16 @@ def published(paper: str, table: str | None = None) -> list[dict]:
     return [r for r in rows if table is None or r["table"] == table]
 
 
+def published_values(paper: str, table: str) -> dict:
+    """{(row, column): published value} of one table, numbers as floats and literals ('-', 'n/c', 'N/A') kept:
+    the form a Claim.check reads, so claims can be tested on the paper's own numbers."""
+    out = {}
+    for r in published(paper, table):
+        num = as_number(r["value"])
+        out[(r["row"], r["column"])] = num if num is not None else r["value"]
+    return out
+
+
 def as_number(v) -> float | None:
     try:
         f = float(v)

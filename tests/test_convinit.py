@@ -15,7 +15,7 @@ from models import build_model
 from models.init import convinit_, fans, init_model
 from reproduce import convinit
 from reproduce.augment import check_names, cutout, mixup_batch, random_erasing
-from reproduce.report import published
+from reproduce.report import published, published_values
 from reproduce.train import LRSchedule, RunOptions, TrainSpec, make_optimizer, train, train_step
 from test_train import tiny_data
 
@@ -191,7 +191,7 @@ def test_s3_claims_and_best_k():
 
 
 def _published_means(table):
-    return {(r["row"], r["column"]): float(r["value"]) for r in published("convinit", table)}
+    return published_values("convinit", table)
 
 
 @pytest.mark.parametrize("table", ["1", "2", "3"])

@@ -20,7 +20,7 @@ from reproduce import crelu
 from reproduce.lr_search import LRSearch, execute_lr_searches, halving_lrs, lr_search_values, settle
 from reproduce.probes import (activation_stats, coherence, delta, last_activation, last_rectifier,
                               residual_delta)
-from reproduce.report import published
+from reproduce.report import published_values
 from reproduce.train import RunOptions, TrainSpec, make_optimizer, train
 from test_train import tiny_data
 
@@ -262,13 +262,7 @@ def test_report_median_of_seeds():
 
 
 def _published_means(table: str) -> dict:
-    out = {}
-    for r in published("crelu", table):
-        try:
-            out[(r["row"], r["column"])] = float(r["value"])
-        except ValueError:
-            out[(r["row"], r["column"])] = r["value"]
-    return out
+    return published_values("crelu", table)
 
 
 def _target(kind, id):

@@ -8,7 +8,7 @@ from reproduce.__main__ import main
 from reproduce.accuracy import final_accuracy
 from reproduce.critical_depth import converged
 from reproduce.data import check_available, save_npz_atomic
-from reproduce.report import published
+from reproduce.report import published, published_values
 from reproduce.targets import get_target
 
 SCALES = ("smoke", "fast", "paper")
@@ -20,7 +20,7 @@ def by_key(layout):
 
 def means_of(table: str) -> dict:
     """{(row, column): published value} with numbers as floats, '-' kept."""
-    return {(r["row"], r["column"]): (float(r["value"]) if r["value"] != "-" else "-") for r in published("ng", table)}
+    return published_values("ng", table)
 
 
 # ------------------------------------------------------------------ cells

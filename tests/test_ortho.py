@@ -167,14 +167,8 @@ def test_training_with_ortho_reg_modulation_and_step_probes():
 
 
 def _published_means(table):
-    from reproduce.report import published
-    out = {}
-    for r in published("ortho", table):
-        try:
-            out[(r["row"], r["column"])] = float(r["value"])
-        except ValueError:
-            out[(r["row"], r["column"])] = r["value"]
-    return out
+    from reproduce.report import published_values
+    return published_values("ortho", table)
 
 
 @pytest.mark.parametrize("table", ["2", "text"])
