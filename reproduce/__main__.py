@@ -7,7 +7,8 @@
     python -m reproduce list              # targets with estimated cost per scale
     python -m reproduce report            # rebuild tables/<scale>/REPORT.md
 
-Defaults come from the environment: SCALE (paper), FORCE, DEVICE.
+Defaults come from the environment: SCALE (paper), FORCE, DEVICE, and the
+executor: EXECUTOR=local|slurm, JOBS=N (see reproduce/executors.py).
 Exit status: 0 done; 2 bad input or refused; 3 data missing for a single
 target (its table is still rendered as "not run"); 130 interrupted.
 """
@@ -17,6 +18,7 @@ import argparse
 import os
 import sys
 
+from .executors import Slurm, make_executor
 from .experiment import SCALES, Runner, default_device, estimate_cost, format_seconds, git_commit, load_cached
 from .report import dataset_status, render_figure, render_table, write_scorecard
 from .targets import PAPERS, Target, get_target, targets
@@ -29,8 +31,9 @@ class Refused(Exception):
     pass
 
 
-def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progress: bool = True) -> dict:
-    """Train what `target` needs at `scale` (unless cached) and render it."""
+def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progress: bool = True,
+               executor=None) -> dict:
+    """Train what `target` needs at `scale` (unless cached), through `executor`, and render it."""
     cells = target.cells(scale)
     missing = dataset_status(target)
     info = {"commit": git_commit(), "device": device_name(opts.device), "missing_data": missing}
@@ -47,17 +50,23 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
         print(f"[{target.name} scale={scale}] estimated cost: {est}"
               + (f" ({target.cost_note})" if target.cost_note else ""), flush=True)
         if (scale == "paper" and not opts.device.startswith("cuda") and est.seconds > CPU_REFUSAL_SECONDS
-                and not force):
+                and not force and not isinstance(executor, Slurm)):
             raise Refused(f"{target.name} at scale=paper is estimated at {format_seconds(est.seconds)} on this CPU "
                           f"(limit {CPU_REFUSAL_SECONDS // 60} min without a GPU). Run it on a GPU, use "
                           f"SCALE=fast or smoke, or set FORCE=1.")
-        runner = Runner(opts, progress=progress)
+        runner = Runner(opts, progress=progress, executor=executor)
         if target.execute:
-            pairs = target.execute(runner.run, scale)
+            pairs = runner.execute(target.execute, scale)
         else:
             records = runner.run(cells)
             pairs = [(c, records[c.hash]) for c in cells]
         info.update(trained=runner.trained, cached=runner.cached)
+        for status in ("pending", "failed"):
+            n = sum(1 for _, r in pairs if r and r.get("status") == status)
+            if n:
+                print(f"[{target.name} scale={scale}] {n} cells {status}"
+                      + (": run the same command again later to render them" if status == "pending" else
+                         " (see the table)"), flush=True)
     else:
         pairs = []
     if target.kind == "table":
@@ -101,8 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=default_device())
     ap.add_argument("--compile", action="store_true", default=os.environ.get("COMPILE", "") not in ("", "0"))
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--executor", default=os.environ.get("EXECUTOR") or "local", choices=["local", "slurm"])
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 1),
+                    help="worker processes (local executor)")
     a = ap.parse_args(argv)
     opts = RunOptions(device=a.device, compile=a.compile)
+    try:
+        executor = make_executor(a.executor, a.jobs)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
     try:
         if a.command == "list":
@@ -128,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     summaries = []
     try:
         for t in chosen:
-            summaries.append(run_target(t, a.scale, opts, a.force, progress=not a.no_progress))
+            summaries.append(run_target(t, a.scale, opts, a.force, progress=not a.no_progress, executor=executor))
     except Refused as e:
         print(f"refused: {e}", file=sys.stderr)
         return 2

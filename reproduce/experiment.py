@@ -18,7 +18,6 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -27,7 +26,8 @@ import torch
 from models import build_model
 from models.init import DATA_INITS, InitRecord, initialize
 
-from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES, DataSpec, DatasetUnavailable, load_task
+from .atomic import atomic_write
+from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES, DataSpec, load_task
 from .train import RunOptions, TrainSpec, device_name, train
 
 # Bump when a change of the training code changes results: cached cells are
@@ -96,17 +96,7 @@ def non_default(spec) -> dict:
 def write_json_atomic(path: str, obj) -> None:
     """Write `obj` as JSON to `path` so that readers see the old file or the
     whole new one, never a partial one."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(obj, fh, indent=1, sort_keys=True, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
+    atomic_write(path, lambda fh: json.dump(obj, fh, indent=1, sort_keys=True, default=str))
 
 
 def load_cached(cell: Cell, root: str | None = None) -> dict | None:
@@ -148,23 +138,29 @@ def default_device() -> str:
 
 
 class Runner:
-    """Trains the cells a target needs, reusing cached results.
+    """Trains the cells a target needs, reusing cached results, through an
+    executor (reproduce.executors: this process by default, or worker
+    processes, or SLURM jobs).
 
     `train_fn(cell, opts)` is the trainer (tests substitute a stub)."""
 
-    def __init__(self, opts: RunOptions, root: str | None = None, train_fn=None, progress: bool = True):
+    def __init__(self, opts: RunOptions, root: str | None = None, train_fn=None, progress: bool = True,
+                 executor=None):
+        from .executors import Sequential
+
         self.opts = opts
         self.root = root
         self.train_fn = train_fn or run_cell
         self.progress = progress
+        self.executor = executor or Sequential()
         self.trained = 0
         self.cached = 0
 
     def run(self, cells: list[Cell]) -> dict[str, dict]:
-        """Records by cell hash; a cell whose data is missing maps to
-        {"status": "not run", "reason": ...} and is not cached."""
-        from tqdm.auto import tqdm
-
+        """Records by cell hash. A cell without a result maps to
+        {"status": "not run" | "pending" | "failed", "reason": ...}: its data
+        is missing, it is not finished yet (another worker, a queued SLURM
+        job), or it failed twice (reproduce.executors)."""
         out: dict[str, dict] = {}
         todo = []
         for cell in cells:
@@ -177,32 +173,71 @@ class Runner:
             else:
                 todo.append(cell)
                 out[cell.hash] = None
-        tty = sys.stderr.isatty()  # in a log file: a cells line every 30 s, no epoch bars
-        bar = tqdm(todo, desc="cells", unit="cell", disable=not (self.progress and todo), dynamic_ncols=True,
-                   mininterval=0.1 if tty else 30)
-        for cell in bar:
-            bar.set_postfix_str(cell.label)
-            epochs = tqdm(total=cell.train.epochs, desc="  epochs", unit="ep", leave=False,
-                          disable=not (self.progress and tty), dynamic_ncols=True)
-
-            def on_epoch(epoch, row, epochs=epochs):
-                epochs.set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
-                epochs.update(1)
-            opts = dataclasses.replace(self.opts, progress=on_epoch)
-            try:
-                result = self.train_fn(cell, opts)
-            except DatasetUnavailable as e:
-                out[cell.hash] = {"status": "not run", "reason": str(e)}
-                continue
-            finally:
-                epochs.close()
-            rec = {"code_version": CODE_VERSION, "config": json.loads(json.dumps(cell.config(), default=list)),
-                   "hash": cell.hash, "label": cell.label, "commit": git_commit(),
-                   "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "result": result}
-            write_json_atomic(cell.result_path(self.root), rec)
-            out[cell.hash] = rec
-            self.trained += 1
+        if todo:
+            records = self._execute(todo)
+            for cell in todo:
+                out[cell.hash] = records[cell.hash]
+                self.trained += bool(records[cell.hash].get("result"))
         return out
+
+    def _execute(self, todo: list[Cell]) -> dict[str, dict]:
+        from tqdm.auto import tqdm
+
+        tty = sys.stderr.isatty()  # in a log file: a cells line every 30 s, no epoch bars
+        bar = tqdm(total=len(todo), desc="cells", unit="cell", disable=not self.progress, dynamic_ncols=True,
+                   mininterval=0.1 if tty else 30)
+        epochs = []
+
+        def before_cell(cell):
+            if epochs:
+                epochs.pop().close()
+                bar.update(1)
+            bar.set_postfix_str(cell.label)
+            epochs.append(tqdm(total=cell.train.epochs, desc="  epochs", unit="ep", leave=False,
+                               disable=not (self.progress and tty), dynamic_ncols=True))
+
+        def on_epoch(epoch, row):
+            if epochs:
+                epochs[-1].set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
+                epochs[-1].update(1)
+        try:
+            return self.executor.run(todo, self.opts, self.root, self.train_fn, before_cell, on_epoch)
+        finally:
+            for e in epochs:
+                e.close()
+            bar.close()
+
+    def execute(self, execute_fn, scale: str) -> list[tuple]:
+        """Run an adaptive target (Target.execute: critical-depth and
+        learning-rate searches, whose next cell depends on finished ones).
+        In this process: as it asks. With workers: in rounds; each round
+        replays the target on what is finished, collects the cells it asks
+        for next (one per independent search) as pending, and trains those
+        in parallel; with SLURM one round is submitted and the pairs so far
+        are returned."""
+        from .executors import pending_record
+
+        if not self.executor.parallel:
+            return execute_fn(self.run, scale)
+        done: dict[str, dict] = {}
+        while True:
+            frontier: dict[str, Cell] = {}
+
+            def probe(cells):
+                out = {}
+                for c in cells:
+                    rec = done.get(c.hash) or load_cached(c, self.root)
+                    if rec is None:
+                        frontier.setdefault(c.hash, c)
+                        rec = pending_record(c, self.root)
+                    out[c.hash] = rec
+                return out
+            pairs = execute_fn(probe, scale)
+            if not frontier:
+                return pairs
+            done.update(self.run(list(frontier.values())))
+            if not self.executor.waits:
+                return execute_fn(probe, scale)
 
 
 _TASKS: dict = {}

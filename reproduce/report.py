@@ -10,7 +10,10 @@ device and wall time. Verdicts (the same at every scale):
 - ``close``:   <= 3 pp for %, <= one 12-layer depth step for depths,
                <= 15 % relative otherwise;
 - ``differs``: anything else (incl. n/c where the paper converged);
-- ``not run``: no reproduced value (dataset unavailable, or not reproduced).
+- ``not run``: no reproduced value (dataset unavailable, or not reproduced);
+- ``pending``: no reproduced value yet: some of the table's cells are still
+  being trained (other workers, queued SLURM jobs). Claims are not checked
+  while any cell is pending, and missing values are never shown as zeros.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from .experiment import format_seconds, git_commit, write_json_atomic
 from .targets import Target
 
 PUBLISHED_DIR = os.path.join(os.path.dirname(__file__), "published")
-VERDICTS = ("match", "close", "differs", "not run")
+VERDICTS = ("match", "close", "differs", "not run", "pending")
 SCALE_BANNER = {
     "smoke": "**Scale: smoke** (CPU, CI): reduced data, width, depth and epochs. These numbers are NOT "
              "comparable to the paper's; verdicts are computed the same way but are not evidence for or "
@@ -124,11 +127,18 @@ def dataset_status(target: Target) -> dict[str, str]:
     return missing
 
 
+def unfinished(pairs: list[tuple], status: str) -> list[str]:
+    """The reason of each distinct cell whose record has `status` ("pending", "failed", "not run")."""
+    cells = {c.hash: r for c, r in pairs if r and r.get("status") == status}
+    return sorted(r["reason"] for r in cells.values())
+
+
 def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict, out_dir: str = "tables") -> dict:
     """Write tables/<scale>/<paper>-table-<id>.{md,csv,json}; returns the summary."""
     pub_rows = published(target.paper, target.id)
     missing = run_info.get("missing_data") or {}
     done = [(c, r) for c, r in pairs if r and r.get("result")]
+    pending, failed = unfinished(pairs, "pending"), unfinished(pairs, "failed")
     reproduced = {(v.row, v.column): v for v in (target.values(done) if done and not missing else [])}
 
     lines, csv_rows, means, counts = [], [], {}, {k: 0 for k in VERDICTS}
@@ -139,8 +149,8 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         note = p.get("note", "")
         context = note.startswith("context")  # another paper's number, shown for reference
         untested = "not tested" in note       # a cell the paper left empty: nothing to reproduce
-        ver = ("context" if context else "not tested" if untested else verdict(p["value"], mean, p["unit"])) \
-            if v is None else verdict(p["value"], mean, p["unit"])
+        ver = ("context" if context else "not tested" if untested else "pending" if pending
+               else verdict(p["value"], mean, p["unit"])) if v is None else verdict(p["value"], mean, p["unit"])
         if ver in counts:
             counts[ver] += 1
         pn, rn = as_number(p["value"]), as_number(mean)
@@ -159,7 +169,9 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
 
     claim_lines, claim_results = [], []
     for c in target.claims:
-        ok, detail = check_claim(c, means, decidable=bool(done) and not missing)
+        ok, detail = check_claim(c, means, decidable=bool(done) and not missing and not pending)
+        if pending and ok is None:
+            detail = f"not checked: {len(pending)} cells pending"
         mark = {True: "PASS", False: "FAIL", None: "n/a"}[ok]
         claim_lines.append(f"- **{mark}** — {c.text}  \n  {detail}")
         claim_results.append({"claim": c.text, "passed": ok, "detail": detail})
@@ -175,9 +187,16 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
     md = [f"# {target.paper.upper()} Table {target.id}: {target.title}", "", SCALE_BANNER[scale], ""]
     if missing:
         md += [f"**Not run**: {name} unavailable. {reason}" for name, reason in missing.items()] + [""]
-    skipped = sorted({r["reason"] for _, r in pairs if r and r.get("status") == "not run"})
+    skipped = sorted(set(unfinished(pairs, "not run")))
     if skipped:  # some cells' data is missing (e.g. the CIFAR-100 rows of a table)
         md += [f"**Partly not run** (those cells say 'not run'): {reason}" for reason in skipped] + [""]
+    if pending:
+        md += [f"**Incomplete**: {len(pending)} cells pending; the values that need them are missing (not zero) "
+               "and claims are not checked. Run the same command again to render them when they finish.", "",
+               *[f"- pending: {reason}" for reason in pending], ""]
+    if failed:
+        md += [f"**Failed cells** ({len(failed)}, each tried twice; the values that need them are missing):", "",
+               *[f"- {reason}" for reason in failed], ""]
     md += ["| row | column | published | reproduced | diff | n | verdict | evidence |",
            "|---|---|---|---|---|---|---|---|", *lines, "",
            "Verdict counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "",
@@ -208,8 +227,8 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         w.writerows(csv_rows)
     os.replace(base + ".csv.tmp", base + ".csv")
     summary = {"target": target.name, "title": target.title, "scale": scale, "verdicts": counts,
-               "claims": claim_results, "not_run": bool(missing) or not done, "cells": len(done),
-               "wall_time_s": cell_seconds}
+               "claims": claim_results, "not_run": bool(missing) or not (done or pending), "cells": len(done),
+               "pending": len(pending), "failed": len(failed), "wall_time_s": cell_seconds}
     write_json_atomic(base + ".json", summary)
     return summary
 
@@ -231,27 +250,36 @@ def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict
     os.makedirs(os.path.join(out_dir, scale), exist_ok=True)
     path = os.path.join(out_dir, scale, f"{target.paper}-figure-{target.id}.png")
     missing = run_info.get("missing_data") or {}
+    pending = unfinished(pairs, "pending")
     if not missing:
         done = [(c, r) for c, r in pairs if r and r.get("result")]
-        target.plot(done, path + ".tmp.png", scale)
-        os.replace(path + ".tmp.png", path)
+        try:
+            target.plot(done, path + ".tmp.png", scale)
+            os.replace(path + ".tmp.png", path)
+        except Exception:  # noqa: BLE001 -- a plot that needs every cell: drawn once they are finished
+            if not pending:
+                raise
     summary = {"target": target.name, "title": target.title, "scale": scale, "path": path,
-               "not_run": bool(missing), "reason": "; ".join(missing.values())}
+               "not_run": bool(missing), "reason": "; ".join(missing.values()), "pending": len(pending),
+               "failed": len(unfinished(pairs, "failed"))}
     if target.claims:
         done = [] if missing else [(c, r) for c, r in pairs if r and r.get("result")]
-        summary["claims"] = check_claims(target, done)
+        summary["claims"] = check_claims(target, done, pending)
         write_figure_note(target, scale, summary, os.path.join("tables", scale, f"{target.name}.md"))
     write_json_atomic(os.path.join("tables", scale, f"{target.name}.json"), summary)
     return summary
 
 
-def check_claims(target: Target, done: list[tuple]) -> list[dict]:
-    """A figure's claims, checked on the summary numbers its `values` reads off the finished cells."""
-    values = target.values(done) if done and target.values else []
+def check_claims(target: Target, done: list[tuple], pending: list | None = None) -> list[dict]:
+    """A figure's claims, checked on the summary numbers its `values` reads off the finished cells (not while
+    some are `pending`)."""
+    values = target.values(done) if done and target.values and not pending else []
     means = {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in values}
     out = []
     for c in target.claims:
-        ok, detail = check_claim(c, means, decidable=bool(done))
+        ok, detail = check_claim(c, means, decidable=bool(done) and not pending)
+        if pending:
+            detail = f"not checked: {len(pending)} cells pending"
         out.append({"claim": c.text, "passed": ok, "detail": detail})
     return out
 
@@ -304,7 +332,8 @@ def write_scorecard(scale: str, out_dir: str = "tables") -> str:
         na = sum(c["passed"] is None for c in cl)
         link = (f"[{e['target']}]({e['target']}.md)" if "table" in e["target"]
                 else f"[{e['target']}](../../{e['path']})")
-        status = "not run" if e.get("not_run") else "done"
+        status = ("not run" if e.get("not_run") else f"incomplete ({e['pending']} cells pending)" if e.get("pending")
+                  else "done") + (f", {e['failed']} cells failed" if e.get("failed") else "")
         lines.append(f"| {link} | {e['title']} | " + " | ".join(str(v.get(k, "")) for k in VERDICTS)
                      + f" | {passed} | {failed} | {na} | {status} |")
     lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in total.items()), ""]

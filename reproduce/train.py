@@ -29,6 +29,7 @@ from models.activations import NonlinearityGenerator
 from models.ortho import Modulation, orthonormal_penalty
 
 from .augment import mixup_batch
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import DeviceData
 from .probes import FINAL_PROBES, PROBES, STEP_PROBES
 
@@ -78,6 +79,8 @@ class RunOptions:
     cuda_graph: bool = True   # on CUDA: replay the whole SGD step as one CUDA graph (GraphedStep)
     check_every: int = 50     # steps between divergence checks (host syncs)
     progress: object = None   # a callable(epoch, history_row) for progress bars
+    checkpoint: str | None = None  # save the run's state here after every epoch, resume from it (reproduce.checkpoint)
+    checkpoint_tag: str = ""  # a checkpoint is resumed only if written with the same tag (the code version)
 
 
 class LRSchedule:
@@ -319,10 +322,22 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
 
     history: list[dict] = []
     status, reason = "ok", "completed all epochs"
-    images, train_seconds = 0, 0.0
+    images, train_seconds, elapsed_before, resumed = 0, 0.0, 0.0, []
+    ckpt = load_checkpoint(opts.checkpoint, opts.checkpoint_tag, asdict(spec))
+    if ckpt is not None:  # resume after the last finished epoch of a killed or preempted run
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        vars(schedule).update(ckpt["schedule"])
+        gen.set_state(ckpt["generator"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        if device.type == "cuda" and ckpt.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state(ckpt["cuda_rng"], device)
+        history, step_records, global_step = ckpt["history"], ckpt["step_records"], ckpt["global_step"]
+        images, train_seconds, elapsed_before = ckpt["images"], ckpt["train_seconds"], ckpt["elapsed"]
+        resumed = ckpt["resumed"] + [len(history)]
     t_start = time.perf_counter()
     steps_per_epoch = math.ceil(len(train_data) / spec.batch_size)
-    for epoch in range(spec.epochs):
+    for epoch in range(len(history), spec.epochs):
         lr = schedule.at_epoch(epoch)
         for g in optimizer.param_groups:
             g["lr"] = lr
@@ -378,6 +393,16 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         if schedule.observe(monitor):
             reason = f"plateau: no improvement after {spec.plateau_max_drops} learning-rate drops (epoch {epoch + 1})"
             break
+        if opts.checkpoint and epoch + 1 < spec.epochs:
+            save_checkpoint(opts.checkpoint, {
+                "tag": opts.checkpoint_tag, "spec": asdict(spec), "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "schedule": {k: v for k, v in vars(schedule).items()
+                                                                   if k != "spec"},
+                "generator": gen.get_state(), "torch_rng": torch.get_rng_state(),
+                "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+                "history": history, "step_records": step_records, "global_step": global_step, "images": images,
+                "train_seconds": train_seconds, "elapsed": elapsed_before + time.perf_counter() - t_start,
+                "resumed": resumed})
 
     accs = [h["train_acc"] for h in history if "test_acc" in h]
     tests = [h["test_acc"] for h in history if "test_acc" in h]
@@ -399,7 +424,8 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         "final_train_acc": accs[-1] if accs else None,
         "best_test_acc": max(tests) if tests else None,
         "final_test_acc": tests[-1] if tests else None,
-        "wall_time_s": time.perf_counter() - t_start,
+        "wall_time_s": elapsed_before + time.perf_counter() - t_start,
+        "resumed_at_epochs": resumed,
         "train_time_s": train_seconds,
         "train_images_per_s": images / train_seconds if train_seconds > 0 else None,
         "device": device_name(device),
