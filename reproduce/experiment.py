@@ -5,7 +5,8 @@ seed, scale) whose stable hash names its result file
 ``results/<scale>/<paper>/<hash>.json``, written atomically (temp file +
 rename). A cached result is reused only when its config and CODE_VERSION
 both match, so re-running a target trains only the missing cells, and a run
-killed midway loses at most the cell it was training.
+killed midway resumes the cell it was training from its last finished
+epoch (reproduce.executors, reproduce.checkpoint).
 """
 from __future__ import annotations
 
@@ -201,7 +202,9 @@ class Runner:
                 epochs[-1].set_postfix(loss=f"{row['train_loss']:.3f}", acc=f"{row['train_acc']:.3f}")
                 epochs[-1].update(1)
         try:
-            return self.executor.run(todo, self.opts, self.root, self.train_fn, before_cell, on_epoch)
+            records = self.executor.run(todo, self.opts, self.root, self.train_fn, before_cell, on_epoch)
+            bar.update(bar.total - bar.n)
+            return records
         finally:
             for e in epochs:
                 e.close()

@@ -7,6 +7,9 @@ for. A run that diverges (non-finite loss, or a loss above
 DIVERGENCE_LOSS_FACTOR x ln(classes)) ends as status "diverged" with its
 history so far; it never raises.
 
+With `RunOptions.checkpoint` set, the whole state is saved after every
+epoch and a run started again resumes from it (reproduce.checkpoint).
+
 Training accuracy is the running accuracy over each epoch's (augmented)
 training batches in train mode, the number the papers' Keras/Caffe logs show.
 
