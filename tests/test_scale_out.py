@@ -194,6 +194,24 @@ def test_worker_processes_give_the_numbers_of_the_sequential_run(tmp_path):
     assert len(jobs) == 2  # two worker processes (submitit jobs, named by their pid)
 
 
+@needs_cifar
+def test_a_smoke_table_with_two_workers_equals_the_sequential_table(tmp_path):
+    """`make reproduce-table-ortho-text JOBS=2` against the default executor, each in its own results folder:
+    the same reproduced numbers (the sequential run gets the thread count each worker gets)."""
+    def table(folder, jobs, threads):
+        folder.mkdir()
+        env = {**os.environ, "REPRO_RESULTS": str(folder / "results"), "OMP_NUM_THREADS": str(threads)}
+        subprocess.run([sys.executable, "-m", "reproduce", "table", "ortho", "text", "--scale", "smoke",
+                        "--jobs", str(jobs), "--no-progress"], cwd=folder, env=env, check=True, capture_output=True)
+        md = (folder / "tables" / "smoke" / "ortho-table-text.md").read_text()
+        rows = [line.split("|")[1:6] for line in md.splitlines() if line.startswith("| ") and "published" not in line]
+        return rows, md
+    seq, _ = table(tmp_path / "seq", 1, max(1, (os.cpu_count() or 1) // 2))
+    par, md = table(tmp_path / "par", 2, 1)
+    assert par == seq and len(seq) >= 3
+    assert "4 trained in this run" in md and len(os.listdir(tmp_path / "par" / "results" / "smoke" / "ortho")) == 4
+
+
 def test_two_runners_at_once_train_each_cell_once(tmp_path):
     cells = [tiny(seed=s, label=f"s{s}") for s in range(6)]
     with open(tmp_path / "cells.pkl", "wb") as fh:
