@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import time
 import traceback
 
@@ -312,6 +313,9 @@ def make_executor(name: str | None = None, jobs: int | None = None, env=None):
     if name == "local":
         return Sequential() if jobs == 1 else LocalProcesses(jobs)
     if name == "slurm":
+        if shutil.which("sbatch") is None:
+            raise ValueError("EXECUTOR=slurm needs SLURM (sbatch, srun) on this machine's PATH: run it on the "
+                             "cluster's login node, or use EXECUTOR=local JOBS=N here")
         params = {"timeout_min": 24 * 60, "tasks_per_node": 1, "nodes": 1}
         for var, (key, typ) in SLURM_ENV.items():
             if env.get(var):

@@ -3,6 +3,7 @@ SLURM submission (submitit stubbed: no cluster here), and rendering of unfinishe
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -299,6 +300,7 @@ class FakeSlurmExecutor:
 def test_slurm_submits_each_unfinished_cell_once_and_returns(tmp_path, monkeypatch):
     import submitit
     monkeypatch.setattr(submitit, "AutoExecutor", FakeSlurmExecutor)
+    monkeypatch.setattr(executors.shutil, "which", lambda cmd: f"/usr/bin/{cmd}")
     FakeSlurmExecutor.submitted = []
     env = {"EXECUTOR": "slurm", "SLURM_PARTITION": "gpu", "SLURM_TIME": "600", "SLURM_GPUS_PER_TASK": "1",
            "SLURM_ARRAY_PARALLELISM": "8"}
@@ -324,6 +326,9 @@ def test_executor_choice_errors():
         make_executor(env={"EXECUTOR": "kubernetes"})
     with pytest.raises(ValueError, match="at least 1"):
         make_executor(env={"JOBS": "0"})
+    if shutil.which("sbatch") is None:  # this machine: one clear error, not a traceback from submitit
+        with pytest.raises(ValueError, match="needs SLURM"):
+            make_executor(env={"EXECUTOR": "slurm"})
 
 
 def test_cli_rejects_an_unknown_executor():
