@@ -1,9 +1,9 @@
 """Jiang et al., "An Effective Training Method For Deep Convolutional Neural
 Network" (nonlinearity generators, NG). ../shared/papers/000_9a9fcca55f475906.txt
 
-Implemented so far: Tables 1, 2, 3, 4, 5, appendix Tables 3 (A3) and 4 (A4),
-the numbers in the text (table "text") and Figures 1 and 3 (the other
-figures are issue #3).
+Tables 1, 2, 3, 4, 5, appendix Tables 3 (A3) and 4 (A4) and the numbers in
+the text (table "text") are here; the figures, which read these tables'
+runs, are in reproduce/ng_figures.py.
 
 Table 1, "NG Acts as a Regularizer": a toy CNN (two conv layers of three 3x3
 kernels, one dense layer, softmax) fitted to CIFAR-10 with no activation
@@ -18,10 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-
-import torch
-
-from models.activations import reference_curve
 
 from .accuracy import accuracy_values as shared_accuracy_values
 from .accuracy import rank, training_outcome
@@ -180,14 +176,19 @@ PLAIN_SCALES = {
 }
 
 
+PLAIN_PROBES = ("weight_variance",)
+
+
 def plain_cell(scale: str, depth: int, act: str, init: str, bn: bool = False, t_init: float = -1.0,
                t_trainable: bool = True, seed: int = 0, label: str = "") -> Cell:
     s = PLAIN_SCALES[scale]
     data = DataSpec("cifar10", train_size=s["train_size"], test_size=s["test_size"])
+    # probes for Figures 2, 4, 5 and appendix Figures 1-3 (reproduce/ng_figures.py), which read these runs:
+    # per-layer weight variance and (NG) the t of layer 19, after every epoch
     train = TrainSpec(epochs=s.get("epochs_bn", s["epochs"]) if bn else s["epochs"],
                       batch_size=s.get("batch_size", 128), lr=0.01, momentum=0.9, weight_decay=5e-4,
                       schedule="plateau", plateau_monitor="test_error", plateau_patience=s["patience"],
-                      plateau_max_drops=3)
+                      plateau_max_drops=3, probes=PLAIN_PROBES + (("ng_t_layer19",) if act.startswith("ng-") else ()))
     model = {"arch": "plain", "depth": depth, "act": act, "bn": bn, "width": s["width"], "init": init}
     if act.startswith("ng-"):
         model.update(t_init=t_init, t_trainable=t_trainable)
@@ -357,12 +358,12 @@ def _on_dataset(cell: Cell, dataset: str) -> Cell:
 
 
 def acc_plain_cell(scale: str, paper_depth: int, act: str, bn: bool = False, dataset: str = "cifar10",
-                   seed: int = 0) -> Cell:
-    """A plain CNN of Tables 3 / 4 / A3 (MSRA, t = -1 trainable): the Table 5 / A4 cell at paper and fast
-    scale, with ACC_SCALES[scale]["plain"] overrides at smoke."""
+                   seed: int = 0, init: str = "msra") -> Cell:
+    """A plain CNN of Tables 3 / 4 / A3 (MSRA, t = -1 trainable; other inits for the figures): the Table 5 /
+    A4 cell at paper and fast scale, with ACC_SCALES[scale]["plain"] overrides at smoke."""
     s = ACC_SCALES[scale]
     depth = _depth(scale, "plain", paper_depth)
-    cell = plain_cell(scale, depth, act, "msra", bn=bn, seed=seed)
+    cell = plain_cell(scale, depth, act, init, bn=bn, seed=seed)
     if s["plain"]:
         p = s["plain"]
         cell = Cell.make(PAPER, cell.label, {**cell.model_kwargs, "width": p["width"]},
@@ -373,23 +374,25 @@ def acc_plain_cell(scale: str, paper_depth: int, act: str, bn: bool = False, dat
 
 
 def acc_resnet_cell(scale: str, depth: int, act: str, dataset: str = "cifar10", widths: tuple | None = None,
-                    seed: int = 0) -> Cell:
-    """A CIFAR ResNet with the paper's ResNet protocol (MSRA, t = -1 trainable); `depth` as trained."""
+                    seed: int = 0, init: str = "msra") -> Cell:
+    """A CIFAR ResNet with the paper's ResNet protocol (MSRA, t = -1 trainable; other inits for Figure 5);
+    `depth` as trained. Per-layer weight variance recorded after every epoch (Figure 4)."""
     s = ACC_SCALES[scale]
     data = DataSpec("cifar10", train_size=s["train_size"], test_size=s["test_size"])
     train = TrainSpec(epochs=s["resnet_epochs"], batch_size=s["batch_size"], lr=0.1, momentum=0.9,
-                      weight_decay=5e-4, schedule="step", milestones=tuple(s["milestones"]))
+                      weight_decay=5e-4, schedule="step", milestones=tuple(s["milestones"]), probes=PLAIN_PROBES)
     widths = tuple(widths or s["resnet_widths"])
-    model = {"arch": "resnet", "depth": depth, "act": act, "widths": widths, "init": "msra"}
+    model = {"arch": "resnet", "depth": depth, "act": act, "widths": widths, "init": init}
     if act.startswith("ng-"):
         model.update(t_init=-1.0, t_trainable=True)
     wide = "" if widths == tuple(s["resnet_widths"]) else " wide " + "-".join(map(str, widths))
-    cell = Cell.make(PAPER, f"resnet-{depth}{wide} {act} msra", model, data, train, seed, scale)
+    cell = Cell.make(PAPER, f"resnet-{depth}{wide} {act} {init}", model, data, train, seed, scale)
     return _on_dataset(cell, dataset)
 
 
-def _resnet(scale: str, paper_depth: int, act: str, dataset: str = "cifar10", seed: int = 0) -> Cell:
-    return acc_resnet_cell(scale, _depth(scale, "resnet", paper_depth), act, dataset, seed=seed)
+def _resnet(scale: str, paper_depth: int, act: str, dataset: str = "cifar10", seed: int = 0,
+            init: str = "msra") -> Cell:
+    return acc_resnet_cell(scale, _depth(scale, "resnet", paper_depth), act, dataset, seed=seed, init=init)
 
 
 def table3_layout(scale: str) -> list[tuple[str, str, Cell]]:
@@ -773,68 +776,6 @@ ACCURACY_TARGETS = [
 ]
 
 
-# ------------------------------------------------------------------ Figure 1
-
-def figure1_plot(pairs, path: str, scale: str) -> None:
-    """Figure 1: (a) ReLU, LReLU, PReLU; (b) their NG versions at t = -1."""
-    import matplotlib.pyplot as plt
-
-    x = torch.linspace(-3, 3, 601)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
-    for ax, prefix, title in ((axes[0], "", "(a) ReLU, LReLU, PReLU"),
-                              (axes[1], "ng-", "(b) NG-ReLU, NG-LReLU, NG-PReLU, t = -1")):
-        for name, style in (("relu", "-"), ("lrelu", "--"), ("prelu", ":")):
-            label = (prefix.upper() + name.replace("relu", "ReLU").replace("l", "L", 1).replace("p", "P", 1))
-            ax.plot(x, reference_curve(prefix + name, x, t=-1.0), style, lw=2, label=label)
-        ax.axhline(0, color="grey", lw=0.5)
-        ax.axvline(0, color="grey", lw=0.5)
-        ax.set_title(title)
-        ax.set_xlabel("x")
-        ax.legend()
-    axes[0].set_ylabel("f(x)")
-    fig.suptitle("NG paper Figure 1 (LReLU slope 0.01, PReLU at its initial slope 0.25)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
-
-
-# ------------------------------------------------------------------ Figure 3
-
-def figure3_layout(scale: str) -> list[tuple[str, str, Cell]]:
-    """Figure 3: ResNet-56 on CIFAR-10, each base activation and its NG version: Table 3's cells."""
-    return [(ACT_LABEL[act], "", _resnet(scale, 56, act, "cifar10", seed=ACC_SCALES[scale]["seeds"][0]))
-            for base in BASES for act in (base, "ng-" + base)]
-
-
-def figure3_plot(pairs, path: str, scale: str) -> None:
-    """(a) ReLU vs NG-ReLU, (b) LReLU vs NG-LReLU, (c) PReLU vs NG-PReLU: training accuracy (solid) and
-    test accuracy (dashed) per epoch."""
-    import matplotlib.pyplot as plt
-
-    records = {row: (cell, r) for row, _, cell, r in layout_records(figure3_layout, pairs)}
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
-    for ax, base, letter in zip(axes, BASES, "abc"):
-        for act, color in ((base, "tab:blue"), ("ng-" + base, "tab:red")):
-            if ACT_LABEL[act] not in records:
-                continue
-            cell, r = records[ACT_LABEL[act]]
-            h = [x for x in r["history"] if "test_acc" in x]
-            epochs = [x["epoch"] for x in h]
-            ax.plot(epochs, [x["train_acc"] for x in h], "-", color=color, label=f"{ACT_LABEL[act]} train")
-            ax.plot(epochs, [x["test_acc"] for x in h], "--", color=color, label=f"{ACT_LABEL[act]} test")
-        ax.set_title(f"({letter}) {ACT_LABEL[base]} vs NG-{ACT_LABEL[base]}")
-        ax.set_xlabel("epoch")
-        ax.legend(fontsize=7)
-    axes[0].set_ylabel("accuracy")
-    some = next(iter(records.values()), None)
-    depth = some[0].model_kwargs["depth"] if some else "?"
-    fig.suptitle(f"NG Figure 3: ResNet-56 on CIFAR-10 (trained at depth {depth}, {scale} scale; Table 3's cells)",
-                 fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
-    plt.close(fig)
-
-
 TARGETS = [
     Target(PAPER, "1", "table", "Training accuracy of the toy CNN for different t (CIFAR-10)",
            cells=table1_cells, protocol=table1_protocol, deviations=table1_deviations, datasets=("cifar10",),
@@ -870,8 +811,9 @@ TARGETS = [
         "Appendix Table 4: plain CNNs with BN (conv-BN-act); the paper's deepest depth tested is 248 "
         "(GPU memory), so its 248 entries are caps."),
     *ACCURACY_TARGETS,
-    Target(PAPER, "1", "figure", "ReLU, LReLU, PReLU and their NG versions (t = -1)",
-           cells=lambda scale: [], protocol=lambda scale: ["analytic curves, no training"], plot=figure1_plot),
-    Target(PAPER, "3", "figure", "Train and test accuracy per epoch of ResNet-56: each activation vs its NG version",
-           cells=layout_cells(figure3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_resnet_lines),
 ]
+
+# the figures read the runs defined above: reproduce/ng_figures.py (imported last, as it imports from here)
+from .ng_figures import FIGURES  # noqa: E402
+
+TARGETS += FIGURES

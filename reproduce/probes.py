@@ -57,6 +57,20 @@ def ng_t_per_layer(model: nn.Module) -> list[list[float]]:
     return [m.t.detach().float().flatten().tolist() for m in ng_modules(model)]
 
 
+PAPER_T_LAYER, PAPER_NG_LAYERS = 19, 55  # NG Figure 2: layer 19 of the 56-layer plain CNN (55 conv + NG layers)
+
+
+def ng_t_layer19(model: nn.Module) -> list[float] | None:
+    """The t of every channel of the NG layer that NG Figure 2 plots: layer 19
+    of the 56-layer plain CNN; in a network with L NG layers, the one at the
+    same relative depth, number round(19 L / 55) (1-based)."""
+    mods = ng_modules(model)
+    if not mods:
+        return None
+    i = max(1, round(PAPER_T_LAYER * len(mods) / PAPER_NG_LAYERS))
+    return mods[i - 1].t.detach().float().flatten().tolist()
+
+
 def weight_variance(model: nn.Module) -> list[float]:
     """Variance of the weights of every Conv/Linear layer, in order (NG Figure 4)."""
     return [float(m.weight.detach().float().var()) for m in model.modules()
@@ -66,6 +80,7 @@ def weight_variance(model: nn.Module) -> list[float]:
 PROBES = {
     "ng_t_mean": ng_t_mean,
     "ng_t_per_layer": ng_t_per_layer,
+    "ng_t_layer19": ng_t_layer19,
     "weight_variance": weight_variance,
 }
 

@@ -3,7 +3,7 @@ claims, and a rendered Table 3 with CIFAR-100 missing. No real training: a stub 
 import numpy as np
 import pytest
 
-from reproduce import experiment, ng
+from reproduce import experiment, ng, ng_figures
 from reproduce.__main__ import main
 from reproduce.accuracy import final_accuracy
 from reproduce.critical_depth import converged
@@ -265,7 +265,7 @@ def test_table3_renders_cifar100_as_not_run_with_every_published_number(workdir)
 
 @pytest.mark.parametrize("scale", SCALES)
 def test_figure3_reuses_table3_resnet56_cells(scale):
-    fig = ng.figure3_layout(scale)
+    fig = ng_figures.fig3_layout(scale)
     t3 = by_key(ng.table3_layout(scale))
     assert [row for row, _, _ in fig] == ["ReLU", "NG-ReLU", "LReLU", "NG-LReLU", "PReLU", "NG-PReLU"]
     for row, _, cell in fig:

@@ -1,0 +1,580 @@
+"""The figures of the NG paper (Jiang et al.), main text and appendix.
+../shared/papers/000_9a9fcca55f475906.txt
+
+Every figure reads runs that the tables train too wherever the paper's
+protocol is the same, so a figure adds few cells of its own:
+
+- Figure 1: the activation functions (analytic, no training).
+- Figure 2: "the value of t in layer 19 during the training procedure" of
+  the 56-layer plain CNN (Table 3's plain-56 NG-ReLU run on CIFAR-10, probe
+  `ng_t_layer19` after every epoch): every channel's t per epoch.
+- Figure 3: train and test accuracy per epoch of ResNet-56, each base
+  activation vs its NG version (Table 3's ResNet-56 CIFAR-10 runs).
+- Figure 4: "weight variance comparisons of every layer", (a) the 20-layer
+  plain CNN, (b) ResNet-56, ReLU vs NG-ReLU, MSRA init (Figure 5's runs):
+  the variance of each Conv/Linear layer's weights after the last epoch.
+- Figure 5: "learning behavior comparisons with different initializations"
+  (Xavier, MSRA, Orthogonal): training accuracy per epoch of the 20-layer
+  plain CNN without BN and of ResNet-56, all seven activations. The plain
+  runs are Table 5's depth-20 cells (the plain protocol), the ResNets
+  Table 3's protocol with each init.
+- Appendix Figure 1: the same for the 56-layer plain CNN with BN (appendix
+  Table 3's protocol; its MSRA runs are that table's).
+- Appendix Figure 2: the 56-layer plain CNN with BN at lr 1 and 1.5, ReLU vs
+  NG-ReLU.
+- Appendix Figure 3: per-layer weight variance of the 56-layer plain CNN with
+  BN, ReLU vs NG-ReLU (appendix Figure 1's MSRA runs).
+
+The captions say what is plotted but not how "converged faster", "insensitive
+to initialization" and "more stable" are measured; the claims below make them
+operational, the same way at every scale (see FIGURE_NOTES).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+
+import torch
+
+from models.activations import reference_curve
+
+from .critical_depth import converged
+from .experiment import Cell
+from .ng import (ACC_SCALES, ACT_LABEL, BASES, INITS, PAPER, PLAIN_SCALES, T3_ACTS, _plain_acc_lines, _resnet,
+                 _resnet_lines, acc_plain_cell, plain_cell, plain_protocol)
+from .report import save_figure
+from .targets import Claim, Target, Value, layout_cells, layout_records
+
+COLORS = {"relu": "tab:blue", "lrelu": "tab:orange", "prelu": "tab:green", "selu": "tab:purple",
+          "ng-relu": "tab:red", "ng-lrelu": "tab:brown", "ng-prelu": "tab:pink"}
+FIG5_PLAIN_DEPTH = 20  # "20-layer plain CNNs" (Figure 5)
+HIGH_LRS = (1.0, 1.5)  # appendix Figure 2
+
+
+# ------------------------------------------------------------------ reading runs
+
+
+def train_curve(result: dict, epochs: int) -> list[float]:
+    """Training accuracy after each of `epochs` epochs; epochs a run did not reach (it diverged, or stopped on
+    its plateau rule) count as its last value, and a diverged epoch as chance (0.1 on CIFAR-10)."""
+    accs = [h["train_acc"] if "test_acc" in h else 0.1 for h in result["history"]]
+    if result["status"] == "diverged":
+        accs += [0.1] * (epochs - len(accs))
+    return accs + [accs[-1] if accs else 0.1] * (epochs - len(accs))
+
+
+def mean_train_acc(result: dict, epochs: int) -> float:
+    """Mean training accuracy over the epochs (the area under the training curve, in %): the suite's measure
+    of "converged faster" (a faster run is higher earlier)."""
+    return 100 * statistics.fmean(train_curve(result, epochs))
+
+
+def final_train_acc(result: dict) -> float:
+    """Last-epoch training accuracy in %; a diverged run is at chance (10%)."""
+    return 100 * (result["final_train_acc"] if result["status"] == "ok" and result["final_train_acc"] else 0.1)
+
+
+def final_weight_variance(result: dict) -> list[float] | None:
+    rows = [h for h in result["history"] if "weight_variance" in h]
+    return rows[-1]["weight_variance"] if rows and result["status"] == "ok" else None
+
+
+def variance_spread(variances: list[float]) -> float:
+    """Standard deviation over layers of log10(weight variance): the suite's measure of how stable the weight
+    variance is across layers (Figure 4: "the weight variance using NG-ReLU was more stable")."""
+    logs = [math.log10(v) for v in variances if v > 0]
+    return statistics.pstdev(logs) if len(logs) > 1 else float("nan")
+
+
+# ------------------------------------------------------------------ layouts
+
+
+def fig5_plain_cell(scale: str, act: str, init: str) -> Cell:
+    """The 20-layer plain CNN of Figure 5: Table 5's depth-20 cell (the plain protocol). At smoke scale,
+    Table 3's reduced plain protocol at its deepest smoke depth instead (cheaper, and deep enough at width 4
+    for ReLU to stall; its MSRA runs are Table 3's)."""
+    if ACC_SCALES[scale]["plain"]:
+        return acc_plain_cell(scale, 56, act, init=init)
+    return plain_cell(scale, FIG5_PLAIN_DEPTH, act, init)
+
+
+def fig5_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    """(panel row "<arch> / <init>", activation, cell): plain-20 (Table 5's cells) and ResNet-56 (Table 3's
+    protocol) under each init."""
+    out = []
+    for init in INITS:
+        out += [(f"plain-20 / {INITS[init]}", ACT_LABEL[act], fig5_plain_cell(scale, act, init))
+                for act in T3_ACTS]
+    for init in INITS:
+        out += [(f"ResNet-56 / {INITS[init]}", ACT_LABEL[act], _resnet(scale, 56, act, init=init))
+                for act in T3_ACTS]
+    return out
+
+
+def figA1_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    """56-layer plain CNN with BN under each init (appendix Table 3's protocol; MSRA = its runs)."""
+    return [(f"plain-56 BN / {INITS[init]}", ACT_LABEL[act], acc_plain_cell(scale, 56, act, bn=True, init=init))
+            for init in INITS for act in T3_ACTS]
+
+
+def fig2_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    return [("plain-56", "NG-ReLU", acc_plain_cell(scale, 56, "ng-relu"))]
+
+
+def fig3_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    """ResNet-56 on CIFAR-10, each base activation and its NG version: Table 3's cells."""
+    return [(ACT_LABEL[act], "", _resnet(scale, 56, act, seed=ACC_SCALES[scale]["seeds"][0]))
+            for base in BASES for act in (base, "ng-" + base)]
+
+
+def fig4_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    return [(row, col, cell) for row, col, cell in fig5_layout(scale)
+            if row.endswith("/ MSRA") and col in ("ReLU", "NG-ReLU")]
+
+
+def figA3_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    return [(row, col, cell) for row, col, cell in figA1_layout(scale)
+            if row.endswith("/ MSRA") and col in ("ReLU", "NG-ReLU")]
+
+
+def high_lr_cell(scale: str, act: str, lr: float) -> Cell:
+    cell = acc_plain_cell(scale, 56, act, bn=True)
+    return dataclasses.replace(cell, train=dataclasses.replace(cell.train, lr=lr), label=f"{cell.label} lr={lr:g}")
+
+
+def figA2_layout(scale: str) -> list[tuple[str, str, Cell]]:
+    return [(f"lr = {lr:g}", ACT_LABEL[act], high_lr_cell(scale, act, lr)) for lr in HIGH_LRS
+            for act in ("relu", "ng-relu")]
+
+
+def _by_row(layout, pairs) -> dict[str, dict[str, tuple[Cell, dict]]]:
+    out: dict = {}
+    for row, col, cell, r in layout_records(layout, pairs):
+        out.setdefault(row, {})[col] = (cell, r)
+    return out
+
+
+def _scale_of(pairs) -> str:
+    return pairs[0][0].scale
+
+
+# ------------------------------------------------------------------ values and claims
+
+
+def learning_values(layout):
+    """values(pairs) of Figure 5 / appendix Figure 1: per (arch / init, activation) the mean training accuracy
+    over epochs (row "<arch / init> mean") and the last-epoch training accuracy (row "<arch / init> final")."""
+    def values(pairs) -> list[Value]:
+        out = []
+        for row, cols in _by_row(layout, pairs).items():
+            for col, (cell, r) in cols.items():
+                evidence = f"{r['status']}, {r['epochs_run']} of {cell.train.epochs} epochs"
+                out.append(Value(f"{row} mean", col, [mean_train_acc(r, cell.train.epochs)], evidence=evidence))
+                out.append(Value(f"{row} final", col, [final_train_acc(r)], evidence=evidence))
+        return out
+    return values
+
+
+def _arch_rows(means: dict) -> dict[str, list[str]]:
+    """{arch: [init labels]} present among the "<arch> / <init> mean" rows."""
+    out: dict = {}
+    for row, _ in means:
+        if row.endswith(" mean"):
+            arch, init = row[: -len(" mean")].split(" / ")
+            out.setdefault(arch, [])
+            if init not in out[arch]:
+                out[arch].append(init)
+    return out
+
+
+def _faster(share: float):
+    """NG-X's mean training accuracy over epochs exceeds X's, in at least `share` of the (arch, init, base)
+    cases (1.0: "in all cases"; 0.5: "in the most cases")."""
+    def check(means: dict) -> tuple[bool | None, str]:
+        wins, parts = 0, []
+        for arch, inits in _arch_rows(means).items():
+            for init in inits:
+                for base in BASES:
+                    ng = means.get((f"{arch} / {init} mean", ACT_LABEL["ng-" + base]))
+                    b = means.get((f"{arch} / {init} mean", ACT_LABEL[base]))
+                    if ng is None or b is None:
+                        continue
+                    win = ng > b
+                    wins += win
+                    parts.append(f"{arch} {init} NG-{ACT_LABEL[base]} {ng:.1f} vs {b:.1f}{'' if win else ' ✗'}")
+        if not parts:
+            return None, "no pair was run"
+        ok = wins >= share * len(parts) if share < 1 else wins == len(parts)
+        return ok, f"NG ahead in {wins} of {len(parts)} (mean train acc over epochs, %): " + "; ".join(parts)
+    return check
+
+
+def _insensitive(means: dict) -> tuple[bool | None, str]:
+    """For every arch and base X: the spread over the inits (max - min) of NG-X's final training accuracy is
+    smaller than X's."""
+    ok, parts = True, []
+    for arch, inits in _arch_rows(means).items():
+        if len(inits) < 2:
+            continue
+        for base in BASES:
+            spreads = []
+            for act in ("ng-" + base, base):
+                vals = [means.get((f"{arch} / {init} final", ACT_LABEL[act])) for init in inits]
+                spreads.append(None if None in vals else max(vals) - min(vals))
+            if None in spreads:
+                continue
+            win = spreads[0] < spreads[1]
+            ok &= win
+            parts.append(f"{arch} {ACT_LABEL[base]}: NG spread {spreads[0]:.1f} vs {spreads[1]:.1f} pp"
+                         f"{'' if win else ' ✗'}")
+    if not parts:
+        return None, "fewer than two inits run"
+    return ok, "spread over inits of the final train acc: " + "; ".join(parts)
+
+
+def variance_values(layout):
+    """values(pairs) of Figure 4 / appendix Figure 3: per row and activation, the spread over layers of
+    log10(weight variance) after the last epoch (unit "log10")."""
+    def values(pairs) -> list[Value]:
+        out = []
+        for row, cols in _by_row(layout, pairs).items():
+            for col, (cell, r) in cols.items():
+                v = final_weight_variance(r)
+                if v is not None:
+                    out.append(Value(row, col, [variance_spread(v)], unit="log10",
+                                     evidence=f"{len(v)} layers, after epoch {r['epochs_run']}"))
+        return out
+    return values
+
+
+def _more_stable(means: dict) -> tuple[bool | None, str]:
+    rows = sorted({row for row, _ in means})
+    ok, parts = True, []
+    for row in rows:
+        ng, relu = means.get((row, "NG-ReLU")), means.get((row, "ReLU"))
+        if ng is None or relu is None:
+            continue
+        win = ng < relu
+        ok &= win
+        parts.append(f"{row}: NG-ReLU {ng:.3f} vs ReLU {relu:.3f}{'' if win else ' ✗'}")
+    if not parts:
+        return None, "no ReLU / NG-ReLU pair finished without diverging"
+    return ok, "std over layers of log10(weight variance) after the last epoch: " + "; ".join(parts)
+
+
+def t_values(pairs) -> list[Value]:
+    """Figure 2: the spread (std over channels) of layer-19 t after the first and after the last epoch."""
+    out = []
+    for _, col, cell, r in layout_records(fig2_layout, pairs):
+        rows = [h["ng_t_layer19"] for h in r["history"] if h.get("ng_t_layer19")]
+        if len(rows) >= 2:
+            out.append(Value("t std, first epoch", col, [statistics.pstdev(rows[0])], unit="t"))
+            out.append(Value("t std, last epoch", col, [statistics.pstdev(rows[-1])], unit="t"))
+    return out
+
+
+def _t_spreads(means: dict) -> tuple[bool | None, str]:
+    a, b = means.get(("t std, first epoch", "NG-ReLU")), means.get(("t std, last epoch", "NG-ReLU"))
+    if a is None or b is None:
+        return None, "fewer than two epochs recorded"
+    return b > a, f"std over channels of t: {a:.4f} after the first epoch, {b:.4f} after the last"
+
+
+def high_lr_values(pairs) -> list[Value]:
+    out = []
+    for row, cols in _by_row(figA2_layout, pairs).items():
+        for col, (cell, r) in cols.items():
+            out.append(Value(row, col, ["converged" if converged(r) else "n/c"], unit="",
+                             evidence=f"{r['status']}, final train acc {final_train_acc(r):.1f}%"))
+    return out
+
+
+def _ng_converges_relu_not(means: dict) -> tuple[bool | None, str]:
+    parts, ok = [], True
+    for lr in HIGH_LRS:
+        ng, relu = means.get((f"lr = {lr:g}", "NG-ReLU")), means.get((f"lr = {lr:g}", "ReLU"))
+        if ng is None or relu is None:
+            continue
+        win = ng == "converged" and relu == "n/c"
+        ok &= win
+        parts.append(f"lr {lr:g}: NG-ReLU {ng}, ReLU {relu}{'' if win else ' ✗'}")
+    if not parts:
+        return None, "not run"
+    return ok, "; ".join(parts)
+
+
+# ------------------------------------------------------------------ plots
+
+
+def figure1_plot(pairs, path: str, scale: str) -> None:
+    """Figure 1: (a) ReLU, LReLU, PReLU; (b) their NG versions at t = -1."""
+    import matplotlib.pyplot as plt
+
+    x = torch.linspace(-3, 3, 601)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
+    for ax, prefix, title in ((axes[0], "", "(a) ReLU, LReLU, PReLU"),
+                              (axes[1], "ng-", "(b) NG-ReLU, NG-LReLU, NG-PReLU, t = -1")):
+        for name, style in (("relu", "-"), ("lrelu", "--"), ("prelu", ":")):
+            ax.plot(x, reference_curve(prefix + name, x, t=-1.0), style, lw=2, label=ACT_LABEL[prefix + name])
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.set_title(title)
+        ax.set_xlabel("x")
+        ax.legend()
+    axes[0].set_ylabel("f(x)")
+    save_figure(fig, path, "NG paper Figure 1 (LReLU slope 0.01, PReLU at its initial slope 0.25)")
+
+
+def figure2_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    desc = ""
+    for _, _, cell, r in layout_records(fig2_layout, pairs):
+        rows = [(h["epoch"], h["ng_t_layer19"]) for h in r["history"] if h.get("ng_t_layer19")]
+        for epoch, ts in rows:
+            ax.scatter([epoch] * len(ts), ts, s=6, color="tab:red", alpha=0.5)
+        ax.plot([e for e, _ in rows], [statistics.fmean(ts) for _, ts in rows], color="black", lw=1, label="mean")
+        m = cell.model_kwargs
+        desc = f"plain-{m['depth']} width {m['width']}, {scale} scale"
+    ax.axhline(-1, color="grey", lw=0.5, ls=":")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("t (one dot per channel)")
+    ax.legend(fontsize=8)
+    save_figure(fig, path, f"NG Figure 2: t of layer 19 (same relative depth) over training, NG-ReLU ({desc})")
+
+
+def figure3_plot(pairs, path: str, scale: str) -> None:
+    """(a) ReLU vs NG-ReLU, (b) LReLU vs NG-LReLU, (c) PReLU vs NG-PReLU: training accuracy (solid) and
+    test accuracy (dashed) per epoch."""
+    import matplotlib.pyplot as plt
+
+    records = {row: (cell, r) for row, _, cell, r in layout_records(fig3_layout, pairs)}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
+    for ax, base, letter in zip(axes, BASES, "abc"):
+        for act, color in ((base, "tab:blue"), ("ng-" + base, "tab:red")):
+            if ACT_LABEL[act] not in records:
+                continue
+            cell, r = records[ACT_LABEL[act]]
+            h = [x for x in r["history"] if "test_acc" in x]
+            epochs = [x["epoch"] for x in h]
+            ax.plot(epochs, [x["train_acc"] for x in h], "-", color=color, label=f"{ACT_LABEL[act]} train")
+            ax.plot(epochs, [x["test_acc"] for x in h], "--", color=color, label=f"{ACT_LABEL[act]} test")
+        ax.set_title(f"({letter}) {ACT_LABEL[base]} vs NG-{ACT_LABEL[base]}")
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("accuracy")
+    some = next(iter(records.values()), None)
+    depth = some[0].model_kwargs["depth"] if some else "?"
+    save_figure(fig, path, f"NG Figure 3: ResNet-56 on CIFAR-10 (trained at depth {depth}, {scale} scale; "
+                           "Table 3's cells)")
+
+
+def _curves(ax, cols: dict, title: str) -> None:
+    for act in T3_ACTS:
+        if ACT_LABEL[act] not in cols:
+            continue
+        cell, r = cols[ACT_LABEL[act]]
+        curve = train_curve(r, cell.train.epochs)
+        ax.plot(range(1, len(curve) + 1), curve, "-" if act.startswith("ng-") else "--", color=COLORS[act],
+                label=ACT_LABEL[act])
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training accuracy")
+
+
+def _final_bars(ax, rows: dict, arch: str, title: str) -> None:
+    """Last-epoch training accuracy of each activation under each init (how much the init matters)."""
+    width = 0.8 / len(INITS)
+    for i, init in enumerate(INITS.values()):
+        cols = rows.get(f"{arch} / {init}", {})
+        xs = [j + i * width for j, act in enumerate(T3_ACTS) if ACT_LABEL[act] in cols]
+        ys = [final_train_acc(cols[ACT_LABEL[act]][1]) for act in T3_ACTS if ACT_LABEL[act] in cols]
+        ax.bar(xs, ys, width, label=init)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(T3_ACTS))], [ACT_LABEL[a] for a in T3_ACTS],
+                  rotation=45, fontsize=7)
+    ax.set_ylabel("final training accuracy (%)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+
+
+def figure5_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    rows = _by_row(fig5_layout, pairs)
+    fig, axes = plt.subplots(2, 4, figsize=(18, 8))
+    for k, arch in enumerate(("plain-20", "ResNet-56")):
+        letters = "abcg" if k == 0 else "defh"
+        for i, init in enumerate(INITS.values()):
+            _curves(axes[k][i], rows.get(f"{arch} / {init}", {}), f"({letters[i]}) {arch}, {init}")
+        _final_bars(axes[k][3], rows, arch, f"({letters[3]}) {arch}: last-epoch training accuracy per init")
+    axes[0][0].legend(fontsize=7)
+    depth = next((c.model_kwargs["depth"] for cols in rows.values() for c, _ in cols.values()
+                  if c.model_kwargs["arch"] == "resnet"), "?")
+    save_figure(fig, path, f"NG Figure 5: training accuracy with Xavier, MSRA, Orthogonal init, CIFAR-10 ({scale} "
+                           f"scale; ResNet-56 trained at depth {depth}; dashed: base, solid: NG)")
+
+
+def figureA1_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    rows = _by_row(figA1_layout, pairs)
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4))
+    for i, init in enumerate(INITS.values()):
+        _curves(axes[i], rows.get(f"plain-56 BN / {init}", {}), f"({'abc'[i]}) plain-56 with BN, {init}")
+    _final_bars(axes[3], rows, "plain-56 BN", "(d) last-epoch training accuracy per init")
+    axes[0].legend(fontsize=7)
+    depth = next((c.model_kwargs["depth"] for cols in rows.values() for c, _ in cols.values()), "?")
+    save_figure(fig, path, f"NG appendix Figure 1: 56-layer plain CNN with BN (trained at depth {depth}, {scale} "
+                           "scale), three inits, CIFAR-10")
+
+
+def figureA2_plot(pairs, path: str, scale: str) -> None:
+    import matplotlib.pyplot as plt
+
+    rows = _by_row(figA2_layout, pairs)
+    fig, axes = plt.subplots(1, len(HIGH_LRS), figsize=(11, 4), sharey=True)
+    for ax, lr, letter in zip(axes, HIGH_LRS, "ab"):
+        cols = rows.get(f"lr = {lr:g}", {})
+        for act in ("relu", "ng-relu"):
+            if ACT_LABEL[act] not in cols:
+                continue
+            cell, r = cols[ACT_LABEL[act]]
+            h = [x for x in r["history"] if "test_acc" in x]
+            ax.plot([x["epoch"] for x in h], [x["train_acc"] for x in h], "-", color=COLORS[act],
+                    label=f"{ACT_LABEL[act]} train ({r['status']})")
+            ax.plot([x["epoch"] for x in h], [x["test_acc"] for x in h], ":", color=COLORS[act],
+                    label=f"{ACT_LABEL[act]} test")
+        ax.set_title(f"({letter}) lr = {lr:g}")
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("accuracy")
+    save_figure(fig, path, f"NG appendix Figure 2: 56-layer plain CNN with BN at large learning rates ({scale} scale)")
+
+
+def _variance_plot(layout, title: str):
+    def plot(pairs, path: str, scale: str) -> None:
+        import matplotlib.pyplot as plt
+
+        rows = _by_row(layout, pairs)
+        fig, axes = plt.subplots(1, max(1, len(rows)), figsize=(6 * max(1, len(rows)), 4), squeeze=False)
+        for ax, (row, cols), letter in zip(axes[0], rows.items(), "abc"):
+            for act in ("relu", "ng-relu"):
+                if ACT_LABEL[act] not in cols:
+                    continue
+                v = final_weight_variance(cols[ACT_LABEL[act]][1])
+                if v is not None:
+                    ax.plot(range(1, len(v) + 1), v, "o-", ms=3, color=COLORS[act], label=ACT_LABEL[act])
+            ax.set_yscale("log")
+            ax.set_xlabel("layer (Conv/Linear, input to output)")
+            ax.set_ylabel("weight variance after the last epoch")
+            ax.set_title(f"({letter}) {row}", fontsize=9)
+            ax.legend(fontsize=8)
+        save_figure(fig, path, f"{title} ({scale} scale)")
+    return plot
+
+
+# ------------------------------------------------------------------ protocol notes
+
+
+def _fig5_protocol(scale: str) -> list[str]:
+    plain = (_plain_acc_lines(scale, bn=False) if ACC_SCALES[scale]["plain"] else
+             plain_protocol(scale, "Figure 5 (a)-(c), (g): the 20-layer plain CNN without BN under each init: the "
+                                   "depth-20 cells of Table 5's searches (same protocol).")[:3])
+    return (plain
+            + ["Figure 5 (d)-(f), (h): ResNet-56 with Table 3's ResNet protocol, under each init."] + _resnet_lines(scale)
+            + FIGURE_NOTES)
+
+
+def _figA1_protocol(scale: str) -> list[str]:
+    return (["Appendix Figure 1: the 56-layer plain CNN with BN under each init, appendix Table 3's protocol "
+             "(its MSRA runs are that table's CIFAR-10 runs)."] + _plain_acc_lines(scale, bn=True) + FIGURE_NOTES)
+
+
+FIGURE_NOTES = [
+    "Xavier: U(+-sqrt(6 / (fan_in + fan_out))) (Glorot 2010); MSRA: N(0, 2 / fan_in); Orthogonal: Saxe et al. 2013 "
+    "(torch.nn.init.orthogonal_ on the flattened kernel); biases 0; NG t initialised at -1, trainable.",
+    "Training accuracy: running accuracy over each epoch's augmented batches in train mode. An epoch a run did not "
+    "reach counts as its last value; a diverged run as chance from the epoch it diverged.",
+    "Claims, made operational (the paper gives no measure): 'converged faster' = higher mean training accuracy "
+    "over the epochs (area under the curve); 'insensitive to the initialization' = a smaller spread (max - min "
+    "over the three inits) of the last-epoch training accuracy than the base activation's.",
+]
+
+VARIANCE_NOTES = [
+    "Weight variance: the variance of all weights of each Conv2d / Linear layer (probe weight_variance), after the "
+    "last epoch (the paper does not say when it measured; the probe is recorded after every epoch).",
+    "'More stable' made operational: a smaller standard deviation over layers of log10(weight variance).",
+]
+
+
+def _deviations(scale: str) -> list[str]:
+    out = ["Assumed (paper silent): what panels (g) and (h) of Figure 5 show; here the last-epoch training "
+           "accuracy of every activation under each init (the insensitivity to init the text describes)."]
+    s = ACC_SCALES[scale]
+    if s["plain"]:
+        p = s["plain"]
+        out.append(f"{scale} scale: the plain CNNs (Figure 5's 20-layer and the appendix's 56-layer with BN) are "
+                   f"trained at depth {s['plain_depths'][1]}, width {p['width']}, on {s['train_size']} images for at "
+                   f"most {p['epochs']} epochs (Table 3's smoke protocol); ResNet-56 at depth {s['resnet_depths'][1]}"
+                   f", widths {'-'.join(map(str, s['resnet_widths']))}, {s['resnet_epochs']} epochs. Curves over so "
+                   "few epochs say little about the speed of convergence.")
+    elif scale == "fast":
+        out.append(f"fast scale: plain CNNs at most {PLAIN_SCALES['fast']['epochs']} epochs; ResNets "
+                   f"{s['resnet_epochs']} epochs.")
+    return out
+
+
+FIGURES = [
+    Target(PAPER, "1", "figure", "ReLU, LReLU, PReLU and their NG versions (t = -1)",
+           cells=lambda scale: [], protocol=lambda scale: ["analytic curves, no training"], plot=figure1_plot),
+    Target(PAPER, "2", "figure", "t of layer 19 of the 56-layer plain CNN over training (NG-ReLU)",
+           cells=layout_cells(fig2_layout), plot=figure2_plot, datasets=("cifar10",), values=t_values,
+           protocol=lambda scale: (["Table 3's plain-56 NG-ReLU run on CIFAR-10 (no BN, MSRA); the t of every "
+                                    "channel of NG layer 19 of 55 (in a shallower net, the layer at the same "
+                                    "relative depth) after every epoch."] + _plain_acc_lines(scale, bn=False)),
+           deviations=_deviations,
+           claims=[Claim("As training proceeded, t became increasingly oscillatory (the spread of t over channels "
+                         "grows from the first to the last epoch).", _t_spreads)]),
+    Target(PAPER, "3", "figure", "Train and test accuracy per epoch of ResNet-56: each activation vs its NG version",
+           cells=layout_cells(fig3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_resnet_lines),
+    Target(PAPER, "4", "figure", "Weight variance of every layer: 20-layer plain CNN and ResNet-56, ReLU vs NG-ReLU",
+           cells=layout_cells(fig4_layout), plot=_variance_plot(fig4_layout, "NG Figure 4: weight variance of every "
+                                                                             "layer, MSRA init, CIFAR-10"),
+           datasets=("cifar10",), values=variance_values(fig4_layout),
+           protocol=lambda scale: ["Figure 5's MSRA runs of ReLU and NG-ReLU: (a) the 20-layer plain CNN, (b) "
+                                   "ResNet-56."] + VARIANCE_NOTES, deviations=_deviations,
+           claims=[Claim("Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers).",
+                         _more_stable)]),
+    Target(PAPER, "5", "figure", "Training accuracy with Xavier, MSRA and Orthogonal init: plain-20 and ResNet-56, "
+                                 "7 activations", cells=layout_cells(fig5_layout), plot=figure5_plot,
+           datasets=("cifar10",), values=learning_values(fig5_layout), protocol=_fig5_protocol, deviations=_deviations,
+           claims=[Claim("The models with NGs converged much faster than their counterparts in all cases.",
+                         _faster(1.0)),
+                   Claim("The models with NGs were insensitive to the different initializations, while the other "
+                         "models were not.", _insensitive)]),
+    Target(PAPER, "A1", "figure", "Training accuracy of the 56-layer plain CNN with BN under three inits, "
+                                  "7 activations", cells=layout_cells(figA1_layout), plot=figureA1_plot,
+           datasets=("cifar10",), values=learning_values(figA1_layout), protocol=_figA1_protocol,
+           deviations=_deviations,
+           claims=[Claim("The models with NGs converged faster than their counterparts in most cases.", _faster(0.5)),
+                   Claim("NGs were insensitive to the weight initializations, while the other models behaved "
+                         "differently with different initializations.", _insensitive)]),
+    Target(PAPER, "A2", "figure", "56-layer plain CNN with BN at lr 1 and 1.5: ReLU vs NG-ReLU",
+           cells=layout_cells(figA2_layout), plot=figureA2_plot, datasets=("cifar10",), values=high_lr_values,
+           protocol=lambda scale: (["Appendix Table 3's plain-56 BN runs (MSRA) with the initial lr 1 or 1.5 instead "
+                                    "of 0.01; converged as defined for the tables (not diverged, last-epoch training "
+                                    "accuracy >= 15%)."] + _plain_acc_lines(scale, bn=True)),
+           deviations=_deviations,
+           claims=[Claim("With NG-ReLUs the model converges at very large learning rates (1 and 1.5), with ReLUs it "
+                         "does not.", _ng_converges_relu_not)]),
+    Target(PAPER, "A3", "figure", "Weight variance of every layer of the 56-layer plain CNN with BN, ReLU vs NG-ReLU",
+           cells=layout_cells(figA3_layout), plot=_variance_plot(figA3_layout, "NG appendix Figure 3: weight variance "
+                                                                               "of every layer, plain-56 with BN"),
+           datasets=("cifar10",), values=variance_values(figA3_layout),
+           protocol=lambda scale: ["Appendix Figure 1's MSRA runs of ReLU and NG-ReLU (= appendix Table 3's)."]
+           + VARIANCE_NOTES, deviations=_deviations,
+           claims=[Claim("Compared with ReLUs, the weight variance using NG-ReLUs is more stable (across layers).",
+                         _more_stable)]),
+]

@@ -1,0 +1,118 @@
+"""NG paper figures: which runs they read (shared with the tables), the probes they need, and their claims'
+measures, checked by hand."""
+import pytest
+import torch
+
+from models import build_model
+from reproduce import ng, ng_figures
+from reproduce.experiment import SCALES
+from reproduce.probes import ng_t_layer19
+from reproduce.targets import get_target
+
+
+def hashes(layout):
+    return {cell.hash for _, _, cell in layout}
+
+
+@pytest.mark.parametrize("scale", ["paper", "fast"])
+def test_figure5_plain_runs_are_table5_depth20_cells(scale):
+    t5 = {s.make_cell(20).hash for s in ng.grid_searches(scale, bn=False)}
+    plain = [(row, cell) for row, _, cell in ng_figures.fig5_layout(scale) if row.startswith("plain")]
+    assert len(plain) == 21 and all(cell.hash in t5 for _, cell in plain)
+    assert {cell.model_kwargs["depth"] for _, cell in plain} == {20}
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_figure_runs_shared_with_the_tables(scale):
+    t3 = hashes(ng.table3_layout(scale))
+    resnet_msra = [c for row, _, c in ng_figures.fig5_layout(scale) if row == "ResNet-56 / MSRA"]
+    assert len(resnet_msra) == 7 and all(c.hash in t3 for c in resnet_msra)
+    a3 = hashes(ng.tableA3_layout(scale))
+    a1_msra = [c for row, _, c in ng_figures.figA1_layout(scale) if row.endswith("MSRA")]
+    assert len(a1_msra) == 7 and all(c.hash in a3 for c in a1_msra)
+    assert hashes(ng_figures.fig2_layout(scale)) <= t3  # Table 3's plain-56 NG-ReLU run
+    assert hashes(ng_figures.fig4_layout(scale)) <= hashes(ng_figures.fig5_layout(scale))
+    assert hashes(ng_figures.figA3_layout(scale)) <= hashes(ng_figures.figA1_layout(scale))
+    inits = {c.model_kwargs["init"] for _, _, c in ng_figures.fig5_layout(scale)}
+    assert inits == {"xavier", "msra", "orthogonal"}
+    lrs = sorted(c.train.lr for _, _, c in ng_figures.figA2_layout(scale))
+    assert lrs == [1.0, 1.0, 1.5, 1.5]
+
+
+def test_figureA1_at_paper_scale_reuses_tableA4_depth56_cells():
+    a4 = {s.make_cell(56).hash for s in ng.grid_searches("paper", bn=True)}
+    assert hashes(ng_figures.figA1_layout("paper")) <= a4
+
+
+def test_runs_record_the_probes_the_figures_read():
+    cell = ng_figures.fig2_layout("paper")[0][2]
+    assert "ng_t_layer19" in cell.train.probes and "weight_variance" in cell.train.probes
+    resnet = ng_figures.fig4_layout("paper")[-1][2]
+    assert resnet.model_kwargs["arch"] == "resnet" and "weight_variance" in resnet.train.probes
+
+
+def test_t_of_layer_19_is_the_19th_ng_layer_of_the_56_layer_plain_cnn():
+    net = build_model("plain", depth=56, act="ng-relu", width=2)
+    ngs = [m for m in net.modules() if hasattr(m, "t")]
+    assert len(ngs) == 55
+    with torch.no_grad():
+        for i, m in enumerate(ngs):
+            m.t.fill_(float(i + 1))  # layer number k holds t = k
+    assert ng_t_layer19(net) == [19.0] * ngs[18].t.numel()
+    small = build_model("plain", depth=14, act="ng-relu", width=2)  # 13 NG layers: round(19 * 13 / 55) = 4
+    with torch.no_grad():
+        for i, m in enumerate(m for m in small.modules() if hasattr(m, "t")):
+            m.t.fill_(float(i + 1))
+    assert set(ng_t_layer19(small)) == {4.0}
+    assert ng_t_layer19(build_model("plain", depth=14, act="relu", width=2)) is None
+
+
+def test_measures_by_hand():
+    assert ng_figures.variance_spread([1e-2, 1e-4]) == pytest.approx(1.0)  # log10: -2, -4 -> pstdev 1
+    ok = {"status": "ok", "history": [{"train_acc": 0.2, "test_acc": 0.1}, {"train_acc": 0.4, "test_acc": 0.1}],
+          "final_train_acc": 0.4}
+    assert ng_figures.train_curve(ok, 3) == [0.2, 0.4, 0.4]  # stopped early: its last value carries on
+    assert ng_figures.mean_train_acc(ok, 3) == pytest.approx(100 * 1.0 / 3)
+    diverged = {"status": "diverged", "history": [{"train_acc": 0.3, "test_acc": 0.1}, {"train_acc": 0.05}],
+                "final_train_acc": 0.3}
+    assert ng_figures.train_curve(diverged, 4) == [0.3, 0.1, 0.1, 0.1]  # chance from the diverged epoch
+    assert ng_figures.final_train_acc(diverged) == pytest.approx(10.0)
+
+
+def learning_means(ng_acc, base_acc):
+    """means of one arch where every NG variant has `ng_acc` (mean, final) per init and every base `base_acc`."""
+    out = {}
+    for init_i, init in enumerate(("Xavier", "MSRA", "Orthogonal")):
+        for act in ng.T3_ACTS:
+            mean, final = (ng_acc if act.startswith("ng-") else base_acc)[init_i]
+            out[(f"plain-20 / {init} mean", ng.ACT_LABEL[act])] = mean
+            out[(f"plain-20 / {init} final", ng.ACT_LABEL[act])] = final
+    return out
+
+
+def test_figure5_claims_on_hand_made_numbers():
+    good = learning_means(ng_acc=[(50, 60), (52, 61), (51, 60)], base_acc=[(10, 10), (40, 55), (12, 10)])
+    assert ng_figures._faster(1.0)(good)[0] is True
+    assert ng_figures._insensitive(good)[0] is True  # NG spread 1 pp vs 45 pp
+    bad = learning_means(ng_acc=[(50, 20), (30, 61), (51, 60)], base_acc=[(40, 60), (40, 60), (40, 60)])
+    assert ng_figures._faster(1.0)(bad)[0] is False  # MSRA: 30 < 40
+    assert ng_figures._faster(0.5)(bad)[0] is True   # ahead in 6 of 9 cases: "most"
+    assert ng_figures._insensitive(bad)[0] is False  # NG spread 41 pp vs 0
+    assert ng_figures._faster(1.0)({})[0] is None
+
+
+def test_stability_and_t_claims_on_hand_made_numbers():
+    means = {("plain-20 / MSRA", "ReLU"): 0.8, ("plain-20 / MSRA", "NG-ReLU"): 0.3,
+             ("ResNet-56 / MSRA", "ReLU"): 0.5, ("ResNet-56 / MSRA", "NG-ReLU"): 0.6}
+    ok, detail = ng_figures._more_stable(means)
+    assert ok is False and "ResNet-56 / MSRA: NG-ReLU 0.600 vs ReLU 0.500 ✗" in detail
+    assert ng_figures._t_spreads({("t std, first epoch", "NG-ReLU"): 0.01,
+                                  ("t std, last epoch", "NG-ReLU"): 0.05})[0] is True
+    assert ng_figures._ng_converges_relu_not({("lr = 1", "NG-ReLU"): "converged", ("lr = 1", "ReLU"): "n/c",
+                                              ("lr = 1.5", "NG-ReLU"): "n/c", ("lr = 1.5", "ReLU"): "n/c"})[0] is False
+
+
+@pytest.mark.parametrize("fid", ["2", "4", "5", "A1", "A2", "A3"])
+def test_every_new_figure_is_a_target_with_claims(fid):
+    t = get_target("figure", "ng", fid)
+    assert t.claims and t.values and t.cells("smoke") and t.protocol("smoke")
