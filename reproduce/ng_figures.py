@@ -526,6 +526,15 @@ def _deviations(scale: str) -> list[str]:
     return out
 
 
+def variance_figure(id: str, title: str, layout, source: str, claim: str) -> Target:
+    """Figure 4 / appendix Figure 3: per-layer weight variance after the last epoch, ReLU vs NG-ReLU."""
+    return Target(PAPER, id, "figure", title, cells=layout_cells(layout), datasets=("cifar10",),
+                  plot=_variance_plot(layout, f"NG {'appendix ' if id.startswith('A') else ''}Figure "
+                                              f"{id.lstrip('A')}: {title}"),
+                  values=variance_values(layout), protocol=lambda scale: [source] + VARIANCE_NOTES,
+                  deviations=_deviations, claims=[Claim(claim, _more_stable)])
+
+
 FIGURES = [
     Target(PAPER, "1", "figure", "ReLU, LReLU, PReLU and their NG versions (t = -1)",
            cells=lambda scale: [], protocol=lambda scale: ["analytic curves, no training"], plot=figure1_plot),
@@ -539,14 +548,9 @@ FIGURES = [
                          "grows from the first to the last epoch).", _t_spreads)]),
     Target(PAPER, "3", "figure", "Train and test accuracy per epoch of ResNet-56: each activation vs its NG version",
            cells=layout_cells(fig3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_resnet_lines),
-    Target(PAPER, "4", "figure", "Weight variance of every layer: 20-layer plain CNN and ResNet-56, ReLU vs NG-ReLU",
-           cells=layout_cells(fig4_layout), plot=_variance_plot(fig4_layout, "NG Figure 4: weight variance of every "
-                                                                             "layer, MSRA init, CIFAR-10"),
-           datasets=("cifar10",), values=variance_values(fig4_layout),
-           protocol=lambda scale: ["Figure 5's MSRA runs of ReLU and NG-ReLU: (a) the 20-layer plain CNN, (b) "
-                                   "ResNet-56."] + VARIANCE_NOTES, deviations=_deviations,
-           claims=[Claim("Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers).",
-                         _more_stable)]),
+    variance_figure("4", "Weight variance of every layer: 20-layer plain CNN and ResNet-56, ReLU vs NG-ReLU",
+                    fig4_layout, "Figure 5's MSRA runs of ReLU and NG-ReLU: (a) the 20-layer plain CNN, (b) ResNet-56.",
+                    "Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers)."),
     Target(PAPER, "5", "figure", "Training accuracy with Xavier, MSRA and Orthogonal init: plain-20 and ResNet-56, "
                                  "7 activations", cells=layout_cells(fig5_layout), plot=figure5_plot,
            datasets=("cifar10",), values=learning_values(fig5_layout), protocol=_fig5_protocol, deviations=_deviations,
@@ -569,12 +573,7 @@ FIGURES = [
            deviations=_deviations,
            claims=[Claim("With NG-ReLUs the model converges at very large learning rates (1 and 1.5), with ReLUs it "
                          "does not.", _ng_converges_relu_not)]),
-    Target(PAPER, "A3", "figure", "Weight variance of every layer of the 56-layer plain CNN with BN, ReLU vs NG-ReLU",
-           cells=layout_cells(figA3_layout), plot=_variance_plot(figA3_layout, "NG appendix Figure 3: weight variance "
-                                                                               "of every layer, plain-56 with BN"),
-           datasets=("cifar10",), values=variance_values(figA3_layout),
-           protocol=lambda scale: ["Appendix Figure 1's MSRA runs of ReLU and NG-ReLU (= appendix Table 3's)."]
-           + VARIANCE_NOTES, deviations=_deviations,
-           claims=[Claim("Compared with ReLUs, the weight variance using NG-ReLUs is more stable (across layers).",
-                         _more_stable)]),
+    variance_figure("A3", "Weight variance of every layer of the 56-layer plain CNN with BN, ReLU vs NG-ReLU",
+                    figA3_layout, "Appendix Figure 1's MSRA runs of ReLU and NG-ReLU (= appendix Table 3's).",
+                    "Compared with ReLUs, the weight variance using NG-ReLUs is more stable (across layers)."),
 ]
