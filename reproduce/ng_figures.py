@@ -410,10 +410,10 @@ def figure5_plot(pairs, path: str, scale: str) -> None:
             _curves(axes[k][i], rows.get(f"{arch} / {init}", {}), f"({letters[i]}) {arch}, {init}")
         _final_bars(axes[k][3], rows, arch, f"({letters[3]}) {arch}: last-epoch training accuracy per init")
     axes[0][0].legend(fontsize=7)
-    depth = next((c.model_kwargs["depth"] for cols in rows.values() for c, _ in cols.values()
-                  if c.model_kwargs["arch"] == "resnet"), "?")
+    depth = {c.model_kwargs["arch"]: c.model_kwargs["depth"] for cols in rows.values() for c, _ in cols.values()}
     save_figure(fig, path, f"NG Figure 5: training accuracy with Xavier, MSRA, Orthogonal init, CIFAR-10 ({scale} "
-                           f"scale; ResNet-56 trained at depth {depth}; dashed: base, solid: NG)")
+                           f"scale; plain-20 trained at depth {depth.get('plain', '?')}, ResNet-56 at depth "
+                           f"{depth.get('resnet', '?')}; dashed: base, solid: NG)")
 
 
 def figureA1_plot(pairs, path: str, scale: str) -> None:
