@@ -163,6 +163,38 @@ def test_checkpoint_resume_equals_uninterrupted_run_after_sigkill(tmp_path):
 
 
 @needs_cifar
+def test_a_killed_worker_process_is_resumed_from_its_checkpoint(tmp_path):
+    """JOBS=1 worker (submitit local job) killed with SIGKILL mid-cell: the runner takes its stale claim over
+    and resumes the cell from the last epoch checkpoint; the numbers are those of an uninterrupted run."""
+    import threading
+
+    import torch
+    c = Cell.make("ng", "plain-20 w8", {"arch": "plain", "depth": 20, "width": 8, "act": "ng-relu", "init": "msra"},
+                  DataSpec("cifar10", train_size=512, test_size=256), TrainSpec(epochs=6, lr=0.01), 0, "smoke")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(os.cpu_count() or 1)  # what LocalProcesses(1) gives its worker
+    try:
+        whole = Runner(RunOptions(), root=str(tmp_path / "whole"), progress=False).run([c])[c.hash]["result"]
+        root = str(tmp_path / "killed")
+        out = {}
+        runner = Runner(RunOptions(), root=root, progress=False, executor=LocalProcesses(1))
+        thread = threading.Thread(target=lambda: out.update(runner.run([c])))
+        thread.start()
+        ckpt, deadline = cell_file(c, ".ckpt", root), time.time() + 120
+        while not os.path.exists(ckpt) and time.time() < deadline:
+            time.sleep(0.05)
+        worker = claims.read_claim(cell_file(c, ".claim", root))
+        assert worker and worker["pid"] != os.getpid()
+        os.kill(worker["pid"], signal.SIGKILL)
+        thread.join(timeout=300)
+    finally:
+        torch.set_num_threads(threads)
+    resumed = out[c.hash]["result"]
+    assert len(resumed["resumed_at_epochs"]) == 1
+    same_run(resumed, whole)
+
+
+@needs_cifar
 def test_checkpoint_of_another_spec_is_not_resumed(tmp_path):
     from reproduce.checkpoint import load_checkpoint, save_checkpoint
     path = str(tmp_path / "x.ckpt")
