@@ -1,14 +1,23 @@
 """make bench: measured speed of the pieces the suite's cost depends on.
 
 Writes benchmarks/results/<device>.md and .csv. Each figure is measured in
-the same run as its baseline and reported as a ratio (median of repeats).
-So far: NG-ReLU vs ReLU vs PReLU forward+backward on a large activation
-tensor; the device-resident CIFAR-10 batch pipeline (crop, flip, normalise)
-in images/s; SGD step time of ResNet-20/56 and plain-56-BN per activation,
-eager fp32 NCHW vs channels_last + bf16 vs the whole step as a CUDA graph
-(and torch.compile with --compile), also FitNet-4 (maxout) of the LSUV
-paper; the cost of LSUV vs the orthonormal init it starts from (LSUV paper,
-Table 6: the ratio is what compares across machines).
+the same run as its baseline and reported as a ratio (median of repeats):
+
+1. SGD step time of ResNet-20/56, plain-56-BN (per activation), FitNet-4
+   (maxout, LSUV paper) and VGG-19-BN (on CUDA also WRN-28-10): eager fp32
+   NCHW vs the fast path (channels_last, bf16 autocast and the whole step as
+   a CUDA graph on CUDA; torch.compile with --compile), with peak memory
+   (CUDA max allocated, or the process's peak RSS on a CPU).
+2. One pass over CIFAR-10 training images: the device-resident loader
+   (reproduce.data.DeviceData) vs torchvision transforms + DataLoader with
+   as many worker processes as cores, the same crop/flip/normalise.
+3. Activation overhead: NG-ReLU and PReLU step time relative to ReLU's on
+   plain-56-BN and ResNet-56 (the NG paper's 72/68/77 s and 94/87/100 s),
+   and each activation's forward+backward alone on a large tensor.
+4. LSUV vs the orthonormal init it starts from (LSUV paper Table 6).
+5. Critical-depth searches: training runs of the bisection mode vs the
+   paper's upward scan over the NG Table 5 and appendix Table 4 grids, with
+   outcomes simulated from the published critical depths.
 """
 from __future__ import annotations
 
@@ -18,6 +27,8 @@ import os
 import re
 import statistics
 import time
+
+import numpy as np
 
 import torch
 
@@ -57,18 +68,110 @@ def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
     return rows
 
 
-def bench_pipeline(device: str, n: int, repeats: int) -> list[dict]:
-    x = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, device=device)
-    y = torch.randint(0, 10, (n,), device=device)
-    data = DeviceData(x, y, Normalization(torch.zeros(1, 3, 1, 1), torch.ones(1, 3, 1, 1)).to(device), augment=True)
+class _TorchvisionStyle(torch.utils.data.Dataset):
+    """What torchvision.datasets.CIFAR10 does per item: a PIL image from the uint8 array, then the transform."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, transform):
+        self.x, self.y, self.transform = x, y, transform
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        return self.transform(Image.fromarray(self.x[i])), int(self.y[i])
+
+
+def cifar_arrays(n: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """n CIFAR-10 training images (uint8 NHWC) if the data is here, else random ones of the same shape."""
+    from reproduce.data import DatasetUnavailable, load_split
+    try:
+        split = load_split("cifar10", "train", allow_download=False)
+        return split.x[:n], split.y[:n], "CIFAR-10"
+    except (DatasetUnavailable, OSError):
+        rng = np.random.default_rng(0)
+        return rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, n), "random images"
+
+
+def bench_loaders(device: str, n: int, repeats: int) -> list[dict]:
+    """One pass over n training images in batches of 128 with random crop (pad 4), flip and normalisation,
+    delivered on `device`: torchvision transforms + DataLoader (workers = cores, pinned memory on CUDA) vs the
+    device-resident loader."""
+    import torchvision.transforms as T
+
+    x, y, source = cifar_arrays(n)
+    mean, std = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+    tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(mean, std)])
+    workers = os.cpu_count() or 1
+    loader = torch.utils.data.DataLoader(_TorchvisionStyle(x, y, tf), batch_size=128, shuffle=True,
+                                         num_workers=workers, pin_memory=device.startswith("cuda"),
+                                         persistent_workers=True)
+
+    def torchvision_epoch():
+        for xb, yb in loader:
+            xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+    norm = Normalization(torch.tensor(mean).view(1, 3, 1, 1), torch.tensor(std).view(1, 3, 1, 1)).to(device)
+    data = DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device), torch.from_numpy(y).to(device),
+                      norm, augment=True)
     gen = torch.Generator(device=device).manual_seed(0)
 
-    def epoch():
-        for xb, _ in data.batches(128, shuffle=True, augment=True, generator=gen):
+    def device_epoch():
+        for _ in data.batches(128, shuffle=True, augment=True, generator=gen):
             pass
-    s = timed(epoch, repeats, device)
-    return [{"benchmark": f"device-resident batches, crop+flip+normalize, {n} images", "variant": "DeviceData",
-             "ms": 1e3 * s, "ratio_to_baseline": 1.0, "baseline": "-", "images_per_s": n / s}]
+    rows, base = [], None
+    for variant, fn in ((f"torchvision transforms + DataLoader ({workers} workers)", torchvision_epoch),
+                        ("device-resident (DeviceData)", device_epoch)):
+        sec = timed(fn, repeats, device)
+        base = base or sec
+        rows.append({"benchmark": f"data pipeline: one pass over {n:,} {source}, crop+flip+normalize, batch 128",
+                     "variant": variant, "ms": 1e3 * sec, "ratio_to_baseline": sec / base,
+                     "baseline": "DataLoader", "images_per_s": n / sec})
+    return rows
+
+
+def search_runs() -> list[dict]:
+    """Training runs a critical-depth search needs, bisection vs the paper's upward scan, over the NG Table 5
+    (20 ... 200) and appendix Table 4 (20 ... 248, with BN) grids, each row's outcomes simulated from its
+    published critical depth (a depth converges iff it is at most the published one)."""
+    from reproduce.critical_depth import as_depth, depth_grid, search_critical_depth
+    from reproduce.report import published
+
+    rows = []
+    for table, grid in (("5", depth_grid(20, 200)), ("A4", depth_grid(20, 248))):
+        runs = {}
+        for mode in ("scan", "bisect"):
+            total = 0
+            for r in published("ng", table):
+                critical = as_depth(r["value"])
+                total += len(search_critical_depth(lambda d: (d <= critical, ""), grid, mode).tried)
+            runs[mode] = total
+        for mode in ("scan", "bisect"):
+            rows.append({"benchmark": f"critical-depth search, NG Table {table} (21 rows, depths 20-{grid[-1]}), "
+                                      "training runs", "variant": mode, "ms": runs[mode],
+                         "ratio_to_baseline": runs[mode] / runs["scan"], "baseline": "scan", "unit": "runs"})
+    return rows
+
+
+def training_memory_mb(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, opts) -> float:
+    """MB a training step holds beyond its input batch, counted the same way on every device: weights,
+    gradients and SGD momentum (3 x the parameters) plus every tensor autograd saves for the backward in one
+    forward pass under `opts` (channels_last, autocast), each storage counted once."""
+    from reproduce.train import _autocast
+
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(t):
+        ptr = t.untyped_storage().data_ptr()
+        if ptr not in params:
+            saved[ptr] = t.untyped_storage().nbytes()
+        return t
+    if opts.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), _autocast(x.device, opts):
+        torch.nn.functional.cross_entropy(model(x).float(), y)
+    state = 3 * sum(p.numel() * p.element_size() for p in model.parameters())
+    return (state + sum(saved.values())) / 2**20
 
 
 TRAIN_MODELS = {  # name -> build_model kwargs
@@ -76,7 +179,9 @@ TRAIN_MODELS = {  # name -> build_model kwargs
     "ResNet-56": {"arch": "resnet", "depth": 56},
     "plain-56-BN": {"arch": "plain", "depth": 56, "bn": True},
     "FitNet-4 maxout": {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"},  # its own activation only
+    "VGG-19-BN": {"arch": "vgg", "depth": 19, "act": None},  # act None: the architecture's own (ReLU)
 }
+CUDA_ONLY_MODELS = {"WRN-28-10": {"arch": "wrn", "depth": 28, "widen_factor": 10, "act": None}}
 
 
 def bench_init(device: str, model_kw: dict, batch: int, repeats: int) -> list[dict]:
@@ -120,7 +225,7 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
             base = None
             for mode, opts in modes:
                 torch.manual_seed(0)
-                model = build_model(**{**kw, "act": act}).to(device)
+                model = build_model(**{k: v for k, v in {**kw, "act": act}.items() if v is not None}).to(device)
                 if opts.channels_last:
                     model = model.to(memory_format=torch.channels_last)
                 step_model = torch.compile(model) if opts.compile else model
@@ -138,12 +243,32 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
                 def run():
                     for _ in range(steps):
                         one()
+                if device.startswith("cuda"):
+                    torch.cuda.reset_peak_memory_stats()
                 s = timed(run, repeats, device) / steps
                 base = base or s
-                rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act}, {mode}",
+                rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act or 'relu'}, {mode}",
                              "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "eager fp32 NCHW",
-                             "images_per_s": batch / s})
+                             "images_per_s": batch / s, "memory_mb": training_memory_mb(model, x, y, opts),
+                             "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda")
+                             else None})
     return rows
+
+
+def activation_overhead(rows: list[dict], models=("plain-56-BN", "ResNet-56")) -> list[dict]:
+    """NG-ReLU's and PReLU's step time relative to ReLU's, from the training rows of one run (same device,
+    same mode): the NG paper's 72/68/77 s (plain-56 with BN) and 94/87/100 s (ResNet-56) on a GTX1080Ti."""
+    out = []
+    for row in rows:
+        name, _, rest = row["benchmark"].removeprefix("train step ").partition(" batch")
+        act, _, mode = row["variant"].partition(", ")
+        if name not in models or act not in ("ng-relu", "prelu"):
+            continue
+        relu = next((r for r in rows if r["benchmark"] == row["benchmark"] and r["variant"] == f"relu, {mode}"), None)
+        if relu:
+            out.append({"benchmark": f"activation overhead, {name} step ({mode})", "variant": act, "ms": row["ms"],
+                        "ratio_to_baseline": row["ms"] / relu["ms"], "baseline": "relu"})
+    return out
 
 
 def main(argv=None) -> int:
@@ -154,29 +279,39 @@ def main(argv=None) -> int:
     ap.add_argument("--compile", action="store_true", help="also time torch.compile'd training steps")
     a = ap.parse_args(argv)
     shape, n, rep = ((8, 16, 16, 16), 512, 3) if a.quick else ((128, 64, 32, 32), 10000, 7)
-    rows = bench_activations(a.device, shape, rep) + bench_pipeline(a.device, n, rep)
+    rows = bench_activations(a.device, shape, rep) + bench_loaders(a.device, n, 1 if a.quick else 3)
     if a.quick:
         rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
-                               ("relu",), batch=8, steps=1, repeats=1, compile_too=False)
+                               ("relu", "ng-relu"), batch=8, steps=1, repeats=1, compile_too=False)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout", "width": 0.125}, 8, 1)
     else:
-        steps = 20 if a.device.startswith("cuda") else 2
-        rows += bench_training(a.device, TRAIN_MODELS, ("relu", "ng-relu", "prelu"), batch=128, steps=steps,
-                               repeats=5 if a.device.startswith("cuda") else 3, compile_too=a.compile)
+        cuda = a.device.startswith("cuda")
+        models = {**TRAIN_MODELS, **(CUDA_ONLY_MODELS if cuda else {})}
+        rows += bench_training(a.device, models, ("relu", "ng-relu", "prelu"), batch=128, steps=20 if cuda else 2,
+                               repeats=5 if cuda else 3, compile_too=a.compile)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3)
+    rows += activation_overhead(rows) + search_runs()
     dev = device_name(a.device)
     os.makedirs(a.out, exist_ok=True)
     base = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + ("-quick" if a.quick else ""))
-    keys = ["benchmark", "variant", "ms", "ratio_to_baseline", "baseline", "images_per_s"]
+    keys = ["benchmark", "variant", "ms", "ratio_to_baseline", "baseline", "images_per_s", "memory_mb",
+            "cuda_peak_mb", "unit"]
     with open(base + ".csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         w.writerows(rows)
-    lines = [f"# Benchmarks on {dev}", "", f"torch {torch.__version__}; median of {rep} repeats", "",
-             "| benchmark | variant | ms | ratio | images/s |", "|---|---|---|---|---|"]
+    lines = [f"# Benchmarks on {dev}", "", f"torch {torch.__version__}; median of {rep} repeats. Step memory: weights, "
+             "gradients and momentum plus the tensors autograd saves for the backward (benchmarks.training_memory_mb), "
+             "the same count on every device; CUDA peak: max allocated during the timed steps.", "",
+             "| benchmark | variant | ms (or runs) | ratio | images/s | step memory MB | CUDA peak MB |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         ips = f"{r['images_per_s']:,.0f}" if r.get("images_per_s") else ""
-        lines.append(f"| {r['benchmark']} | {r['variant']} | {r['ms']:.2f} | {r['ratio_to_baseline']:.2f} | {ips} |")
+        mem = f"{r['memory_mb']:,.0f}" if r.get("memory_mb") else ""
+        peak = f"{r['cuda_peak_mb']:,.0f}" if r.get("cuda_peak_mb") else ""
+        value = f"{r['ms']:.0f} runs" if r.get("unit") == "runs" else f"{r['ms']:.2f}"
+        lines.append(f"| {r['benchmark']} | {r['variant']} | {value} | {r['ratio_to_baseline']:.2f} | {ips} | {mem} "
+                     f"| {peak} |")
     with open(base + ".md", "w") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -446,3 +446,23 @@ def test_ng_modules_in_order():
     found = ng_modules(nested)
     assert len(found) == 3
     assert found[0] is a and found[1] is b and found[2] is c
+
+
+def test_ng_relu_function_gradcheck_and_layouts():
+    """The hand-written NG-ReLU backward (NGReLUFunction) against numerical gradients, in channels_last too,
+    with a fixed t (no gradient asked), and NaN kept NaN (divergence must stay visible)."""
+    from models.activations import NGReLUFunction
+    torch.manual_seed(0)
+    x = (torch.randn(3, 4, 5, 5, dtype=torch.double) * 2).requires_grad_(True)
+    t = torch.randn(1, 4, 1, 1, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(NGReLUFunction.apply, (x, t))
+    xc = x.detach().contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    y = NGReLUFunction.apply(xc, t)
+    y.backward(torch.ones_like(y))
+    torch.testing.assert_close(xc.grad, (x > t).double(), rtol=0, atol=0)
+    fixed = NonlinearityGenerator(nn.ReLU(), (4,), trainable=False)
+    xf = torch.randn(2, 4, 3, 3, requires_grad=True)
+    fixed(xf).sum().backward()
+    assert xf.grad is not None and not fixed.t.requires_grad
+    nan = torch.tensor([[[[float("nan")]]]])
+    assert torch.isnan(NonlinearityGenerator(nn.ReLU(), (1,))(nan)).all()
