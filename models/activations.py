@@ -96,12 +96,11 @@ class NGReLUFunction(torch.autograd.Function):
     """NG-ReLU(x) = ReLU(x - t) + t = max(x, t) with its gradients written
     out (NG paper eqs. 2-3): dL/dx = g where x > t, else 0; dL/dt = g where
     x <= t, else 0, summed over the positions t is shared by. Like ReLU it
-    saves its output, not its input (x > t exactly where max(x, t) > t). The
-    backward is one select for dL/dx and two reductions, dL/dt = sum(g) -
-    sum(dL/dx), accumulated in fp32 (equal to the masked sum up to fp32
-    rounding, about 1e-5 relative); autograd of ``torch.where(x <= t, t, x)``
-    needs two selects and a reduction (measured in benchmarks/: about 1.5x
-    the time on a CPU). NaN in x stays NaN (torch.maximum propagates it)."""
+    saves its output, not its input (x > t exactly where max(x, t) > t), and
+    its forward is one op where autograd of ``torch.where(x <= t, t, x)``
+    needs a comparison, a select and a saved mask (benchmarks/: 1.6x faster
+    forward+backward on a CPU). NaN in x stays NaN (torch.maximum
+    propagates it)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -113,11 +112,9 @@ class NGReLUFunction(torch.autograd.Function):
     def backward(ctx, g: torch.Tensor):
         out, t = ctx.saved_tensors
         grad_x = torch.where(out > t, g, 0.0)
-        grad_t = None
-        if ctx.needs_input_grad[1]:
-            dims = [i for i, (a, b) in enumerate(zip(t.shape, g.shape)) if a == 1 and b != 1]
-            grad_t = (g.sum(dims, keepdim=True, dtype=torch.float32)
-                      - grad_x.sum(dims, keepdim=True, dtype=torch.float32)).to(t.dtype)
+        # g - grad_x is exactly g where x <= t and 0 elsewhere: the masked sum of eq. 3, bit for bit what autograd
+        # of torch.where(x <= t, t, x) gave (so results trained before this function stay valid)
+        grad_t = (g - grad_x).sum_to_size(t.shape) if ctx.needs_input_grad[1] else None
         return grad_x, grad_t
 
 
