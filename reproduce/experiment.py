@@ -370,12 +370,19 @@ def count_macs(model: torch.nn.Module, input_shape: tuple) -> int:
     return total
 
 
+CPU_TIMING_BATCH = 16  # off CUDA, a step is timed at this batch and scaled linearly to the cell's (make list)
+
+
 def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     """Seconds of one training step of `cell`'s network at its batch size on
     `device`, on random inputs, through the trainer's own step (fast path,
     CUDA graph on CUDA). Measured once per family of networks that differ
     only in depth (the first one met), and scaled to other depths by their
-    multiply-accumulate count, so that a grid of depths costs one timing."""
+    multiply-accumulate count, so that a grid of depths costs one timing.
+    Off CUDA the step is timed at a batch of at most CPU_TIMING_BATCH and
+    scaled linearly to the cell's batch: per image a CPU step costs about
+    the same at any batch (a bit less at a larger one, so the estimate errs
+    high), and timing an ImageNet ResNet at batch 256 would take minutes."""
     from .train import GraphedStep, make_optimizer, train_step
 
     shape = tuple((k, v) for k, v in cell.model if k not in SHAPE_FREE_KEYS)
@@ -385,7 +392,8 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
         _MACS[macs_key] = count_macs(_build(cell, "cpu")[0], IMAGE_SHAPES[cell.data.name])
     if not _STEP_REF:
         _STEP_REF.update(_load_step_times())
-    fkey = json.dumps([repr(family), device_name(device), torch.__version__])
+    batch = cell.train.batch_size if device.startswith("cuda") else min(cell.train.batch_size, CPU_TIMING_BATCH)
+    fkey = json.dumps([repr(family), device_name(device), torch.__version__, batch])
     if fkey not in _STEP_REF:
         model, classes = _build(cell, device)
         opts = RunOptions(device)
@@ -395,8 +403,8 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
         # overflow or denormals, which can make a CPU step a hundred times slower and the estimate meaningless
         opt = make_optimizer(model, dataclasses.replace(cell.train, lr=0.0))
         graphed = GraphedStep(model, opt, opts) if device.startswith("cuda") else None
-        x = torch.randn(cell.train.batch_size, *IMAGE_SHAPES[cell.data.name], device=device)
-        y = torch.randint(0, classes, (cell.train.batch_size,), device=device)
+        x = torch.randn(batch, *IMAGE_SHAPES[cell.data.name], device=device)
+        y = torch.randint(0, classes, (batch,), device=device)
         times = []
         for _ in range(steps + 1):
             t0 = time.perf_counter()
@@ -406,7 +414,7 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
             else:
                 train_step(model, opt, x, y, opts)
             times.append(time.perf_counter() - t0)
-        _STEP_REF[fkey] = (_MACS[macs_key], sorted(times[1:])[len(times[1:]) // 2])
+        _STEP_REF[fkey] = (_MACS[macs_key], sorted(times[1:])[len(times[1:]) // 2] * cell.train.batch_size / batch)
         with contextlib.suppress(OSError):
             write_json_atomic(step_times_path(), _STEP_REF)
     ref_macs, ref_seconds = _STEP_REF[fkey]
