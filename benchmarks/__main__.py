@@ -213,7 +213,9 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
     rows = []
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    fast_label = "channels_last + bf16" if device.startswith("cuda") else "channels_last (fp32)"
+    from reproduce.train import amp_enabled
+    bf16 = amp_enabled(torch.device(device), RunOptions(device))
+    fast_label = "channels_last + bf16" if bf16 else "channels_last (fp32)"
     modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
              (fast_label, RunOptions(device, cuda_graph=False))]
     if device.startswith("cuda"):

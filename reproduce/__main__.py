@@ -7,7 +7,7 @@
     python -m reproduce list              # targets with estimated cost per scale
     python -m reproduce report            # rebuild tables/<scale>/REPORT.md
 
-Defaults come from the environment: SCALE (paper), FORCE, DEVICE, and the
+Defaults come from the environment: SCALE (paper), FORCE, DEVICE, COMPILE, AMP (0: fp32), and the
 executor: EXECUTOR=local|slurm, JOBS=N (see reproduce/executors.py).
 Exit status: 0 done; 2 bad input or refused; 3 data missing for a single
 target (its table is still rendered as "not run"); 130 interrupted.
@@ -109,12 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", default=os.environ.get("FORCE", "") not in ("", "0"))
     ap.add_argument("--device", default=default_device())
     ap.add_argument("--compile", action="store_true", default=os.environ.get("COMPILE", "") not in ("", "0"))
+    ap.add_argument("--no-amp", action="store_true", default=os.environ.get("AMP", "1") == "0",
+                    help="fp32 everywhere (default: bf16 autocast on CUDA and on CPUs with native bf16)")
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--executor", default=os.environ.get("EXECUTOR") or "local", choices=["local", "slurm"])
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 1),
                     help="worker processes (local executor)")
     a = ap.parse_args(argv)
-    opts = RunOptions(device=a.device, compile=a.compile)
+    opts = RunOptions(device=a.device, compile=a.compile, amp=not a.no_amp)
     try:
         executor = make_executor(a.executor, a.jobs)
     except ValueError as e:

@@ -29,7 +29,7 @@ from models.init import DATA_INITS, InitRecord, initialize
 
 from .atomic import atomic_write
 from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES, DataSpec, load_task
-from .train import RunOptions, TrainSpec, device_name, train
+from .train import RunOptions, TrainSpec, amp_enabled, device_name, train
 
 # Bump when a change of the training code changes results: cached cells are
 # then recomputed. (The git commit is recorded too, but does not invalidate.)
@@ -393,7 +393,8 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     if not _STEP_REF:
         _STEP_REF.update(_load_step_times())
     batch = cell.train.batch_size if device.startswith("cuda") else min(cell.train.batch_size, CPU_TIMING_BATCH)
-    fkey = json.dumps([repr(family), device_name(device), torch.__version__, batch])
+    fkey = json.dumps([repr(family), device_name(device), torch.__version__, batch,
+                       "bf16" if amp_enabled(torch.device(device), RunOptions(device)) else "fp32"])
     if fkey not in _STEP_REF:
         model, classes = _build(cell, device)
         opts = RunOptions(device)

@@ -727,8 +727,8 @@ def text_deviations(scale: str) -> list[str]:
         f"results of the proposed method, so it is taken as {ACT_LABEL[WIDE_ACT]} (t = -1, trainable), MSRA init, "
         "with the ResNet protocol of Table 3 on CIFAR-10.",
         "Epoch times: the paper's seconds are on a GTX1080-ti; here they are measured on this suite's device "
-        "(bf16 autocast, channels_last and CUDA graphs on CUDA; fp32 on CPU), so absolute seconds are not "
-        "comparable and "
+        "(bf16 autocast, channels_last and CUDA graphs on CUDA; on a CPU bf16 autocast where it is native, else "
+        "fp32: see Run), so absolute seconds are not comparable and "
         "their verdicts say little. The claims compare ratios to ReLU on one device. Per-epoch time counts "
         "the training passes only (the paper does not say whether it includes evaluation).",
         "Not reproduced here (context rows): the largest plain depth with BN tested (248, see Table A4) and the "

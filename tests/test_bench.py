@@ -18,7 +18,7 @@ def test_training_memory_counts_state_and_saved_activations_by_hand():
 
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.ReLU(), nn.Flatten(), nn.Linear(8192, 10))
-    opts = RunOptions("cpu", channels_last=False)
+    opts = RunOptions("cpu", channels_last=False, amp=False)
 
     def mem(n):
         return training_memory_mb(model, torch.randn(n, 3, 32, 32), torch.zeros(n, dtype=torch.long), opts)

@@ -42,7 +42,8 @@ def test_result_records_speed_and_device():
     r = run(0)
     assert r["status"] == "ok" and r["epochs_run"] == 3
     assert r["train_images_per_s"] > 0 and r["wall_time_s"] > 0
-    assert r["dtype"] == "fp32" and "threads" in r["device"]
+    from reproduce.train import cpu_has_native_bf16
+    assert r["dtype"] == ("bf16-autocast" if cpu_has_native_bf16() else "fp32") and "threads" in r["device"]
     assert r["max_train_acc"] == max(h["train_acc"] for h in r["history"])
     # trainable t moved away from its initial value
     assert r["history"][-1]["ng_t_mean"] != -1.0
@@ -94,3 +95,15 @@ def test_training_learns_a_learnable_task():
     assert r["status"] == "ok"
     assert r["history"][-1]["train_loss"] < r["history"][0]["train_loss"]
     assert r["max_train_acc"] > 0.2 and math.isfinite(r["history"][-1]["test_loss"])
+
+
+def test_bf16_autocast_only_where_it_is_native(monkeypatch):
+    import torch
+
+    from reproduce import train as tr
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert tr.amp_enabled(cuda, tr.RunOptions("cuda")) and not tr.amp_enabled(cuda, tr.RunOptions("cuda", amp=False))
+    monkeypatch.setattr(tr, "cpu_has_native_bf16", lambda: False)
+    assert not tr.amp_enabled(cpu, tr.RunOptions("cpu"))  # emulated bf16 is slower: fp32
+    monkeypatch.setattr(tr, "cpu_has_native_bf16", lambda: True)
+    assert tr.amp_enabled(cpu, tr.RunOptions("cpu")) and not tr.amp_enabled(cpu, tr.RunOptions("cpu", amp=False))
