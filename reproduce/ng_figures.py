@@ -535,6 +535,13 @@ def variance_figure(id: str, title: str, layout, source: str, claim: str) -> Tar
                   deviations=_deviations, claims=[Claim(claim, _more_stable)])
 
 
+def learning_figure(id: str, title: str, layout, plot, protocol, faster: Claim, insensitive: str) -> Target:
+    """Figure 5 / appendix Figure 1: training accuracy per epoch under three inits, seven activations."""
+    return Target(PAPER, id, "figure", title, cells=layout_cells(layout), plot=plot, datasets=("cifar10",),
+                  values=learning_values(layout), protocol=protocol, deviations=_deviations,
+                  claims=[faster, Claim(insensitive, _insensitive)])
+
+
 FIGURES = [
     Target(PAPER, "1", "figure", "ReLU, LReLU, PReLU and their NG versions (t = -1)",
            cells=lambda scale: [], protocol=lambda scale: ["analytic curves, no training"], plot=figure1_plot),
@@ -551,20 +558,17 @@ FIGURES = [
     variance_figure("4", "Weight variance of every layer: 20-layer plain CNN and ResNet-56, ReLU vs NG-ReLU",
                     fig4_layout, "Figure 5's MSRA runs of ReLU and NG-ReLU: (a) the 20-layer plain CNN, (b) ResNet-56.",
                     "Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers)."),
-    Target(PAPER, "5", "figure", "Training accuracy with Xavier, MSRA and Orthogonal init: plain-20 and ResNet-56, "
-                                 "7 activations", cells=layout_cells(fig5_layout), plot=figure5_plot,
-           datasets=("cifar10",), values=learning_values(fig5_layout), protocol=_fig5_protocol, deviations=_deviations,
-           claims=[Claim("The models with NGs converged much faster than their counterparts in all cases.",
-                         _faster(1.0)),
-                   Claim("The models with NGs were insensitive to the different initializations, while the other "
-                         "models were not.", _insensitive)]),
-    Target(PAPER, "A1", "figure", "Training accuracy of the 56-layer plain CNN with BN under three inits, "
-                                  "7 activations", cells=layout_cells(figA1_layout), plot=figureA1_plot,
-           datasets=("cifar10",), values=learning_values(figA1_layout), protocol=_figA1_protocol,
-           deviations=_deviations,
-           claims=[Claim("The models with NGs converged faster than their counterparts in most cases.", _faster(0.5)),
-                   Claim("NGs were insensitive to the weight initializations, while the other models behaved "
-                         "differently with different initializations.", _insensitive)]),
+    learning_figure("5", "Training accuracy with Xavier, MSRA and Orthogonal init: plain-20 and ResNet-56, "
+                         "7 activations", fig5_layout, figure5_plot, _fig5_protocol,
+                    Claim("The models with NGs converged much faster than their counterparts in all cases.",
+                          _faster(1.0)),
+                    "The models with NGs were insensitive to the different initializations, while the other models "
+                    "were not."),
+    learning_figure("A1", "Training accuracy of the 56-layer plain CNN with BN under three inits, 7 activations",
+                    figA1_layout, figureA1_plot, _figA1_protocol,
+                    Claim("The models with NGs converged faster than their counterparts in most cases.", _faster(0.5)),
+                    "NGs were insensitive to the weight initializations, while the other models behaved differently "
+                    "with different initializations."),
     Target(PAPER, "A2", "figure", "56-layer plain CNN with BN at lr 1 and 1.5: ReLU vs NG-ReLU",
            cells=layout_cells(figA2_layout), plot=figureA2_plot, datasets=("cifar10",), values=high_lr_values,
            protocol=lambda scale: (["Appendix Table 3's plain-56 BN runs (MSRA) with the initial lr 1 or 1.5 instead "
