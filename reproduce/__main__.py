@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="fp32 everywhere (default: bf16 autocast on CUDA and on CPUs with native bf16)")
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--executor", default=os.environ.get("EXECUTOR") or "local", choices=["local", "slurm"])
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or 1),
+    ap.add_argument("--jobs", type=int, default=os.environ.get("JOBS") or "1",
                     help="worker processes (local executor)")
     a = ap.parse_args(argv)
     opts = RunOptions(device=a.device, compile=a.compile, amp=not a.no_amp)
