@@ -156,7 +156,7 @@ def training_memory_mb(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
     """MB a training step holds beyond its input batch, counted the same way on every device: weights,
     gradients and SGD momentum (3 x the parameters) plus every tensor autograd saves for the backward in one
     forward pass under `opts` (channels_last, autocast), each storage counted once."""
-    from reproduce.train import _autocast
+    from reproduce.train import autocast
 
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}
     saved: dict[int, int] = {}
@@ -168,7 +168,7 @@ def training_memory_mb(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
         return t
     if opts.channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), _autocast(x.device, opts):
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), autocast(x.device, opts):
         torch.nn.functional.cross_entropy(model(x).float(), y)
     state = 3 * sum(p.numel() * p.element_size() for p in model.parameters())
     return (state + sum(saved.values())) / 2**20

@@ -207,7 +207,7 @@ def amp_enabled(device: torch.device, opts: RunOptions) -> bool:
     return opts.amp and (device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16()))
 
 
-def _autocast(device: torch.device, opts: RunOptions):
+def autocast(device: torch.device, opts: RunOptions):
     enabled = amp_enabled(device, opts)
     # no weight-cast cache: it would hold tensors across CUDA-graph captures
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled, cache_enabled=False)
@@ -224,7 +224,7 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Ten
     is the data loss alone."""
     if opts.channels_last:
         xb = xb.contiguous(memory_format=torch.channels_last)
-    with _autocast(xb.device, opts):
+    with autocast(xb.device, opts):
         out = model(xb)
     fn = loss_function(loss)
     if mix is None:
@@ -304,7 +304,7 @@ def evaluate(model: nn.Module, data: DeviceData, opts: RunOptions, batch_size: i
     device = data.device
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
-    with _autocast(device, opts):
+    with autocast(device, opts):
         for xb, yb in data.batches(batch_size):
             if opts.channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)

@@ -97,6 +97,9 @@ def test_figure5_claims_on_hand_made_numbers():
     bad = learning_means(ng_acc=[(50, 20), (30, 61), (51, 60)], base_acc=[(40, 60), (40, 60), (40, 60)])
     assert ng_figures._faster(1.0)(bad)[0] is False  # MSRA: 30 < 40
     assert ng_figures._faster(0.5)(bad)[0] is True   # ahead in 6 of 9 cases: "most"
+    half = {("plain-20 / MSRA mean", "NG-ReLU"): 20, ("plain-20 / MSRA mean", "ReLU"): 10,
+            ("plain-20 / MSRA mean", "NG-LReLU"): 10, ("plain-20 / MSRA mean", "LReLU"): 10}
+    assert ng_figures._faster(0.5)(half)[0] is False  # ahead in 1 of 2 (a tie is no win): half is not "most"
     assert ng_figures._insensitive(bad)[0] is False  # NG spread 41 pp vs 0
     assert ng_figures._faster(1.0)({})[0] is None
 
