@@ -13,7 +13,9 @@ the same run as its baseline and reported as a ratio (median of repeats):
    as many worker processes as cores, the same crop/flip/normalise.
 3. Activation overhead: NG-ReLU and PReLU step time relative to ReLU's on
    plain-56-BN and ResNet-56 (the NG paper's 72/68/77 s and 94/87/100 s),
-   and each activation's forward+backward alone on a large tensor.
+   and each activation's forward+backward alone on a large tensor; NG-ReLU
+   with its fused CPU backward (models/ng_relu_cpu.cpp) and with autograd
+   ops.
 4. LSUV vs the orthonormal init it starts from (LSUV paper Table 6).
 5. Critical-depth searches: training runs of the bisection mode vs the
    paper's upward scan over the NG Table 5 and appendix Table 4 grids, with
@@ -22,6 +24,7 @@ the same run as its baseline and reported as a ratio (median of repeats):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import re
@@ -32,6 +35,7 @@ import numpy as np
 
 import torch
 
+from models import ng_relu_cpu
 from models.activations import activation
 from reproduce.data import DeviceData, Normalization
 from reproduce.train import device_name
@@ -55,17 +59,26 @@ def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
     x = torch.randn(*shape, device=device, requires_grad=True)
     g = torch.randn(*shape, device=device)
     rows, base = [], None
-    for name in ("relu", "ng-relu", "prelu", "ng-prelu", "lrelu", "ng-lrelu"):
-        act = activation(name, shape[1]).to(device)
+    for name in ("relu", "ng-relu", NG_AUTOGRAD, "prelu", "ng-prelu", "lrelu", "ng-lrelu"):
+        act = activation(name.split(" ")[0], shape[1]).to(device)
 
         def step():
             x.grad = None
             act(x).backward(g)
-        s = timed(step, repeats, device)
+        with ng_backward(name):
+            s = timed(step, repeats, device)
         base = base or s
         rows.append({"benchmark": f"activation fwd+bwd {tuple(shape)}", "variant": name,
                      "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "relu"})
     return rows
+
+
+NG_AUTOGRAD = "ng-relu (autograd ops)"  # NG-ReLU without the fused CPU backward (models/ng_relu_cpu.cpp)
+
+
+def ng_backward(act: str):
+    """The NG-ReLU backward a variant names: the autograd ops for NG_AUTOGRAD, else the default (fused on a CPU)."""
+    return ng_relu_cpu.disabled() if act == NG_AUTOGRAD else contextlib.nullcontext()
 
 
 class _TorchvisionStyle(torch.utils.data.Dataset):
@@ -227,7 +240,8 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
             base = None
             for mode, opts in modes:
                 torch.manual_seed(0)
-                model = build_model(**{k: v for k, v in {**kw, "act": act}.items() if v is not None}).to(device)
+                arch_act = act.split(" ")[0] if act else act
+                model = build_model(**{k: v for k, v in {**kw, "act": arch_act}.items() if v is not None}).to(device)
                 if opts.channels_last:
                     model = model.to(memory_format=torch.channels_last)
                 step_model = torch.compile(model) if opts.compile else model
@@ -239,21 +253,22 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
                         graphed(x, y, 0.1)
                     else:
                         train_step(step_model, opt, x, y, opts)
-                for _ in range(3):  # warm-up (and compilation / capture)
-                    one()
-
-                def run():
-                    for _ in range(steps):
+                with ng_backward(act):  # the whole measurement with the backward the variant names
+                    for _ in range(3):  # warm-up (and compilation / capture)
                         one()
-                if device.startswith("cuda"):
-                    torch.cuda.reset_peak_memory_stats()
-                s = timed(run, repeats, device) / steps
-                base = base or s
-                rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act or 'relu'}, {mode}",
-                             "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "eager fp32 NCHW",
-                             "images_per_s": batch / s, "memory_mb": training_memory_mb(model, x, y, opts),
-                             "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda")
-                             else None})
+
+                    def run():
+                        for _ in range(steps):
+                            one()
+                    if device.startswith("cuda"):
+                        torch.cuda.reset_peak_memory_stats()
+                    s = timed(run, repeats, device) / steps
+                    base = base or s
+                    rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act or 'relu'}, {mode}",
+                                 "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "eager fp32 NCHW",
+                                 "images_per_s": batch / s, "memory_mb": training_memory_mb(model, x, y, opts),
+                                 "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda")
+                                 else None})
     return rows
 
 
@@ -264,7 +279,7 @@ def activation_overhead(rows: list[dict], models=("plain-56-BN", "ResNet-56")) -
     for row in rows:
         name, _, rest = row["benchmark"].removeprefix("train step ").partition(" batch")
         act, _, mode = row["variant"].partition(", ")
-        if name not in models or act not in ("ng-relu", "prelu"):
+        if name not in models or act not in ("ng-relu", NG_AUTOGRAD, "prelu"):
             continue
         relu = next((r for r in rows if r["benchmark"] == row["benchmark"] and r["variant"] == f"relu, {mode}"), None)
         if relu:
@@ -284,12 +299,13 @@ def main(argv=None) -> int:
     rows = bench_activations(a.device, shape, rep) + bench_loaders(a.device, n, 1 if a.quick else 3)
     if a.quick:
         rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
-                               ("relu", "ng-relu"), batch=8, steps=1, repeats=1, compile_too=False)
+                               ("relu", "ng-relu", NG_AUTOGRAD), batch=8, steps=1, repeats=1, compile_too=False)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout", "width": 0.125}, 8, 1)
     else:
         cuda = a.device.startswith("cuda")
         models = {**TRAIN_MODELS, **(CUDA_ONLY_MODELS if cuda else {})}
-        rows += bench_training(a.device, models, ("relu", "ng-relu", "prelu"), batch=128, steps=20 if cuda else 2,
+        rows += bench_training(a.device, models, ("relu", "ng-relu", NG_AUTOGRAD, "prelu"), batch=128,
+                               steps=20 if cuda else 2,
                                repeats=5 if cuda else 3, compile_too=a.compile)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3)
     rows += activation_overhead(rows) + search_runs()

@@ -28,6 +28,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import ng_relu_cpu
+
 LRELU_SLOPE = 0.01
 PRELU_INIT = 0.25
 VLRELU_SLOPE = 0.333
@@ -100,7 +102,9 @@ class NGReLUFunction(torch.autograd.Function):
     its forward is one op where autograd of ``torch.where(x <= t, t, x)``
     needs a comparison, a select and a saved mask (benchmarks/: 1.6x faster
     forward+backward on a CPU). NaN in x stays NaN (torch.maximum
-    propagates it)."""
+    propagates it). On a CPU the backward is one fused pass
+    (models/ng_relu_cpu.cpp: NG-ReLU's step as fast as ReLU's), elsewhere
+    the autograd ops below."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -111,6 +115,9 @@ class NGReLUFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g: torch.Tensor):
         out, t = ctx.saved_tensors
+        fused = ng_relu_cpu.fused_backward(g, out, t)
+        if fused is not None:  # one pass on a CPU (models/ng_relu_cpu.cpp), same formula
+            return fused[0], fused[1] if ctx.needs_input_grad[1] else None
         grad_x = torch.where(out > t, g, 0.0)
         # g - grad_x is exactly g where x <= t and 0 elsewhere: the masked sum of eq. 3, bit for bit what autograd
         # of torch.where(x <= t, t, x) gave (so results trained before this function stay valid)

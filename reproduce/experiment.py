@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from models import build_model
+from models import build_model, ng_relu_cpu
 from models.init import DATA_INITS, InitRecord, initialize
 
 from .atomic import atomic_write
@@ -393,8 +393,11 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     if not _STEP_REF:
         _STEP_REF.update(_load_step_times())
     batch = cell.train.batch_size if device.startswith("cuda") else min(cell.train.batch_size, CPU_TIMING_BATCH)
-    fkey = json.dumps([repr(family), device_name(device), torch.__version__, batch,
-                       "bf16" if amp_enabled(torch.device(device), RunOptions(device)) else "fp32"])
+    how = [device_name(device), torch.__version__, batch,
+           "bf16" if amp_enabled(torch.device(device), RunOptions(device)) else "fp32"]
+    if dict(shape).get("act") == "ng-relu":  # its backward: fused on a CPU, or autograd ops (models.ng_relu_cpu)
+        how.append(ng_relu_cpu.implementation(device))
+    fkey = json.dumps([repr(family)] + how)
     if fkey not in _STEP_REF:
         model, classes = _build(cell, device)
         opts = RunOptions(device)

@@ -465,7 +465,7 @@ def text_values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
     records = layout_records(text_layout, pairs)
     out = accuracy_values(lambda scale: [x for x in text_layout(scale) if x[0] == WIDE_ROW])(pairs)
     for row in TIME_ROWS:
-        secs, devices = {}, {}
+        secs, devices, backward = {}, {}, {}
         for r_row, col, cell, r in records:
             if r_row != row:
                 continue
@@ -473,10 +473,13 @@ def text_values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
             secs.setdefault(col, []).append("n/c" if s is None else s)
             devices.setdefault(col, set()).add((r["device"], r["dtype"], bool(r.get("compiled")),
                                                 bool(r.get("cuda_graph"))))
+            if r.get("ng_relu_backward"):  # NG-ReLU's backward: the fused CPU kernel or autograd ops
+                backward.setdefault(col, set()).add(r["ng_relu_backward"])
         for col, vals in secs.items():
             dev = "; ".join(f"{d} {t}{' compiled' if c else ''}{' CUDA graph' if g else ''}"
                             for d, t, c, g in sorted(devices[col]))
-            out.append(Value(row, col, vals, unit="s", evidence=f"train seconds / epochs run on {dev}"))
+            impl = f"; NG-ReLU backward: {', '.join(sorted(backward[col]))}" if col in backward else ""
+            out.append(Value(row, col, vals, unit="s", evidence=f"train seconds / epochs run on {dev}{impl}"))
         # ratios only between runs on one device, dtype, compile and CUDA-graph setting
         if "ReLU" in secs and len(set().union(*devices.values())) == 1:
             base = [v for v in secs["ReLU"] if not isinstance(v, str)]

@@ -31,6 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from models import ng_relu_cpu
 from models.activations import NonlinearityGenerator
 from models.ortho import Modulation, orthonormal_penalty
 
@@ -437,6 +438,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         final = {name: FINAL_PROBES[name](plain, test_data, opts) for name in spec.final_probes}
     if modulation is not None:
         modulation.remove()
+    uses_ng_relu = any(isinstance(m, NonlinearityGenerator) and type(m.base) is nn.ReLU for m in model.modules())
     return {
         "final_probes": final,
         "step_probes": step_records,
@@ -457,6 +459,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         "channels_last": opts.channels_last,
         "compiled": compiled,
         "cuda_graph": graphed is not None,
+        "ng_relu_backward": ng_relu_cpu.implementation(device) if uses_ng_relu else None,
         "spec": asdict(spec),
     }
 

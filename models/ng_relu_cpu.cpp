@@ -1,0 +1,128 @@
+// NG-ReLU's backward on a CPU in one pass (NG paper, eqs. 2-3), for channel-wise t.
+//
+// With out = max(x, t) (the forward, saved like ReLU saves its output) and g = dL/dout:
+//     grad_x = g          where out > t (i.e. x > t), else 0            (eq. 2)
+//     grad_t[c] = sum of g over the positions of channel c where out <= t  (eq. 3)
+// Autograd of the same formula reads g and out four times (compare, select, subtract, reduce) and
+// writes three full tensors; this reads each once and writes grad_x only, like ReLU's
+// threshold_backward, so NG-ReLU trains as fast as ReLU (benchmarks/).
+//
+// Memory is viewed as [outer][C][inner]: a contiguous (N, C, H, W) tensor is outer = N, inner = H*W;
+// a channels_last one is outer = N*H*W, inner = 1; a dense (N, D) one is outer = N, C = D, inner = 1.
+// The outer range is cut into a fixed number of blocks, whatever the number of threads, and their
+// per-channel partial sums (fp32) are added in block order: the result does not depend on how many
+// threads ran it. Loaded by models/ng_relu_cpu.py; float32 and bfloat16.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <tuple>
+
+namespace {
+
+constexpr int64_t kBlocks = 64;  // partial sums per channel (fixed: thread-count independent results)
+constexpr int kLanes = 16;       // independent accumulators along a contiguous run (lets the compiler vectorize)
+
+inline float to_float(float v) { return v; }
+inline float to_float(uint16_t bf16_bits) {  // bfloat16 is the upper half of a float32
+  uint32_t u = uint32_t(bf16_bits) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// Rows [o0, o1) of the [outer][C][inner] view; adds channel c's masked sum into acc[c].
+template <typename T>
+void backward_rows(const T* __restrict__ g, const T* __restrict__ out, const float* __restrict__ t,
+                   T* __restrict__ grad_x, float* __restrict__ acc, int64_t o0, int64_t o1, int64_t C,
+                   int64_t inner) {
+  if (inner == 1) {  // channels_last / dense: a row holds one value of every channel
+    for (int64_t o = o0; o < o1; ++o) {
+      const T* __restrict__ gr = g + o * C;
+      const T* __restrict__ outr = out + o * C;
+      T* __restrict__ gxr = grad_x + o * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const bool pass = to_float(outr[c]) > t[c];
+        gxr[c] = pass ? gr[c] : T(0);
+        acc[c] += pass ? 0.0f : to_float(gr[c]);
+      }
+    }
+    return;
+  }
+  for (int64_t o = o0; o < o1; ++o) {  // NCHW: a contiguous plane of `inner` values per channel
+    for (int64_t c = 0; c < C; ++c) {
+      const int64_t base = (o * C + c) * inner;
+      const T* __restrict__ gp = g + base;
+      const T* __restrict__ outp = out + base;
+      T* __restrict__ gxp = grad_x + base;
+      const float tc = t[c];
+      float lane[kLanes] = {0};
+      int64_t i = 0;
+      for (; i + kLanes <= inner; i += kLanes) {
+        for (int k = 0; k < kLanes; ++k) {
+          const bool pass = to_float(outp[i + k]) > tc;
+          gxp[i + k] = pass ? gp[i + k] : T(0);
+          lane[k] += pass ? 0.0f : to_float(gp[i + k]);
+        }
+      }
+      float sum = 0.0f;
+      for (; i < inner; ++i) {
+        const bool pass = to_float(outp[i]) > tc;
+        gxp[i] = pass ? gp[i] : T(0);
+        sum += pass ? 0.0f : to_float(gp[i]);
+      }
+      for (int k = 0; k < kLanes; ++k) sum += lane[k];
+      acc[c] += sum;
+    }
+  }
+}
+
+template <typename T>
+void backward_blocks(const at::Tensor& g, const at::Tensor& out, const float* t, at::Tensor& grad_x,
+                     float* partial, int64_t blocks, int64_t outer, int64_t C, int64_t inner) {
+  const T* gp = reinterpret_cast<const T*>(g.const_data_ptr());
+  const T* outp = reinterpret_cast<const T*>(out.const_data_ptr());
+  T* gxp = reinterpret_cast<T*>(grad_x.mutable_data_ptr());
+  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      backward_rows<T>(gp, outp, t, gxp, partial + b * C, outer * b / blocks, outer * (b + 1) / blocks, C, inner);
+    }
+  });
+}
+
+// g and out share one memory layout (the caller makes sure); t holds the C thresholds.
+std::tuple<at::Tensor, at::Tensor> ng_relu_backward(const at::Tensor& g, const at::Tensor& out, const at::Tensor& t,
+                                                     int64_t outer, int64_t C, int64_t inner) {
+  TORCH_CHECK(g.scalar_type() == out.scalar_type(), "ng_relu_backward: g and out differ in dtype");
+  TORCH_CHECK(g.strides() == out.strides() && g.sizes() == out.sizes(), "ng_relu_backward: g and out differ in layout");
+  TORCH_CHECK(outer * C * inner == out.numel() && t.numel() == C, "ng_relu_backward: bad [outer][C][inner] view");
+  at::Tensor grad_x = at::empty_like(out);
+  at::Tensor t32 = t.to(at::kFloat).contiguous();
+  const int64_t blocks = std::min<int64_t>(outer, kBlocks);
+  at::Tensor partial = at::zeros({std::max<int64_t>(blocks, 1), C}, out.options().dtype(at::kFloat));
+  const float* tp = t32.const_data_ptr<float>();
+  float* pp = partial.mutable_data_ptr<float>();
+  if (out.scalar_type() == at::kFloat) {
+    backward_blocks<float>(g, out, tp, grad_x, pp, blocks, outer, C, inner);
+  } else {
+    TORCH_CHECK(out.scalar_type() == at::kBFloat16, "ng_relu_backward: float32 or bfloat16 only");
+    backward_blocks<uint16_t>(g, out, tp, grad_x, pp, blocks, outer, C, inner);
+  }
+  at::Tensor grad_t = at::zeros({C}, partial.options());
+  float* gtp = grad_t.mutable_data_ptr<float>();
+  for (int64_t b = 0; b < blocks; ++b) {  // in block order: deterministic
+    for (int64_t c = 0; c < C; ++c) gtp[c] += pp[b * C + c];
+  }
+  return {grad_x, grad_t};
+}
+
+}  // namespace
+
+TORCH_LIBRARY(deepcnn_ng, m) {
+  m.def("ng_relu_backward(Tensor g, Tensor out, Tensor t, int outer, int C, int inner) -> (Tensor, Tensor)");
+}
+
+TORCH_LIBRARY_IMPL(deepcnn_ng, CPU, m) { m.impl("ng_relu_backward", &ng_relu_backward); }

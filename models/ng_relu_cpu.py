@@ -1,0 +1,126 @@
+"""NG-ReLU's one-pass CPU backward (models/ng_relu_cpu.cpp), built on first use.
+
+NGReLUFunction (models.activations) calls `fused_backward` for its backward
+on a CPU. Autograd ops need four passes over the activations for NG paper
+eqs. 2-3 (NG-ReLU's step 1.35-1.45x ReLU's on this suite's CPU fast path);
+the C++ kernel needs one, like ReLU's backward (benchmarks/results/).
+
+The kernel is compiled with torch.utils.cpp_extension the first time it is
+needed (about 10 s; cached under ~/.cache/torch_extensions, or
+TORCH_EXTENSIONS_DIR) with -march=native: the compiler vectorizes the
+bfloat16 loops only when tuned for the CPU at hand (channels_last bf16: 15x
+slower with plain -mavx512* flags, measured). The CPU's model and flags
+are part of the build's name, so a home directory shared by different
+cluster nodes never runs a kernel built for another CPU. Without a compiler, or with
+NG_KERNEL=0, NG-ReLU falls back to the autograd ops (same formula; results
+record which ran: `backward_implementation`). On CUDA the autograd ops run
+(inside the CUDA graph of the step).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import platform
+import shutil
+import sys
+import warnings
+
+import torch
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ng_relu_cpu.cpp")
+FUSED = "fused C++ kernel (models/ng_relu_cpu.cpp)"
+AUTOGRAD = "autograd ops"
+
+FLAGS = ["-O3", "-march=native", "-fopenmp"]
+_op = None           # the loaded op, once built
+_failed = False      # a build failed in this process: do not retry at every step
+_disabled = 0        # depth of `disabled()` contexts
+
+
+def enabled() -> bool:
+    return os.environ.get("NG_KERNEL", "1") != "0" and not _disabled
+
+
+def cpu_identity() -> str:
+    """A short hash of this CPU's model name and feature flags (/proc/cpuinfo; the platform elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            text = "".join(sorted({line for line in fh if line.startswith(("model name", "flags", "Features"))}))
+    except OSError:
+        text = ""
+    text += platform.machine() + platform.processor()
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
+
+
+def _build():
+    global _op, _failed
+    from torch.utils import cpp_extension
+    if shutil.which("ninja") is None:  # the pip `ninja` package puts its binary next to the interpreter
+        os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cpp_extension.load(name=f"deepcnn_ng_relu_cpu_{cpu_identity()}", sources=[SOURCE], extra_cflags=FLAGS,
+                               extra_ldflags=["-fopenmp"], is_python_module=False, verbose=False)
+        _op = torch.ops.deepcnn_ng.ng_relu_backward
+    except Exception as err:  # no compiler / ninja: the autograd ops, said once
+        _failed = True
+        warnings.warn(f"NG-ReLU: could not build the fused CPU backward ({type(err).__name__}: {err}); "
+                      "using autograd ops (slower, same formula)", RuntimeWarning, stacklevel=3)
+    return _op
+
+
+def available() -> bool:
+    """True when the fused kernel is enabled and built (building it now if needed)."""
+    if not enabled() or _failed:
+        return False
+    return (_op or _build()) is not None
+
+
+def implementation(device: torch.device | str) -> str:
+    """Which NG-ReLU backward trains on `device` (recorded in every result)."""
+    return FUSED if torch.device(device).type == "cpu" and available() else AUTOGRAD
+
+
+@contextlib.contextmanager
+def disabled():
+    """The autograd ops inside this block (benchmarks compare both)."""
+    global _disabled
+    _disabled += 1
+    try:
+        yield
+    finally:
+        _disabled -= 1
+
+
+def layout(out: torch.Tensor, t: torch.Tensor):
+    """(outer, C, inner, memory format) of the kernel's [outer][C][inner] view of `out`, or None where the kernel
+    does not apply: t not one value per channel (dim 1), a dtype other than float32/bfloat16, other strides."""
+    if out.dtype not in (torch.float32, torch.bfloat16) or out.dim() not in (2, 4):
+        return None
+    c = out.shape[1]
+    if t.numel() != c or t.shape[1] != c:
+        return None
+    if out.is_contiguous():
+        inner = out.shape[2] * out.shape[3] if out.dim() == 4 else 1
+        return out.shape[0], c, inner, torch.contiguous_format
+    if out.dim() == 4 and out.is_contiguous(memory_format=torch.channels_last):
+        return out.shape[0] * out.shape[2] * out.shape[3], c, 1, torch.channels_last
+    return None
+
+
+def fused_backward(g: torch.Tensor, out: torch.Tensor, t: torch.Tensor):
+    """(grad_x, grad_t) of NG-ReLU from its output, or None where the kernel does not apply (not a CPU tensor,
+    disabled, not built, layout/dtype not covered, or inside torch.compile's tracing)."""
+    if out.device.type != "cpu" or torch.compiler.is_compiling() or not available():
+        return None
+    view = layout(out, t)
+    if view is None:
+        return None
+    outer, c, inner, fmt = view
+    g = g.to(out.dtype).contiguous(memory_format=fmt)
+    if g.stride() != out.stride():  # size-1 dims: the same memory order under other strides
+        g = g.as_strided(out.shape, out.stride())
+    grad_x, grad_t = _op(g, out, t, outer, c, inner)
+    return grad_x, grad_t.to(t.dtype).view(t.shape)

@@ -1,0 +1,172 @@
+"""NG-ReLU's fused CPU backward (models/ng_relu_cpu.cpp) against NG paper eqs. 2-3 and the autograd ops."""
+import shutil
+
+import pytest
+import torch
+import torch.nn as nn
+
+from models import build_model, ng_relu_cpu
+from models.activations import NGReLUFunction, NonlinearityGenerator
+
+needs_kernel = pytest.mark.skipif(not ng_relu_cpu.available() and shutil.which("c++") is None,
+                                  reason="no C++ compiler to build the kernel")
+
+
+def test_kernel_builds_where_a_compiler_exists():
+    if shutil.which("c++") is None and shutil.which("g++") is None:
+        pytest.skip("no C++ compiler")
+    assert ng_relu_cpu.available()
+    assert ng_relu_cpu.implementation("cpu") == ng_relu_cpu.FUSED
+
+
+def _autograd_ops(g, out, t):
+    """Eqs. 2-3 with autograd's ops (the fallback path), the sum in float64."""
+    grad_x = torch.where(out > t, g, 0.0)
+    grad_t = torch.where(out > t, 0.0, g).double().sum_to_size(t.shape)
+    return grad_x, grad_t
+
+
+CASES = [((6, 5, 7, 9), torch.contiguous_format),    # NCHW, plane 63 (not a multiple of the 16 lanes)
+         ((6, 5, 7, 9), torch.channels_last),        # NHWC, 5 channels
+         ((130, 37, 4, 4), torch.channels_last),     # more rows than the kernel's 64 blocks, uneven split
+         ((3, 16, 32, 32), torch.contiguous_format),  # whole lanes
+         ((200, 33), torch.contiguous_format),        # a dense layer's (N, D) with t of shape (D,)
+         ((4, 3, 1, 1), torch.channels_last)]         # 1x1 maps: both layouts at once
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("shape,fmt", CASES)
+def test_fused_backward_is_eqs_2_3(shape, fmt, dtype):
+    torch.manual_seed(0)
+    x = torch.randn(*shape).to(dtype)
+    x.view(-1)[::7] = float("nan")  # NaN: not above t, so no gradient to x; its g goes to t (as autograd does)
+    if fmt is torch.channels_last:
+        x = x.contiguous(memory_format=fmt)
+    t = (torch.randn(1, shape[1], *[1] * (len(shape) - 2)) * 0.5).to(dtype)
+    out = torch.maximum(x, t)
+    g = torch.randn(*shape).to(dtype)  # incoming gradient in the other layout: the kernel must re-lay it out
+    grad_x, grad_t = ng_relu_cpu.fused_backward(g, out, t)
+    ref_x, ref_t = _autograd_ops(g, out, t)
+    assert torch.equal(grad_x, ref_x)  # a selection: bit-exact
+    assert grad_x.stride() == out.stride()
+    assert grad_t.shape == t.shape and grad_t.dtype == t.dtype
+    # fp32 accumulation in another order than float64's; bf16: rounding of the result only
+    tol = 1e-5 if dtype == torch.float32 else 2 ** -8
+    torch.testing.assert_close(grad_t.double(), ref_t, rtol=tol, atol=tol * ref_t.abs().max().item())
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("fmt", [torch.contiguous_format, torch.channels_last])
+def test_fused_backward_by_hand(dtype, fmt):
+    """The small example of test_models (eq. 3 summed by hand): exact in every dtype and layout."""
+    x = torch.tensor([[[[-1.5, -1.0], [0.0, 2.0]], [[-0.5, 0.5], [1.0, 0.25]]],
+                      [[[-2.0, 3.0], [3.0, 3.0]], [[3.0, 3.0], [3.0, 3.0]]]]).to(dtype).contiguous(memory_format=fmt)
+    t = torch.tensor([-1.0, 0.5]).view(1, 2, 1, 1).to(dtype)
+    g = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]],
+                      [[[10.0] * 2] * 2, [[10.0] * 2] * 2]]).to(dtype)
+    grad_x, grad_t = ng_relu_cpu.fused_backward(g, torch.maximum(x, t), t)
+    # eq. 3: c0 (t=-1): -1.5 (g 1), -1.0 (g 2), -2 (g 10) -> 13; c1 (t=0.5): -0.5 (5), 0.5 (6), 0.25 (8) -> 19
+    assert grad_t.flatten().tolist() == [13.0, 19.0]
+    # eq. 2: g where x > t
+    expected = torch.tensor([[[[0.0, 0.0], [3.0, 4.0]], [[0.0, 0.0], [7.0, 0.0]]],
+                             [[[0.0, 10.0], [10.0, 10.0]], [[10.0] * 2] * 2]])
+    assert torch.equal(grad_x.float(), expected)
+
+
+@needs_kernel
+def test_fused_backward_does_not_depend_on_the_thread_count():
+    torch.manual_seed(0)
+    x = torch.randn(128, 16, 16, 16).contiguous(memory_format=torch.channels_last)
+    t = torch.randn(1, 16, 1, 1) * 0.3
+    out, g = torch.maximum(x, t), torch.randn_like(x)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = ng_relu_cpu.fused_backward(g, out, t)
+        torch.set_num_threads(max(2, threads))
+        many = ng_relu_cpu.fused_backward(g, out, t)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(one[0], many[0]) and torch.equal(one[1], many[1])
+
+
+def test_kernel_declines_what_it_does_not_cover():
+    x = torch.randn(2, 3, 4, 4)
+    channel_t = torch.zeros(1, 3, 1, 1)
+    g = torch.randn_like(x)
+    assert ng_relu_cpu.fused_backward(g, x, torch.zeros(1, 3, 4, 4)) is None  # element-wise t (NG eq. 1)
+    assert ng_relu_cpu.fused_backward(g.double(), x.double(), channel_t.double()) is None  # float64 (gradcheck)
+    assert ng_relu_cpu.fused_backward(g, x, torch.zeros(1, 1, 1, 1)) is None  # one t shared by 3 channels
+    assert ng_relu_cpu.fused_backward(g[:, :, ::2], x[:, :, ::2], channel_t) is None  # strided view
+    with ng_relu_cpu.disabled():
+        assert ng_relu_cpu.fused_backward(g, x, channel_t) is None
+        assert ng_relu_cpu.implementation("cpu") == ng_relu_cpu.AUTOGRAD
+    assert ng_relu_cpu.implementation("meta") == ng_relu_cpu.AUTOGRAD  # not a CPU
+
+
+def test_ng_kernel_env_switch(monkeypatch):
+    monkeypatch.setenv("NG_KERNEL", "0")
+    assert not ng_relu_cpu.available()
+    assert ng_relu_cpu.fused_backward(torch.ones(1, 2), torch.ones(1, 2), torch.zeros(1, 2)) is None
+
+
+@needs_kernel
+@pytest.mark.parametrize("amp", [False, True])
+def test_training_step_gradients_match_the_autograd_ops(amp):
+    """A whole NG-ReLU ResNet step (channels_last, and bf16 autocast) with the kernel and without: the same
+    gradients up to the order of a float sum (t's), bit-equal where no sum of NG is involved upstream."""
+    from reproduce.train import RunOptions, TrainSpec, make_optimizer, train_step
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,))
+    grads = []
+    for off in (False, True):
+        torch.manual_seed(1)
+        model = build_model(arch="resnet", depth=8, widths=(4, 8, 16), act="ng-relu")
+        model = model.to(memory_format=torch.channels_last)
+        opt = make_optimizer(model, TrainSpec(epochs=1, lr=0.0))
+        opts = RunOptions("cpu", amp=amp)
+        if off:
+            with ng_relu_cpu.disabled():
+                train_step(model, opt, x, y, opts)
+        else:
+            train_step(model, opt, x, y, opts)
+        grads.append({n: p.grad.clone() for n, p in model.named_parameters()})
+    fused, ops = grads
+    ts = [n for n in fused if n.endswith(".t")]
+    assert ts and fused.keys() == ops.keys()
+    for n in fused:
+        torch.testing.assert_close(fused[n], ops[n], rtol=2e-2 if amp else 1e-4, atol=1e-3 if amp else 1e-6)
+
+
+def test_results_record_which_ng_backward_ran(tmp_path):
+    from reproduce.data import DeviceData, Normalization
+    from reproduce.train import RunOptions, TrainSpec, train
+    torch.manual_seed(0)
+    data = DeviceData(torch.randint(0, 255, (32, 3, 8, 8), dtype=torch.uint8), torch.randint(0, 10, (32,)),
+                      Normalization(torch.full((1, 3, 1, 1), 0.5), torch.full((1, 3, 1, 1), 0.25)))
+    ng = nn.Sequential(nn.Conv2d(3, 4, 3), NonlinearityGenerator(nn.ReLU(), (4,)), nn.Flatten(),
+                       nn.Linear(144, 10))
+    relu = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 10))
+    spec = TrainSpec(epochs=1, batch_size=16)
+    assert train(relu, data, data, spec, RunOptions("cpu"))["ng_relu_backward"] is None
+    assert train(ng, data, data, spec, RunOptions("cpu"))["ng_relu_backward"] == ng_relu_cpu.implementation("cpu")
+    with ng_relu_cpu.disabled():
+        assert train(ng, data, data, spec, RunOptions("cpu"))["ng_relu_backward"] == ng_relu_cpu.AUTOGRAD
+
+
+def test_ng_relu_function_uses_the_kernel_on_cpu(monkeypatch):
+    """NGReLUFunction's backward goes through fused_backward (and its answer is what autograd returns)."""
+    calls = []
+    real = ng_relu_cpu.fused_backward
+
+    def spy(g, out, t):
+        calls.append(out.shape)
+        return real(g, out, t)
+    monkeypatch.setattr(ng_relu_cpu, "fused_backward", spy)
+    x = torch.randn(2, 3, 4, 4, requires_grad=True)
+    t = torch.zeros(1, 3, 1, 1, requires_grad=True)
+    NGReLUFunction.apply(x, t).sum().backward()
+    assert calls == [torch.Size([2, 3, 4, 4])]
+    torch.testing.assert_close(t.grad.flatten(), (x.detach() <= 0).float().sum((0, 2, 3)))
