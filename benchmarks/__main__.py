@@ -41,18 +41,21 @@ from reproduce.data import DeviceData, Normalization
 from reproduce.train import device_name
 
 
+def seconds(fn, device: str) -> float:
+    """Wall seconds of one call of fn (the device's queue drained before and after)."""
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    fn()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - t0
+
+
 def timed(fn, repeats: int, device: str) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        fn()
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    """Median seconds of `repeats` calls after one warm-up call."""
+    fn()
+    return statistics.median(seconds(fn, device) for _ in range(repeats))
 
 
 def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
@@ -219,14 +222,16 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
                    compile_too: bool) -> list[dict]:
     """ms per SGD step at `batch` on synthetic data: eager fp32 NCHW (the
     baseline) vs the suite's fast path (channels_last, bf16 autocast on
-    CUDA), optionally torch.compile'd; per activation."""
+    CPUs with native bf16 and on CUDA, the CUDA graph on CUDA), optionally
+    torch.compile'd; per activation. The variants of one network are timed
+    interleaved (repeat r of every variant, then repeat r + 1), so a slow
+    spell of the machine lands on all of them and not on one ratio."""
     from models import build_model
-    from reproduce.train import GraphedStep, RunOptions, TrainSpec, make_optimizer, train_step
+    from reproduce.train import GraphedStep, RunOptions, TrainSpec, amp_enabled, make_optimizer, train_step
 
     rows = []
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    from reproduce.train import amp_enabled
     bf16 = amp_enabled(torch.device(device), RunOptions(device))
     fast_label = "channels_last + bf16" if bf16 else "channels_last (fp32)"
     modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
@@ -235,9 +240,10 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
         modes.append(("fast path (+ CUDA graph)", RunOptions(device)))
     if compile_too:
         modes.append((fast_label + " + compile", RunOptions(device, compile=True, cuda_graph=False)))
+    cuda = device.startswith("cuda")
     for name, kw in models.items():
+        variants = []  # (act, mode, opts, model, one step)
         for act in ((kw["act"],) if "act" in kw else acts):
-            base = None
             for mode, opts in modes:
                 torch.manual_seed(0)
                 arch_act = act.split(" ")[0] if act else act
@@ -245,30 +251,35 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
                 if opts.channels_last:
                     model = model.to(memory_format=torch.channels_last)
                 step_model = torch.compile(model) if opts.compile else model
-                opt = make_optimizer(model, TrainSpec(epochs=1))
-                graphed = GraphedStep(model, opt, opts) if opts.cuda_graph and device.startswith("cuda") else None
+                # lr 0: the same arithmetic as any lr, but the weights stay put: SGD on random data can drift a
+                # network into denormal numbers that make a CPU step several times slower (seen on plain-56-BN)
+                opt = make_optimizer(model, TrainSpec(epochs=1, lr=0.0))
+                graphed = GraphedStep(model, opt, opts) if opts.cuda_graph and cuda else None
 
-                def one():
-                    if graphed is not None:
-                        graphed(x, y, 0.1)
-                    else:
-                        train_step(step_model, opt, x, y, opts)
-                with ng_backward(act):  # the whole measurement with the backward the variant names
-                    for _ in range(3):  # warm-up (and compilation / capture)
-                        one()
-
-                    def run():
-                        for _ in range(steps):
-                            one()
-                    if device.startswith("cuda"):
-                        torch.cuda.reset_peak_memory_stats()
-                    s = timed(run, repeats, device) / steps
-                    base = base or s
-                    rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act or 'relu'}, {mode}",
-                                 "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "eager fp32 NCHW",
-                                 "images_per_s": batch / s, "memory_mb": training_memory_mb(model, x, y, opts),
-                                 "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if device.startswith("cuda")
-                                 else None})
+                def one(graphed=graphed, step_model=step_model, opt=opt, opts=opts, act=act):
+                    with ng_backward(act):  # the NG-ReLU backward the variant names
+                        if graphed is not None:
+                            graphed(x, y, 0.0)
+                        else:
+                            train_step(step_model, opt, x, y, opts)
+                for _ in range(3):  # warm-up (and compilation / capture)
+                    one()
+                variants.append((act, mode, opts, model, one))
+        times = [[] for _ in variants]
+        for _ in range(repeats):
+            for k, (*_, one) in enumerate(variants):
+                times[k].append(seconds(lambda: [one() for _ in range(steps)], device) / steps)
+        base = {}
+        for k, (act, mode, opts, model, one) in enumerate(variants):
+            s = statistics.median(times[k])
+            base.setdefault(act, s)  # the first mode: eager fp32 NCHW
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+                one()
+            rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act or 'relu'}, {mode}",
+                         "ms": 1e3 * s, "ratio_to_baseline": s / base[act], "baseline": "eager fp32 NCHW",
+                         "images_per_s": batch / s, "memory_mb": training_memory_mb(model, x, y, opts),
+                         "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None})
     return rows
 
 
@@ -305,8 +316,8 @@ def main(argv=None) -> int:
         cuda = a.device.startswith("cuda")
         models = {**TRAIN_MODELS, **(CUDA_ONLY_MODELS if cuda else {})}
         rows += bench_training(a.device, models, ("relu", "ng-relu", NG_AUTOGRAD, "prelu"), batch=128,
-                               steps=20 if cuda else 2,
-                               repeats=5 if cuda else 3, compile_too=a.compile)
+                               steps=20 if cuda else 1,  # a CPU step is long: 5 single steps per variant
+                               repeats=5, compile_too=a.compile)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3)
     rows += activation_overhead(rows) + search_runs()
     dev = device_name(a.device)
@@ -318,9 +329,11 @@ def main(argv=None) -> int:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         w.writerows(rows)
-    lines = [f"# Benchmarks on {dev}", "", f"torch {torch.__version__}; median of {rep} repeats. Step memory: weights, "
+    lines = [f"# Benchmarks on {dev}", "", f"torch {torch.__version__}; medians: of {rep} repeats (activations; data "
+             "pipeline and init: 3), of 5 repeats interleaved over the variants of a network (train steps: 1 step "
+             "per repeat on a CPU, 20 on CUDA; lr 0 so that the weights stay put). Step memory: weights, "
              "gradients and momentum plus the tensors autograd saves for the backward (benchmarks.training_memory_mb), "
-             "the same count on every device; CUDA peak: max allocated during the timed steps.", "",
+             "the same count on every device; CUDA peak: max allocated during one step.", "",
              "| benchmark | variant | ms (or runs) | ratio | images/s | step memory MB | CUDA peak MB |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:

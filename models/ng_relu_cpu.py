@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import platform
 import shutil
@@ -55,7 +56,13 @@ def cpu_identity() -> str:
 
 def _build():
     global _op, _failed
-    from torch.utils import cpp_extension
+    quiet = logging.getLogger("torch.utils.cpp_extension")  # its import warns that a CPU machine has no CUDA
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        from torch.utils import cpp_extension
+    finally:
+        quiet.setLevel(level)
     if shutil.which("ninja") is None:  # the pip `ninja` package puts its binary next to the interpreter
         os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     try:

@@ -49,3 +49,4 @@ def test_train_on_cuda_uses_the_fast_path():
     r = train(model, data, data, TrainSpec(epochs=2, batch_size=128, lr=0.05), RunOptions("cuda"))
     assert r["status"] == "ok" and r["cuda_graph"] and r["dtype"] == "bf16-autocast" and r["channels_last"]
     assert r["train_images_per_s"] > 0
+    assert r["ng_relu_backward"] == "autograd ops"  # the fused kernel is CPU-only (models/ng_relu_cpu.cpp)

@@ -170,3 +170,18 @@ def test_ng_relu_function_uses_the_kernel_on_cpu(monkeypatch):
     NGReLUFunction.apply(x, t).sum().backward()
     assert calls == [torch.Size([2, 3, 4, 4])]
     torch.testing.assert_close(t.grad.flatten(), (x.detach() <= 0).float().sum((0, 2, 3)))
+
+
+def test_torch_compile_of_an_ng_model_traces_the_autograd_ops():
+    """Under torch.compile (COMPILE=1) the backward is traced: the kernel steps aside for the autograd ops
+    (compiled by inductor), and the gradients are those of the eager step."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), NonlinearityGenerator(nn.ReLU(), (4,)), nn.Flatten(),
+                          nn.Linear(4 * 6 * 6, 10))
+    x = torch.randn(8, 3, 8, 8)
+    model(x).sum().backward()
+    eager = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    torch.compile(model)(x).sum().backward()
+    for a, b in zip(eager, [p.grad for p in model.parameters()]):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
