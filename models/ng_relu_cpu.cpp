@@ -86,7 +86,10 @@ void backward_blocks(const at::Tensor& g, const at::Tensor& out, const float* t,
   const T* gp = reinterpret_cast<const T*>(g.const_data_ptr());
   const T* outp = reinterpret_cast<const T*>(out.const_data_ptr());
   T* gxp = reinterpret_cast<T*>(grad_x.mutable_data_ptr());
-  at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
+  // small tensors stay on one thread: a parallel region costs more than it saves below ~32k values
+  const int64_t block_size = std::max<int64_t>(outer / std::max<int64_t>(blocks, 1) * C * inner, 1);
+  const int64_t grain = std::max<int64_t>(1, 32768 / block_size);
+  at::parallel_for(0, blocks, grain, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       backward_rows<T>(gp, outp, t, gxp, partial + b * C, outer * b / blocks, outer * (b + 1) / blocks, C, inner);
     }

@@ -11,10 +11,11 @@ TORCH_EXTENSIONS_DIR) with -march=native: the compiler vectorizes the
 bfloat16 loops only when tuned for the CPU at hand (channels_last bf16: 15x
 slower with plain -mavx512* flags, measured). The CPU's model and flags
 are part of the build's name, so a home directory shared by different
-cluster nodes never runs a kernel built for another CPU. Without a compiler, or with
-NG_KERNEL=0, NG-ReLU falls back to the autograd ops (same formula; results
-record which ran: `backward_implementation`). On CUDA the autograd ops run
-(inside the CUDA graph of the step).
+cluster nodes never runs a kernel built for another CPU. Without a
+compiler, or with NG_KERNEL=0, NG-ReLU falls back to the autograd ops (same
+formula; every result records which ran: `ng_relu_backward`). On CUDA the
+autograd ops run (inside the CUDA graph of the step), and under
+torch.compile's tracing too.
 """
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def layout(out: torch.Tensor, t: torch.Tensor):
     if out.dtype not in (torch.float32, torch.bfloat16) or out.dim() not in (2, 4):
         return None
     c = out.shape[1]
-    if t.numel() != c or t.shape[1] != c:
+    if t.dim() != out.dim() or t.numel() != c or t.shape[1] != c:
         return None
     if out.is_contiguous():
         inner = out.shape[2] * out.shape[3] if out.dim() == 4 else 1

@@ -360,6 +360,9 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         history, step_records, global_step = ckpt["history"], ckpt["step_records"], ckpt["global_step"]
         images, train_seconds, elapsed_before = ckpt["images"], ckpt["train_seconds"], ckpt["elapsed"]
         resumed = ckpt["resumed"] + [len(history)]
+    # NG-ReLU's backward: which one runs (and its first-use build, ~10 s on a CPU, before the clock starts)
+    uses_ng_relu = any(isinstance(m, NonlinearityGenerator) and type(m.base) is nn.ReLU for m in model.modules())
+    ng_backward = ng_relu_cpu.implementation(device) if uses_ng_relu else None
     t_start = time.perf_counter()
     steps_per_epoch = math.ceil(len(train_data) / spec.batch_size)
     for epoch in range(len(history), spec.epochs):
@@ -438,7 +441,6 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         final = {name: FINAL_PROBES[name](plain, test_data, opts) for name in spec.final_probes}
     if modulation is not None:
         modulation.remove()
-    uses_ng_relu = any(isinstance(m, NonlinearityGenerator) and type(m.base) is nn.ReLU for m in model.modules())
     return {
         "final_probes": final,
         "step_probes": step_records,
@@ -459,7 +461,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         "channels_last": opts.channels_last,
         "compiled": compiled,
         "cuda_graph": graphed is not None,
-        "ng_relu_backward": ng_relu_cpu.implementation(device) if uses_ng_relu else None,
+        "ng_relu_backward": ng_backward,
         "spec": asdict(spec),
     }
 

@@ -99,6 +99,8 @@ def test_kernel_declines_what_it_does_not_cover():
     assert ng_relu_cpu.fused_backward(g, x, torch.zeros(1, 3, 4, 4)) is None  # element-wise t (NG eq. 1)
     assert ng_relu_cpu.fused_backward(g.double(), x.double(), channel_t.double()) is None  # float64 (gradcheck)
     assert ng_relu_cpu.fused_backward(g, x, torch.zeros(1, 1, 1, 1)) is None  # one t shared by 3 channels
+    dense = x[:, :, 0, 0].contiguous()
+    assert ng_relu_cpu.fused_backward(dense, dense, torch.zeros(3)) is None  # (N, C) with a t of shape (C,)
     assert ng_relu_cpu.fused_backward(g[:, :, ::2], x[:, :, ::2], channel_t) is None  # strided view
     with ng_relu_cpu.disabled():
         assert ng_relu_cpu.fused_backward(g, x, channel_t) is None
