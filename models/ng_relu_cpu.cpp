@@ -102,6 +102,8 @@ std::tuple<at::Tensor, at::Tensor> ng_relu_backward(const at::Tensor& g, const a
   TORCH_CHECK(g.scalar_type() == out.scalar_type(), "ng_relu_backward: g and out differ in dtype");
   TORCH_CHECK(g.strides() == out.strides() && g.sizes() == out.sizes(), "ng_relu_backward: g and out differ in layout");
   TORCH_CHECK(outer * C * inner == out.numel() && t.numel() == C, "ng_relu_backward: bad [outer][C][inner] view");
+  TORCH_CHECK(out.is_contiguous() || out.is_contiguous(at::MemoryFormat::ChannelsLast),
+              "ng_relu_backward: out must be contiguous or channels_last");
   at::Tensor grad_x = at::empty_like(out);
   at::Tensor t32 = t.to(at::kFloat).contiguous();
   const int64_t blocks = std::min<int64_t>(outer, kBlocks);

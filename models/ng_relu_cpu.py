@@ -38,6 +38,10 @@ FLAGS = ["-O3", "-march=native", "-fopenmp"]
 _op = None           # the loaded op, once built
 _failed = False      # a build failed in this process: do not retry at every step
 _disabled = 0        # depth of `disabled()` contexts
+# NG-ReLU backward calls in this process run by each implementation (NGReLUFunction counts them): what a
+# training run records is what ran, not a prediction (steps replayed from a CUDA graph or compiled by
+# torch.compile call no Python backward and are not counted)
+CALLS = {FUSED: 0, AUTOGRAD: 0}
 
 
 def enabled() -> bool:
@@ -58,24 +62,24 @@ def cpu_identity() -> str:
 def _build():
     global _op, _failed
     quiet = logging.getLogger("torch.utils.cpp_extension")  # its import warns that a CPU machine has no CUDA
-    level = quiet.level
+    level, path = quiet.level, os.environ.get("PATH", "")
     quiet.setLevel(logging.ERROR)
+    if shutil.which("ninja") is None:  # the pip `ninja` package puts its binary next to the interpreter
+        os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + path
     try:
         from torch.utils import cpp_extension
-    finally:
-        quiet.setLevel(level)
-    if shutil.which("ninja") is None:  # the pip `ninja` package puts its binary next to the interpreter
-        os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cpp_extension.load(name=f"deepcnn_ng_relu_cpu_{cpu_identity()}", sources=[SOURCE], extra_cflags=FLAGS,
                                extra_ldflags=["-fopenmp"], is_python_module=False, verbose=False)
         _op = torch.ops.deepcnn_ng.ng_relu_backward
-    except Exception as err:  # no compiler / ninja: the autograd ops, said once
+    except Exception as err:  # no compiler / ninja / setuptools: the autograd ops, said once
         _failed = True
         warnings.warn(f"NG-ReLU: could not build the fused CPU backward ({type(err).__name__}: {err}); "
                       "using autograd ops (slower, same formula)", RuntimeWarning, stacklevel=3)
+    finally:
+        quiet.setLevel(level)
+        os.environ["PATH"] = path
     return _op
 
 
@@ -87,8 +91,17 @@ def available() -> bool:
 
 
 def implementation(device: torch.device | str) -> str:
-    """Which NG-ReLU backward trains on `device` (recorded in every result)."""
+    """Which NG-ReLU backward runs on `device` for the layouts the kernel covers (building it now if needed)."""
     return FUSED if torch.device(device).type == "cpu" and available() else AUTOGRAD
+
+
+def ran(before: dict, after: dict) -> str | None:
+    """What the NG-ReLU backward calls between two snapshots of CALLS ran: one implementation's name, both
+    with their counts, or None when there were none."""
+    used = {k: after[k] - before[k] for k in after if after[k] > before[k]}
+    if len(used) <= 1:
+        return next(iter(used), None)
+    return "; ".join(f"{k} x{n}" for k, n in sorted(used.items()))
 
 
 @contextlib.contextmanager
@@ -120,8 +133,9 @@ def layout(out: torch.Tensor, t: torch.Tensor):
 
 def fused_backward(g: torch.Tensor, out: torch.Tensor, t: torch.Tensor):
     """(grad_x, grad_t) of NG-ReLU from its output, or None where the kernel does not apply (not a CPU tensor,
-    disabled, not built, layout/dtype not covered, or inside torch.compile's tracing)."""
-    if out.device.type != "cpu" or torch.compiler.is_compiling() or not available():
+    disabled, not built, layout/dtype not covered, inside torch.compile's tracing, or a backward that is itself
+    differentiated (create_graph=True: the kernel has no derivative, the autograd ops do)."""
+    if out.device.type != "cpu" or torch.compiler.is_compiling() or torch.is_grad_enabled() or not available():
         return None
     view = layout(out, t)
     if view is None:

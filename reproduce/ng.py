@@ -473,8 +473,8 @@ def text_values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
             secs.setdefault(col, []).append("n/c" if s is None else s)
             devices.setdefault(col, set()).add((r["device"], r["dtype"], bool(r.get("compiled")),
                                                 bool(r.get("cuda_graph"))))
-            if r.get("ng_relu_backward"):  # NG-ReLU's backward: the fused CPU kernel or autograd ops
-                backward.setdefault(col, set()).add(r["ng_relu_backward"])
+            if col == "NG-ReLU":  # its backward: the fused CPU kernel or autograd ops (unrecorded before the kernel)
+                backward.setdefault(col, set()).add(r.get("ng_relu_backward") or "autograd ops (not recorded)")
         for col, vals in secs.items():
             dev = "; ".join(f"{d} {t}{' compiled' if c else ''}{' CUDA graph' if g else ''}"
                             for d, t, c, g in sorted(devices[col]))
