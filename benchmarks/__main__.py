@@ -108,6 +108,14 @@ class _TorchvisionStyle(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.x[i])), int(self.y[i])
 
 
+CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)  # per channel, [0, 1] units
+
+
+def cifar_normalization(device: str) -> Normalization:
+    return Normalization(torch.tensor(CIFAR10_MEAN).view(1, 3, 1, 1),
+                         torch.tensor(CIFAR10_STD).view(1, 3, 1, 1)).to(device)
+
+
 def cifar_arrays(n: int) -> tuple[np.ndarray, np.ndarray, str]:
     """n CIFAR-10 training images (uint8 NHWC) if the data is here, else random ones of the same shape."""
     from reproduce.data import DatasetUnavailable, load_split
@@ -126,8 +134,8 @@ def bench_loaders(device: str, n: int, repeats: int) -> list[dict]:
     import torchvision.transforms as T
 
     x, y, source = cifar_arrays(n)
-    mean, std = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
-    tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(mean, std)])
+    tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+                    T.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
     workers = os.cpu_count() or 1
     loader = torch.utils.data.DataLoader(_TorchvisionStyle(x, y, tf), batch_size=128, shuffle=True,
                                          num_workers=workers, pin_memory=device.startswith("cuda"),
@@ -136,7 +144,7 @@ def bench_loaders(device: str, n: int, repeats: int) -> list[dict]:
     def torchvision_epoch():
         for xb, yb in loader:
             xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
-    norm = Normalization(torch.tensor(mean).view(1, 3, 1, 1), torch.tensor(std).view(1, 3, 1, 1)).to(device)
+    norm = cifar_normalization(device)
     data = DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device), torch.from_numpy(y).to(device),
                       norm, augment=True)
     gen = torch.Generator(device=device).manual_seed(0)
@@ -166,8 +174,7 @@ def bench_epoch(device: str, n: int, acts: tuple = ("relu", "ng-relu"), depth: i
     from reproduce.train import RunOptions, TrainSpec, train
 
     x, y, source = cifar_arrays(n)
-    norm = Normalization(torch.tensor((0.4914, 0.4822, 0.4465)).view(1, 3, 1, 1),
-                         torch.tensor((0.2470, 0.2435, 0.2616)).view(1, 3, 1, 1)).to(device)
+    norm = cifar_normalization(device)
     data = DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device),
                       torch.from_numpy(np.asarray(y, dtype=np.int64)).to(device), norm, augment=True)
     test = DeviceData(data.x[:256], data.y[:256], norm)
