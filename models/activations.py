@@ -115,12 +115,9 @@ class NGReLUFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g: torch.Tensor):
         out, t = ctx.saved_tensors
-        if not torch.compiler.is_compiling():  # (torch.compile traces the ops below, without side effects)
-            fused = ng_relu_cpu.fused_backward(g, out, t)
-            if fused is not None:  # one pass on a CPU (models/ng_relu_cpu.cpp), same formula (t's sum in another order)
-                ng_relu_cpu.CALLS[ng_relu_cpu.FUSED] += 1
-                return fused[0], fused[1] if ctx.needs_input_grad[1] else None
-            ng_relu_cpu.CALLS[ng_relu_cpu.AUTOGRAD] += 1
+        fused = ng_relu_cpu.fused_backward(g, out, t)
+        if fused is not None:  # one pass on a CPU (models/ng_relu_cpu.cpp), same formula (t's sum in another order)
+            return fused[0], fused[1] if ctx.needs_input_grad[1] else None
         grad_x = torch.where(out > t, g, 0.0)
         # g - grad_x is exactly g where x <= t and 0 elsewhere: the masked sum of eq. 3, bit for bit what autograd
         # of torch.where(x <= t, t, x) gave

@@ -38,7 +38,7 @@ FLAGS = ["-O3", "-march=native", "-fopenmp"]
 _op = None           # the loaded op, once built
 _failed = False      # a build failed in this process: do not retry at every step
 _disabled = 0        # depth of `disabled()` contexts
-# NG-ReLU backward calls in this process run by each implementation (NGReLUFunction counts them): what a
+# NG-ReLU backward calls in this process run by each implementation (counted by fused_backward): what a
 # training run records is what ran, not a prediction (steps replayed from a CUDA graph or compiled by
 # torch.compile call no Python backward and are not counted)
 CALLS = {FUSED: 0, AUTOGRAD: 0}
@@ -132,14 +132,19 @@ def layout(out: torch.Tensor, t: torch.Tensor):
 
 
 def fused_backward(g: torch.Tensor, out: torch.Tensor, t: torch.Tensor):
-    """(grad_x, grad_t) of NG-ReLU from its output, or None where the kernel does not apply (not a CPU tensor,
-    disabled, not built, layout/dtype not covered, inside torch.compile's tracing, or a backward that is itself
-    differentiated (create_graph=True: the kernel has no derivative, the autograd ops do)."""
-    if out.device.type != "cpu" or torch.compiler.is_compiling() or torch.is_grad_enabled() or not available():
+    """(grad_x, grad_t) of NG-ReLU from its output, or None where the kernel does not apply and the caller
+    runs the autograd ops (not a CPU tensor, disabled, not built, layout/dtype not covered, or a backward that is
+    itself differentiated: create_graph=True, the kernel has no derivative). Each answer is counted in CALLS,
+    except inside torch.compile's tracing, which gets None without side effects (nothing to break its graph)."""
+    if torch.compiler.is_compiling():
         return None
-    view = layout(out, t)
+    view = None
+    if out.device.type == "cpu" and not torch.is_grad_enabled() and available():
+        view = layout(out, t)
     if view is None:
+        CALLS[AUTOGRAD] += 1
         return None
+    CALLS[FUSED] += 1
     outer, c, inner, fmt = view
     g = g.to(out.dtype).contiguous(memory_format=fmt)
     if g.stride() != out.stride():  # size-1 dims: the same memory order under other strides
