@@ -172,9 +172,8 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         ok, detail = check_claim(c, means, decidable=bool(done) and not missing and not pending)
         if pending and ok is None:
             detail = f"not checked: {len(pending)} cells pending"
-        mark = {True: "PASS", False: "FAIL", None: "n/a"}[ok]
-        claim_lines.append(f"- **{mark}** — {c.text}  \n  {detail}")
-        claim_results.append({"claim": c.text, "passed": ok, "detail": detail})
+        claim_lines.append(f"- **{claim_mark(ok, c.analytic)}** — {c.text}  \n  {detail}")
+        claim_results.append({"claim": c.text, "passed": ok, "detail": detail, "analytic": c.analytic})
 
     results = [r["result"] for _, r in done]
     cell_seconds = sum(r.get("wall_time_s") or 0 for r in results)
@@ -280,8 +279,14 @@ def check_claims(target: Target, done: list[tuple], pending: list | None = None)
         ok, detail = check_claim(c, means, decidable=bool(done) and not pending)
         if pending:
             detail = f"not checked: {len(pending)} cells pending"
-        out.append({"claim": c.text, "passed": ok, "detail": detail})
+        out.append({"claim": c.text, "passed": ok, "detail": detail, "analytic": c.analytic})
     return out
+
+
+def claim_mark(passed: bool | None, analytic: bool = False) -> str:
+    """PASS / FAIL / n/a; a claim that holds by construction says so and is not counted as evidence."""
+    mark = {True: "PASS", False: "FAIL", None: "n/a"}[passed]
+    return f"{mark} (analytic: holds by construction, not counted)" if analytic else mark
 
 
 def check_claim(claim, means: dict, decidable: bool = True) -> tuple[bool | None, str]:
@@ -296,11 +301,11 @@ def check_claim(claim, means: dict, decidable: bool = True) -> tuple[bool | None
 
 def write_figure_note(target: Target, scale: str, summary: dict, path: str) -> None:
     """tables/<scale>/<paper>-figure-<id>.md: the figure's claims, protocol and deviations."""
-    marks = {True: "PASS", False: "FAIL", None: "n/a"}
     md = [f"# {target.paper.upper()} Figure {target.id}: {target.title}", "", SCALE_BANNER[scale], "",
           f"Figure: [{os.path.basename(summary['path'])}](../../{summary['path']})"
           + (f" — NOT DRAWN: {summary['reason']}" if summary["not_run"] else ""), "", "## Claims", "",
-          *[f"- **{marks[c['passed']]}** — {c['claim']}  \n  {c['detail']}" for c in summary["claims"]], "",
+          *[f"- **{claim_mark(c['passed'], c.get('analytic', False))}** — {c['claim']}  \n  {c['detail']}"
+            for c in summary["claims"]], "",
           "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
           "## Deviations from the paper and assumptions", "", *[f"- {x}" for x in target.deviations(scale)], ""]
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -319,14 +324,15 @@ def write_scorecard(scale: str, out_dir: str = "tables") -> str:
             with open(os.path.join(folder, f)) as fh:
                 entries.append(json.load(fh))
     lines = [f"# Reproduction scorecard, scale {scale}", "", SCALE_BANNER[scale], "",
-             "| target | title | " + " | ".join(VERDICTS) + " | claims passed | claims failed | claims n/a | status |",
-             "|---|---|" + "---|" * (len(VERDICTS) + 4)]
+             "| target | title | " + " | ".join(VERDICTS) + " | claims passed | claims failed | claims n/a | analytic | status |",
+             "|---|---|" + "---|" * (len(VERDICTS) + 5)]
     total = {k: 0 for k in VERDICTS}
     for e in entries:
         v = e.get("verdicts", {})
         for k in VERDICTS:
             total[k] += v.get(k, 0)
-        cl = e.get("claims", [])
+        analytic = sum(bool(c.get("analytic")) for c in e.get("claims", []))
+        cl = [c for c in e.get("claims", []) if not c.get("analytic")]
         passed = sum(c["passed"] is True for c in cl)
         failed = sum(c["passed"] is False for c in cl)
         na = sum(c["passed"] is None for c in cl)
@@ -335,7 +341,7 @@ def write_scorecard(scale: str, out_dir: str = "tables") -> str:
         status = ("not run" if e.get("not_run") else f"incomplete ({e['pending']} cells pending)" if e.get("pending")
                   else "done") + (f", {e['failed']} cells failed" if e.get("failed") else "")
         lines.append(f"| {link} | {e['title']} | " + " | ".join(str(v.get(k, "")) for k in VERDICTS)
-                     + f" | {passed} | {failed} | {na} | {status} |")
+                     + f" | {passed} | {failed} | {na} | {analytic} | {status} |")
     lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in total.items()), ""]
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "REPORT.md")

@@ -34,6 +34,9 @@ class Claim:
     (passed: bool | None, detail). None = cannot be decided (missing cells)."""
     text: str
     check: Callable[[dict], tuple]
+    # True for a sentence that holds by construction (e.g. CReLU's non-zero ratio of 0.5, the paper's
+    # Proposition 3): it is still checked and shown, but marked "analytic" and never counted as a passed claim.
+    analytic: bool = False
 
 
 @dataclass

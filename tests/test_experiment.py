@@ -142,3 +142,20 @@ def test_step_time_estimate_scales_with_depth_and_persists(monkeypatch, tmp_path
     monkeypatch.setattr(experiment, "_build", lambda *a: pytest.fail("re-timed a stored family"))
     assert measure_step_seconds(deep, "cpu") == pytest.approx(t20)
     _STEP_REF.clear()
+
+
+def test_analytic_claim_is_shown_but_not_counted_as_passed(tmp_path):
+    from reproduce import report
+    from reproduce.targets import Claim, Target
+    target = Target("ng", "zz", "figure", "t", cells=lambda s: [], protocol=lambda s: [],
+                    claims=[Claim("holds by construction", lambda m: (True, "0.5 = 0.5"), analytic=True),
+                            Claim("measured", lambda m: (True, "ok"))],
+                    values=lambda done: [])
+    results = report.check_claims(target, [(cell(), {"result": {}})])
+    assert [c["analytic"] for c in results] == [True, False]
+    os.makedirs(tmp_path / "smoke")
+    write_json_atomic(str(tmp_path / "smoke" / "ng-figure-zz.json"),
+                      {"target": "ng-figure-zz", "title": "t", "path": "x.png", "verdicts": {}, "claims": results})
+    row = [line for line in open(report.write_scorecard("smoke", str(tmp_path))) if "ng-figure-zz" in line][0]
+    assert "| 1 | 0 | 0 | 1 |" in row  # one passed (the measured one), none failed, none n/a, one analytic
+    assert report.claim_mark(True, analytic=True).startswith("PASS (analytic")
