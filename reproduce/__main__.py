@@ -7,9 +7,10 @@
     python -m reproduce list              # targets with estimated cost per scale
     python -m reproduce report            # rebuild tables/<scale>/REPORT.md
 
-Defaults come from the environment: SCALE (paper), FORCE, DEVICE, COMPILE, AMP (0: fp32), and the
-executor: EXECUTOR=local|slurm, JOBS=N (see reproduce/executors.py).
-Exit status: 0 done; 2 bad input or refused; 3 data missing for a single
+Defaults come from the environment: SCALE (paper), FORCE, DEVICE, COMPILE, AMP (0: fp32), RETRAIN_STALE
+(1: retrain fast/paper cells trained by other code, see reproduce/experiment.py), and the executor:
+EXECUTOR=local|slurm, JOBS=N (see reproduce/executors.py).
+Exit status: 0 done; 2 bad input (one line on stderr) or refused; 3 data missing for a single
 target (its table is still rendered as "not run"); 130 interrupted.
 """
 from __future__ import annotations
@@ -19,8 +20,8 @@ import os
 import sys
 
 from .executors import Slurm, make_executor
-from .experiment import SCALES, Runner, default_device, estimate_cost, format_seconds, git_commit, load_cached
-from .report import dataset_status, render_figure, render_table, write_scorecard
+from .experiment import SCALES, Runner, default_device, estimate_cost, format_seconds, git_commit, lookup
+from .report import ScorecardError, dataset_status, render_figure, render_table, write_scorecard
 from .targets import PAPERS, Target, get_target, targets
 from .train import RunOptions, device_name
 
@@ -32,21 +33,34 @@ class Refused(Exception):
 
 
 def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progress: bool = True,
-               executor=None) -> dict:
+               executor=None, retrain_stale: bool = False) -> dict:
     """Train what `target` needs at `scale` (unless cached), through `executor`, and render it."""
     cells = target.cells(scale)
     missing = dataset_status(target)
     info = {"commit": git_commit(), "device": device_name(opts.device), "missing_data": missing}
-    if cells and missing:  # no training possible: render whatever is cached (complete => a normal table)
+    runner = Runner(opts, progress=progress, executor=executor, retrain_stale=retrain_stale)
+    if cells and missing:  # no training possible: render whatever is stored, current or not (marked)
         def cached_only(cs):
-            return {c.hash: load_cached(c) or {"status": "not run", "reason": next(iter(missing.values()))}
-                    for c in cs}
+            out = {}
+            for c in cs:
+                entry = lookup(c, None, runner.run_key)
+                if entry.status == "current":
+                    out[c.hash] = entry.record
+                elif entry.status in ("stale", "other-run"):
+                    runner.stale[c.hash] = entry.reason
+                    out[c.hash] = dict(entry.record, stale=entry.reason)
+                else:
+                    if entry.status == "corrupt":
+                        runner.corrupt[c.hash] = entry.reason
+                    out[c.hash] = {"status": "not run", "reason": entry.reason if entry.status == "corrupt"
+                                   else next(iter(missing.values()))}
+            return out
         pairs = target.execute(cached_only, scale) if target.execute else [(c, cached_only([c])[c.hash]) for c in cells]
         if not target.execute and pairs and all(r.get("result") for _, r in pairs):
             missing = {}  # every cell cached: the table is complete without the data
             info.update(missing_data=missing, cached=len(pairs))
     elif cells:
-        est = estimate_cost(cells, opts.device)
+        est = estimate_cost(cells, opts.device, reuse=runner.reuse)
         print(f"[{target.name} scale={scale}] estimated cost: {est}"
               + (f" ({target.cost_note})" if target.cost_note else ""), flush=True)
         if (scale == "paper" and not opts.device.startswith("cuda") and est.seconds > CPU_REFUSAL_SECONDS
@@ -54,7 +68,6 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
             raise Refused(f"{target.name} at scale=paper is estimated at {format_seconds(est.seconds)} on this CPU "
                           f"(limit {CPU_REFUSAL_SECONDS // 60} min without a GPU). Run it on a GPU, use "
                           f"SCALE=fast or smoke, or set FORCE=1.")
-        runner = Runner(opts, progress=progress, executor=executor)
         if target.execute:
             pairs = runner.execute(target.execute, scale)
         else:
@@ -69,6 +82,11 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
                          " (see the table)"), flush=True)
     else:
         pairs = []
+    info.update(stale=dict(runner.stale), replaced=dict(runner.replaced), corrupt=dict(runner.corrupt))
+    if runner.stale:
+        print(f"[{target.name} scale={scale}] {len(runner.stale)} cells stale (trained by other code, or another "
+              "dtype/device while the data is missing): shown as stale in the output; "
+              "RETRAIN_STALE=1 (--retrain-stale) retrains them", flush=True)
     if target.kind == "table":
         summary = render_table(target, scale, pairs, info)
         out = f"tables/{scale}/{target.paper}-table-{target.id}.md"
@@ -83,6 +101,20 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
         print(f"  {reason}", file=sys.stderr)
     summary["missing"] = missing
     return summary
+
+
+def check_device(device: str) -> None:
+    """ValueError (one line) for a device this machine cannot train on: a malformed name, or CUDA without a GPU."""
+    import torch
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"unknown device {device!r} (DEVICE / --device): use cpu or cuda") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested (DEVICE / --device) but no CUDA GPU is available here: "
+                         "use DEVICE=cpu (or leave DEVICE unset)")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device {device!r} is not supported (DEVICE / --device): use cpu or cuda")
 
 
 def cmd_list(scale_filter: str | None, device: str) -> None:
@@ -112,12 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-amp", action="store_true", default=os.environ.get("AMP", "1") == "0",
                     help="fp32 everywhere (default: bf16 autocast on CUDA and on CPUs with native bf16)")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--retrain-stale", action="store_true",
+                    default=os.environ.get("RETRAIN_STALE", "") not in ("", "0"),
+                    help="at fast/paper scale, retrain cells trained by other code (default: show them as stale)")
     ap.add_argument("--executor", default=os.environ.get("EXECUTOR") or "local", choices=["local", "slurm"])
     ap.add_argument("--jobs", type=int, default=os.environ.get("JOBS") or "1",
                     help="worker processes (local executor)")
     a = ap.parse_args(argv)
     opts = RunOptions(device=a.device, compile=a.compile, amp=not a.no_amp)
     try:
+        check_device(a.device)
         executor = make_executor(a.executor, a.jobs)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -143,18 +179,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as e:
         print(f"error: {e.args[0]}", file=sys.stderr)
         return 2
+    except ScorecardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
     summaries = []
     try:
         for t in chosen:
-            summaries.append(run_target(t, a.scale, opts, a.force, progress=not a.no_progress, executor=executor))
+            summaries.append(run_target(t, a.scale, opts, a.force, progress=not a.no_progress, executor=executor,
+                                        retrain_stale=a.retrain_stale))
     except Refused as e:
         print(f"refused: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted: finished cells are saved; run the same command again to resume.", file=sys.stderr)
         return 130
-    report = write_scorecard(a.scale)
+    try:
+        report = write_scorecard(a.scale)
+    except ScorecardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     not_run = [s["target"] for s in summaries if s.get("missing")]
     print(f"scorecard: {report}")
     if not_run:

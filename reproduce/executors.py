@@ -33,8 +33,10 @@ import shutil
 import time
 import traceback
 
-from .claims import Claim, live_claim, mark_preempted
+from .cell_run import run_cell
+from .cells import RESULTS_DIR, code_fingerprint, git_commit, load_cached, run_key, write_json_atomic
 from .checkpoint import remove_checkpoint
+from .claims import Claim, live_claim, mark_preempted
 from .data import DatasetUnavailable
 
 MAX_ATTEMPTS = 2
@@ -52,22 +54,20 @@ def cell_file(cell, suffix: str, root: str | None = None) -> str:
 
 
 def load_failures(cell, root: str | None = None) -> list[str]:
-    """Errors of this commit's failed attempts at `cell` (older commits' do not count)."""
-    from .experiment import CODE_VERSION, git_commit
+    """Errors of this commit's failed attempts at `cell` (older commits' or other code's do not count)."""
     try:
         with open(cell_file(cell, ".failures.json", root)) as fh:
             rec = json.load(fh)
     except (OSError, ValueError):
         return []
-    if rec.get("commit") != git_commit() or rec.get("code_version") != CODE_VERSION:
+    if rec.get("commit") != git_commit() or rec.get("code") != code_fingerprint():
         return []
     return list(rec.get("errors", []))
 
 
 def save_failures(cell, errors: list[str], root: str | None = None) -> None:
-    from .experiment import CODE_VERSION, git_commit, write_json_atomic
     write_json_atomic(cell_file(cell, ".failures.json", root),
-                      {"commit": git_commit(), "code_version": CODE_VERSION, "label": cell.label, "errors": errors})
+                      {"commit": git_commit(), "code": code_fingerprint(), "label": cell.label, "errors": errors})
 
 
 def failed_record(cell, errors: list[str], root: str | None = None) -> dict:
@@ -82,15 +82,15 @@ def failed_record(cell, errors: list[str], root: str | None = None) -> dict:
 def execute_cell(cell, opts, root: str | None = None, train_fn=None, on_epoch=None) -> dict | None:
     """Train `cell` (or return its finished record): the result record, a
     {"status": "failed" | "not run", "reason": ...} record, or None when
-    another live worker holds the cell's claim."""
-    from .experiment import CODE_VERSION, git_commit, load_cached, run_cell, write_json_atomic
-
+    another live worker holds the cell's claim. The record says which code
+    (reproduce.cells.code_fingerprint) and which run (dtype, device type: run_key) produced it."""
     train_fn = train_fn or run_cell
     claim = Claim(cell_file(cell, ".claim", root))
     if not claim.acquire():
         return None
     with claim:
-        rec = load_cached(cell, root)  # finished by another worker before we claimed it
+        run = run_key(opts)
+        rec = load_cached(cell, root, run)  # finished by another worker before we claimed it
         if rec is not None:
             return rec
         errors = load_failures(cell, root)
@@ -100,7 +100,7 @@ def execute_cell(cell, opts, root: str | None = None, train_fn=None, on_epoch=No
             save_failures(cell, errors, root)
         checkpoint = cell_file(cell, ".ckpt", root)
         while len(errors) < MAX_ATTEMPTS:
-            run_opts = dataclasses.replace(opts, progress=on_epoch, checkpoint=checkpoint, checkpoint_tag=CODE_VERSION)
+            run_opts = dataclasses.replace(opts, progress=on_epoch, checkpoint=checkpoint, checkpoint_tag=f"{code_fingerprint()} {run['dtype']}")
             try:
                 result = train_fn(cell, run_opts)
             except DatasetUnavailable as e:
@@ -110,7 +110,7 @@ def execute_cell(cell, opts, root: str | None = None, train_fn=None, on_epoch=No
                 errors.append(f"{type(e).__name__}: {e} [{' | '.join(line.strip() for line in tb[-4:-1])}]")
                 save_failures(cell, errors, root)
                 continue
-            rec = {"code_version": CODE_VERSION, "config": json.loads(json.dumps(cell.config(), default=list)),
+            rec = {"code": code_fingerprint(), "run": run, "config": json.loads(json.dumps(cell.config(), default=list)),
                    "hash": cell.hash, "label": cell.label, "commit": git_commit(),
                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "result": result}
             write_json_atomic(cell.result_path(root), rec)
@@ -127,14 +127,13 @@ def work_through(cells: list, opts, root: str | None = None, train_fn=None, wait
     `wait`, then wait for the cells other workers hold (taking over those
     whose worker dies) until each has a record; without, those map to a
     "pending" record. `before_cell(cell)` is called before training one."""
-    from .experiment import load_cached
-
+    run = run_key(opts)
     out: dict[str, dict] = {}
     todo = list(cells)
     while True:
         held = []
         for cell in todo:
-            rec = load_cached(cell, root)
+            rec = load_cached(cell, root, run)
             if rec is None:
                 if before_cell is not None:
                     before_cell(cell)
@@ -199,7 +198,6 @@ class CellWorker:
 
 
 def _submitit_folder(root: str | None) -> str:
-    from .experiment import RESULTS_DIR
     return os.path.join(root or RESULTS_DIR, "submitit", "%j")
 
 
@@ -254,11 +252,9 @@ class Slurm:
         return slurm_state(sub["job_id"], sub["folder"]) in ACTIVE_SLURM_STATES
 
     def run(self, cells, opts, root, train_fn=None, before_cell=None, on_epoch=None):
-        from .experiment import load_cached, write_json_atomic
-
         out, submit = {}, []
         for cell in cells:
-            rec = load_cached(cell, root)
+            rec = load_cached(cell, root, run_key(opts))
             if rec is not None:
                 out[cell.hash] = rec
             elif len(load_failures(cell, root)) >= MAX_ATTEMPTS:

@@ -1,141 +1,43 @@
-"""Cells, scales, the result cache and the runner.
+"""Scales, the runner and cost estimates.
 
-A cell is one training run: a frozen config (model, data, optimisation,
-seed, scale) whose stable hash names its result file
-``results/<scale>/<paper>/<hash>.json``, written atomically (temp file +
-rename). A cached result is reused only when its config and CODE_VERSION
-both match, so re-running a target trains only the missing cells, and a run
-killed midway resumes the cell it was training from its last finished
-epoch (reproduce.executors, reproduce.checkpoint).
+Cells and the cache live in reproduce.cells (re-exported here), building
+and running one cell in reproduce.cell_run, where cells are trained in
+reproduce.executors. Re-running a target trains only what has no usable
+result: a run killed midway resumes the cell it was training from its last
+finished epoch (reproduce.checkpoint).
+
+Which stored results the Runner uses (reproduce.cells.lookup):
+
+- ``current`` (same config, dtype, device type and code fingerprint): reused;
+- ``stale`` (trained by other code): at smoke retrained; at fast and paper
+  shown, marked stale in the table, and retrained only when asked
+  (``retrain_stale``: RETRAIN_STALE=1 / --retrain-stale), so that hours of
+  GPU work are not thrown away by an edit that may not matter;
+- ``other-run`` (another dtype or device type: another request): retrained;
+- ``corrupt`` (unreadable file): reported and retrained.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import hashlib
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
 import torch
 
-from models import build_model, ng_relu_cpu
-from models.init import DATA_INITS, InitRecord, initialize
+from models import ng_relu_cpu
+from models.init import DATA_INITS
 
-from .atomic import atomic_write
-from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES, DataSpec, load_task
-from .train import RunOptions, TrainSpec, amp_enabled, device_name, train
-
-# Bump when a change of the training code changes results: cached cells are
-# then recomputed. (The git commit is recorded too, but does not invalidate.)
-CODE_VERSION = "1"
-SCALES = ("smoke", "fast", "paper")
-RESULTS_DIR = os.environ.get("REPRO_RESULTS", "results")
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One network of a table: trained (job "train"), or built, initialised
-    and measured by another job of reproduce.measure.JOBS (e.g. weight std at
-    initialization). `label` is for humans and is not hashed: two tables that
-    need the same run share its result.
-
-    `model` holds models.build_model's arguments plus the initialization:
-    "init" (a scheme of models.init), "init_gain" (a factor on it),
-    "init_batch" (batch size for a data-driven init such as LSUV; default the
-    training batch size) and, for the ConvInit schemes, "init_k", "init_fc_k",
-    "init_fc_std" (models.init.convinit_)."""
-    paper: str
-    label: str
-    model: tuple  # sorted (key, value) pairs for models.build_model
-    data: DataSpec
-    train: TrainSpec
-    seed: int
-    scale: str
-    job: str = "train"
-
-    @staticmethod
-    def make(paper: str, label: str, model: dict, data: DataSpec, train: TrainSpec, seed: int, scale: str,
-             job: str = "train") -> "Cell":
-        if scale not in SCALES:
-            raise ValueError(f"unknown scale {scale!r}")
-        return Cell(paper, label, tuple(sorted(model.items())), data, train, seed, scale, job)
-
-    @property
-    def model_kwargs(self) -> dict:
-        return dict(self.model)
-
-    def config(self) -> dict:
-        """What the hash covers. Fields of the data and train specs that hold
-        their default value are left out, so adding a new field with a default
-        keeps existing results valid; changing a default needs a CODE_VERSION bump."""
-        config = {"paper": self.paper, "model": self.model_kwargs, "data": non_default(self.data),
-                  "train": non_default(self.train), "seed": self.seed, "scale": self.scale}
-        if self.job != "train":
-            config["job"] = self.job
-        return config
-
-    @property
-    def hash(self) -> str:
-        blob = json.dumps(self.config(), sort_keys=True, default=list)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-    def result_path(self, root: str | None = None) -> str:
-        return os.path.join(root or RESULTS_DIR, self.scale, self.paper, f"{self.hash}.json")
-
-
-def non_default(spec) -> dict:
-    return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
-            if f.default is dataclasses.MISSING or getattr(spec, f.name) != f.default}
-
-
-def write_json_atomic(path: str, obj) -> None:
-    """Write `obj` as JSON to `path` so that readers see the old file or the
-    whole new one, never a partial one."""
-    atomic_write(path, lambda fh: json.dump(obj, fh, indent=1, sort_keys=True, default=str))
-
-
-def load_cached(cell: Cell, root: str | None = None) -> dict | None:
-    """The stored record of `cell`, or None if absent, unreadable, from
-    another CODE_VERSION, or for another config."""
-    try:
-        with open(cell.result_path(root)) as fh:
-            rec = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    same_config = json.loads(json.dumps(cell.config(), default=list)) == rec.get("config")
-    return rec if rec.get("code_version") == CODE_VERSION and same_config else None
-
-
-OUTPUT_PATHS = (":!tables", ":!figures", ":!results")  # outputs: changing them does not make the code dirty
-
-
-@functools.lru_cache(maxsize=None)
-def git_commit() -> str:
-    """Short commit of the working tree (+ "-dirty" when tracked files other than the outputs under tables/,
-    figures/ and results/ differ from it), or $REPRO_COMMIT where
-    there is no git checkout (e.g. a copy of the tree on a GPU machine).
-    Read once, when the process first asks: the code it runs is that one,
-    even if the tree changes while a long run goes on."""
-    if os.environ.get("REPRO_COMMIT"):
-        return os.environ["REPRO_COMMIT"]
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *OUTPUT_PATHS],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return (sha + ("-dirty" if dirty else "")) or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def default_device() -> str:
-    return os.environ.get("DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+from .cell_run import _TASKS, CONVINIT_KEYS, INIT_KEYS, build_cell_model, run_cell  # noqa: F401 (re-exported)
+from .cells import (RESULTS_DIR, SCALES, Cell, CacheEntry, code_fingerprint, default_device,  # noqa: F401
+                    git_commit, load_cached, lookup, non_default, run_key, write_json_atomic)
+from .data import DATASETS, IMAGE_SHAPES, SPLIT_SIZES
+from .executors import Sequential, pending_record
+from .train import RunOptions, amp_enabled, device_name
 
 
 class Runner:
@@ -146,16 +48,41 @@ class Runner:
     `train_fn(cell, opts)` is the trainer (tests substitute a stub)."""
 
     def __init__(self, opts: RunOptions, root: str | None = None, train_fn=None, progress: bool = True,
-                 executor=None):
-        from .executors import Sequential
-
+                 executor=None, retrain_stale: bool = False):
         self.opts = opts
+        self.run_key = run_key(opts)
         self.root = root
         self.train_fn = train_fn or run_cell
         self.progress = progress
         self.executor = executor or Sequential()
+        self.retrain_stale = retrain_stale
         self.trained = 0
         self.cached = 0
+        self.stale: dict[str, str] = {}     # cell hash -> why: stale cells shown as they are (fast/paper)
+        self.replaced: dict[str, str] = {}  # cell hash -> why a stored record was not reused and the cell retrained
+        self.corrupt: dict[str, str] = {}   # cell hash -> which file was unreadable (also in replaced)
+
+    def reuse(self, cell: Cell) -> tuple[dict | None, CacheEntry]:
+        """(the stored record to use for `cell` or None to train it, the cache entry); see the module
+        docstring for the policy. A stale record is returned with its reason under "stale"."""
+        entry = lookup(cell, self.root, self.run_key)
+        if entry.status == "current":
+            return entry.record, entry
+        if entry.status == "stale" and cell.scale != "smoke" and not self.retrain_stale:
+            return dict(entry.record, stale=entry.reason), entry
+        return None, entry
+
+    def _use(self, cell: Cell) -> dict | None:
+        """`reuse`, and note (and report on stdout) what was not current."""
+        rec, entry = self.reuse(cell)
+        if rec is not None and entry.status == "stale":
+            self.stale[cell.hash] = entry.reason
+        elif rec is None and entry.status in ("stale", "other-run", "corrupt"):
+            if entry.status == "corrupt" and cell.hash not in self.corrupt:
+                self.corrupt[cell.hash] = entry.reason
+                print(f"corrupt result: {entry.reason}; {cell.label} is trained again", flush=True)
+            self.replaced[cell.hash] = entry.reason
+        return rec
 
     def run(self, cells: list[Cell]) -> dict[str, dict]:
         """Records by cell hash. A cell without a result maps to
@@ -167,7 +94,7 @@ class Runner:
         for cell in cells:
             if cell.hash in out:
                 continue
-            rec = load_cached(cell, self.root)
+            rec = self._use(cell)
             if rec is not None:
                 out[cell.hash] = rec
                 self.cached += 1
@@ -218,8 +145,6 @@ class Runner:
         for next (one per independent search) as pending, and trains those
         in parallel; with SLURM one round is submitted and the pairs so far
         are returned."""
-        from .executors import pending_record
-
         if not self.executor.parallel:
             return execute_fn(self.run, scale)
         done: dict[str, dict] = {}
@@ -229,7 +154,7 @@ class Runner:
             def probe(cells):
                 out = {}
                 for c in cells:
-                    rec = done.get(c.hash) or load_cached(c, self.root)
+                    rec = done.get(c.hash) or self._use(c)
                     if rec is None:
                         frontier.setdefault(c.hash, c)
                         rec = pending_record(c, self.root)
@@ -241,64 +166,6 @@ class Runner:
             done.update(self.run(list(frontier.values())))
             if not self.executor.waits:
                 return execute_fn(probe, scale)
-
-
-_TASKS: dict = {}
-
-
-INIT_KEYS = ("init", "init_gain", "init_batch", "init_k", "init_fc_k", "init_fc_std")  # Cell.model keys about init
-CONVINIT_KEYS = {"init_k": "k", "init_fc_k": "fc_k", "init_fc_std": "fc_std"}  # -> models.init.convinit_
-
-
-def build_cell_model(cell: Cell, task=None, device: str = "cpu",
-                     initialise: bool = True) -> tuple[torch.nn.Module, InitRecord | None]:
-    """The network of `cell` on `device`, initialised as the cell says. A
-    data-driven init (LSUV) takes its batch from the task's training split:
-    the first `init_batch` images of a permutation seeded by the cell's seed,
-    normalised, not augmented. Without a task a data-driven init is skipped;
-    `initialise=False` skips every init (shape-only uses, e.g. timing a step)."""
-    kwargs = cell.model_kwargs
-    kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
-    init = {k: kwargs.pop(k) for k in INIT_KEYS if k in kwargs}
-    kwargs.setdefault("num_classes", DATASETS[cell.data.name][0])
-    model = build_model(kwargs.pop("arch"), **kwargs).to(device)
-    scheme = init.get("init") if initialise else None
-    if scheme is None or (scheme in DATA_INITS and task is None):
-        return model, None
-    batch = None
-    if scheme in DATA_INITS:
-        gen = torch.Generator(device=task.train.device).manual_seed(cell.seed)
-        size = init.get("init_batch") or cell.train.batch_size
-        batch, _ = next(task.train.batches(size, shuffle=True, augment=False, generator=gen))
-    options = {arg: init[key] for key, arg in CONVINIT_KEYS.items() if key in init}
-    record = initialize(model, scheme, batch, gain=init.get("init_gain", 1.0), **options)
-    record.batch_size = None if batch is None else len(batch)
-    return model, record
-
-
-def run_cell(cell: Cell, opts: RunOptions) -> dict:
-    """Build and initialise the network of `cell`, then train it (or run the
-    cell's measurement job); the result record. Datasets loaded once per
-    process and device."""
-    from .measure import JOBS
-
-    key = (cell.data, opts.device)
-    if key not in _TASKS:
-        task = load_task(cell.data, opts.device)  # raises DatasetUnavailable before the cached task is dropped
-        _TASKS.clear()
-        _TASKS[key] = task
-    task = _TASKS[key]
-    torch.manual_seed(cell.seed)
-    model, init = build_cell_model(cell, task, opts.device)
-    if cell.job == "train":
-        result = train(model, task.train, task.test, cell.train, opts, seed=cell.seed, num_classes=task.num_classes)
-    else:
-        result = JOBS[cell.job](model, task, cell, opts)
-    if init is not None:
-        result["init"] = dataclasses.asdict(init)
-        result["wall_time_s"] = result.get("wall_time_s", 0.0) + init.seconds  # the cell's time includes its init
-    result["data_notes"] = task.notes
-    return result
 
 
 # ---------------------------------------------------------------- cost
@@ -425,16 +292,23 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     return ref_seconds * _MACS[macs_key] / ref_macs
 
 
-def estimate_cost(cells: list[Cell], device: str, root: str | None = None) -> CostEstimate:
+def estimate_cost(cells: list[Cell], device: str, root: str | None = None, reuse=None) -> CostEstimate:
     """Upper estimate of the wall time to train the uncached `cells` on
     `device`: measured step time x steps (epochs x batches per epoch), plus
-    evaluation at about a third of a step per test batch of the same size."""
+    evaluation at about a third of a step per test batch of the same size.
+    `reuse(cell)` -> (record or None, ...) decides what is cached (Runner.reuse; default: current results for
+    the default options on `device`)."""
+    if reuse is None:
+        key = run_key(RunOptions(device))
+
+        def reuse(cell):
+            return load_cached(cell, root, key), None
     total, cached, seen = 0.0, 0, set()
     for cell in cells:
         if cell.hash in seen:
             continue
         seen.add(cell.hash)
-        if load_cached(cell, root) is not None:
+        if reuse(cell)[0] is not None:
             cached += 1
             continue
         n_train, n_test = SPLIT_SIZES[cell.data.name]

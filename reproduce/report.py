@@ -24,8 +24,9 @@ import os
 import statistics
 import time
 
+from .cells import code_fingerprint, git_commit, record_code, write_json_atomic
 from .data import DatasetUnavailable, check_available
-from .experiment import format_seconds, git_commit, write_json_atomic
+from .experiment import format_seconds
 from .targets import Target
 
 PUBLISHED_DIR = os.path.join(os.path.dirname(__file__), "published")
@@ -121,9 +122,10 @@ def dataset_status(target: Target) -> dict[str, str]:
     for name in target.datasets:
         for split in ("train", "test"):
             try:
-                check_available(name, split)
+                check_available(name, split)  # downloads it where it can (reproduce.data)
             except DatasetUnavailable as e:
-                missing.setdefault(name, str(e))
+                missing[name] = str(e)
+                break  # one reason per dataset; no second download attempt
     return missing
 
 
@@ -133,13 +135,101 @@ def unfinished(pairs: list[tuple], status: str) -> list[str]:
     return sorted(r["reason"] for r in cells.values())
 
 
+def distinct_records(pairs: list[tuple]) -> list[dict]:
+    """The records of `pairs`, each cell once."""
+    return list({c.hash: r for c, r in pairs}.values())
+
+
+def cache_notice(run_info: dict) -> list[str]:
+    """Lines at the top of a table or figure note about stored results that were not current: stale cells shown
+    as they are, corrupt result files (reproduce.experiment's policy)."""
+    md = []
+    stale, corrupt = run_info.get("stale") or {}, run_info.get("corrupt") or {}
+    if stale:
+        md += [f"**Stale cells** ({len(stale)}): trained by other code than this commit's (or, with the data "
+               "missing, for another dtype or device); their values are shown. Retrain them with "
+               "`RETRAIN_STALE=1` (`--retrain-stale`).", "", *[f"- stale: {r}" for r in sorted(stale.values())], ""]
+    if corrupt:
+        md += [f"**Corrupt result files** ({len(corrupt)}), trained again where the data allowed:", "",
+               *[f"- {r}" for r in sorted(corrupt.values())], ""]
+    return md
+
+
+def dtype_deviations(results: list[dict]) -> list[str]:
+    """A deviation line when some results were not computed in fp32 (the papers trained in fp32)."""
+    other = sorted({r.get("dtype") for r in results if r.get("dtype") not in (None, "fp32", "float64")})
+    if not other:
+        return []
+    n = sum(r.get("dtype") in other for r in results)
+    return [f"dtype: {n} of {len(results)} cells ran under {', '.join(other)} (bf16 autocast: convolutions and "
+            "matrix products in bfloat16, weights, losses and the update in fp32); the paper trained in fp32 "
+            "(AMP=0 runs fp32)"]
+
+
+def run_section(scale: str, pairs: list[tuple], run_info: dict) -> list[str]:
+    """The "## Run" section of a table or figure note: scale, the commits and code that produced the cells,
+    device, dtype, cells trained vs cached, stale and corrupt cells, wall time, throughput."""
+    done = [(c, r) for c, r in pairs if r and r.get("result")]
+    records = distinct_records(done)
+    results = [r["result"] for r in records]
+    ips = [r["train_images_per_s"] for r in results if r.get("train_images_per_s")]
+    statuses: dict[str, int] = {}
+    codes: dict[str, int] = {}
+    for r in records:
+        statuses[r["result"].get("status", "?")] = statuses.get(r["result"].get("status", "?"), 0) + 1
+        codes[record_code(r)] = codes.get(record_code(r), 0) + 1
+    current = code_fingerprint()
+    stale, corrupt = run_info.get("stale") or {}, run_info.get("corrupt") or {}
+    return ["## Run", "",
+            f"- scale: {scale}",
+            f"- commit: cells trained at {', '.join(sorted({r.get('commit', '?') for r in records})) or '-'}; "
+            f"rendered at {run_info.get('commit') or git_commit()}",
+            f"- code: fingerprint of this commit {current}; cells trained by "
+            + (", ".join(f"{code} ({n}{'' if code == current else ', stale'})" for code, n in sorted(codes.items()))
+               or "-"),
+            f"- device: {', '.join(sorted({str(r.get('device')) for r in results})) or run_info.get('device', '')}"
+            f"; dtype {', '.join(sorted({str(r.get('dtype')) for r in results})) or '-'}",
+            f"- cells: {len(records)} ({run_info.get('trained', 0)} trained in this run, {run_info.get('cached', 0)} "
+            f"from cache, {len(stale)} of them stale, {len(corrupt)} corrupt result files); outcomes: "
+            f"{', '.join(f'{k} {v}' for k, v in statuses.items()) or '-'}",
+            f"- wall time: {format_seconds(sum(r.get('wall_time_s') or 0 for r in results))} summed over cells"
+            + (f"; training throughput median {statistics.median(ips):,.0f} images/s" if ips else ""),
+            f"- rendered: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", ""]
+
+
+def reproduced_count(csv_path: str) -> int:
+    """Reproduced values in a rendered table's CSV (0 when absent or unreadable)."""
+    try:
+        with open(csv_path, newline="") as fh:
+            return sum(bool(r.get("reproduced")) for r in csv.DictReader(fh))
+    except (OSError, ValueError, csv.Error):
+        return 0
+
+
+class ScorecardError(ValueError):
+    """A summary under tables/<scale>/ cannot be read (one line, for the command line)."""
+
+
+def read_summary(path: str) -> dict:
+    try:
+        with open(path) as fh:
+            summary = json.load(fh)
+    except (OSError, ValueError) as e:
+        raise ScorecardError(f"{path} is unreadable ({type(e).__name__}: {str(e).splitlines()[0]}): delete it, or "
+                             "run its target again to rewrite it") from None
+    if not isinstance(summary, dict) or "target" not in summary or "title" not in summary:
+        raise ScorecardError(f"{path} is not a table or figure summary: delete it, or run its target again")
+    return summary
+
+
 def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict, out_dir: str = "tables") -> dict:
     """Write tables/<scale>/<paper>-table-<id>.{md,csv,json}; returns the summary."""
     pub_rows = published(target.paper, target.id)
     missing = run_info.get("missing_data") or {}
     done = [(c, r) for c, r in pairs if r and r.get("result")]
     pending, failed = unfinished(pairs, "pending"), unfinished(pairs, "failed")
-    reproduced = {(v.row, v.column): v for v in (target.values(done) if done and not missing else [])}
+    # with the data missing, the cells already stored still give their values (the rest say "not run")
+    reproduced = {(v.row, v.column): v for v in (target.values(done) if done else [])}
 
     lines, csv_rows, means, counts = [], [], {}, {k: 0 for k in VERDICTS}
     for p in pub_rows:
@@ -175,17 +265,15 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         claim_lines.append(f"- **{claim_mark(ok, c.analytic)}** — {c.text}  \n  {detail}")
         claim_results.append({"claim": c.text, "passed": ok, "detail": detail, "analytic": c.analytic})
 
-    results = [r["result"] for _, r in done]
+    results = [r["result"] for r in distinct_records(done)]
     cell_seconds = sum(r.get("wall_time_s") or 0 for r in results)
-    ips = [r["train_images_per_s"] for r in results if r.get("train_images_per_s")]
     notes = sorted({n for r in results for n in r.get("data_notes", [])})
-    statuses = {}
-    for r in results:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
 
     md = [f"# {target.paper.upper()} Table {target.id}: {target.title}", "", SCALE_BANNER[scale], ""]
     if missing:
-        md += [f"**Not run**: {name} unavailable. {reason}" for name, reason in missing.items()] + [""]
+        md += [(f"**Partly not run**: {name} unavailable; the values of the {len(distinct_records(done))} cells "
+                f"stored before are shown, the others say 'not run'. {reason}" if done else
+                f"**Not run**: {name} unavailable. {reason}") for name, reason in missing.items()] + [""]
     skipped = sorted(set(unfinished(pairs, "not run")))
     if skipped:  # some cells' data is missing (e.g. the CIFAR-100 rows of a table)
         md += [f"**Partly not run** (those cells say 'not run'): {reason}" for reason in skipped] + [""]
@@ -196,27 +284,31 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
     if failed:
         md += [f"**Failed cells** ({len(failed)}, each tried twice; the values that need them are missing):", "",
                *[f"- {reason}" for reason in failed], ""]
+    md += cache_notice(run_info)
     md += ["| row | column | published | reproduced | diff | n | verdict | evidence |",
            "|---|---|---|---|---|---|---|---|", *lines, "",
            "Verdict counts: " + ", ".join(f"{k} {v}" for k, v in counts.items()), "",
            "## Claims", "", *(claim_lines or ["(none)"]), "",
            "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
-           "## Deviations from the paper and assumptions", "", *[f"- {x}" for x in target.deviations(scale)], "",
-           "## Data", "", *([f"- {n}" for n in notes] or ["- as the paper (full splits)"] if not missing else ["- not run"]), "",
-           "## Run", "",
-           f"- scale: {scale}",
-           f"- commit: cells trained at {', '.join(sorted({r.get('commit', '?') for _, r in done})) or '-'}; "
-           f"rendered at {run_info.get('commit') or git_commit()}",
-           f"- device: {', '.join(sorted({r['device'] for r in results})) or run_info.get('device', '')}"
-           f"; dtype {', '.join(sorted({r['dtype'] for r in results})) or '-'}",
-           f"- cells: {len(done)} ({run_info.get('trained', 0)} trained in this run, {run_info.get('cached', 0)} "
-           f"from cache); outcomes: {', '.join(f'{k} {v}' for k, v in statuses.items()) or '-'}",
-           f"- wall time: {format_seconds(cell_seconds)} summed over cells"
-           + (f"; training throughput median {statistics.median(ips):,.0f} images/s" if ips else ""),
-           f"- rendered: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}", ""]
+           "## Deviations from the paper and assumptions", "",
+           *[f"- {x}" for x in (*target.deviations(scale), *dtype_deviations(results))], "",
+           "## Data", "", *([f"- {n}" for n in notes] or ["- as the paper (full splits)"] if done else ["- not run"]),
+           "", *run_section(scale, pairs, run_info)]
 
     os.makedirs(os.path.join(out_dir, scale), exist_ok=True)
     base = os.path.join(out_dir, scale, f"{target.paper}-table-{target.id}")
+    had = reproduced_count(base + ".csv") if os.path.exists(base + ".json") else 0
+    now = sum(r["reproduced"] != "" for r in csv_rows)
+    if not pending and now < had:  # never replace a table with less than it had (data missing, corrupt cells)
+        try:
+            kept = read_summary(base + ".json")
+        except ScorecardError:
+            kept = None
+        if kept is not None:
+            print(f"[{target.name} scale={scale}] kept {base}.md as it was: it has {had} reproduced values, this "
+                  f"run only {now} ({'data missing; ' if missing else ''}{len(run_info.get('corrupt') or {})} "
+                  "corrupt result files)", flush=True)
+            return dict(kept, kept=True)
     with open(base + ".md.tmp", "w") as fh:
         fh.write("\n".join(md))
     os.replace(base + ".md.tmp", base + ".md")
@@ -226,8 +318,9 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         w.writerows(csv_rows)
     os.replace(base + ".csv.tmp", base + ".csv")
     summary = {"target": target.name, "title": target.title, "scale": scale, "verdicts": counts,
-               "claims": claim_results, "not_run": bool(missing) or not (done or pending), "cells": len(done),
-               "pending": len(pending), "failed": len(failed), "wall_time_s": cell_seconds}
+               "claims": claim_results, "not_run": not (done or pending), "partial": bool(missing) and bool(done),
+               "cells": len(done), "pending": len(pending), "failed": len(failed), "wall_time_s": cell_seconds,
+               "stale": len(run_info.get("stale") or {}), "corrupt": len(run_info.get("corrupt") or {})}
     write_json_atomic(base + ".json", summary)
     return summary
 
@@ -260,11 +353,13 @@ def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict
                 raise
     summary = {"target": target.name, "title": target.title, "scale": scale, "path": path,
                "not_run": bool(missing), "reason": "; ".join(missing.values()), "pending": len(pending),
-               "failed": len(unfinished(pairs, "failed"))}
+               "failed": len(unfinished(pairs, "failed")), "stale": len(run_info.get("stale") or {}),
+               "corrupt": len(run_info.get("corrupt") or {})}
     if target.claims:
         done = [] if missing else [(c, r) for c, r in pairs if r and r.get("result")]
         summary["claims"] = check_claims(target, done, pending)
-        write_figure_note(target, scale, summary, os.path.join("tables", scale, f"{target.name}.md"))
+        write_figure_note(target, scale, summary, os.path.join("tables", scale, f"{target.name}.md"), pairs,
+                          run_info)
     write_json_atomic(os.path.join("tables", scale, f"{target.name}.json"), summary)
     return summary
 
@@ -299,15 +394,22 @@ def check_claim(claim, means: dict, decidable: bool = True) -> tuple[bool | None
         return None, f"cannot be decided: {e}"
 
 
-def write_figure_note(target: Target, scale: str, summary: dict, path: str) -> None:
-    """tables/<scale>/<paper>-figure-<id>.md: the figure's claims, protocol and deviations."""
+def write_figure_note(target: Target, scale: str, summary: dict, path: str, pairs: list[tuple] = (),
+                      run_info: dict | None = None) -> None:
+    """tables/<scale>/<paper>-figure-<id>.md: the figure's claims, protocol, deviations and Run section (the
+    same as a table's)."""
+    run_info = run_info or {}
+    results = [r["result"] for r in distinct_records([(c, r) for c, r in pairs if r and r.get("result")])]
     md = [f"# {target.paper.upper()} Figure {target.id}: {target.title}", "", SCALE_BANNER[scale], "",
           f"Figure: [{os.path.basename(summary['path'])}](../../{summary['path']})"
-          + (f" — NOT DRAWN: {summary['reason']}" if summary["not_run"] else ""), "", "## Claims", "",
+          + (f" — NOT DRAWN: {summary['reason']}" if summary["not_run"] else ""), "", *cache_notice(run_info),
+          "## Claims", "",
           *[f"- **{claim_mark(c['passed'], c.get('analytic', False))}** — {c['claim']}  \n  {c['detail']}"
             for c in summary["claims"]], "",
           "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
-          "## Deviations from the paper and assumptions", "", *[f"- {x}" for x in target.deviations(scale)], ""]
+          "## Deviations from the paper and assumptions", "",
+          *[f"- {x}" for x in (*target.deviations(scale), *dtype_deviations(results))], "",
+          *run_section(scale, pairs, run_info)]
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".tmp", "w") as fh:
         fh.write("\n".join(md))
@@ -321,8 +423,7 @@ def write_scorecard(scale: str, out_dir: str = "tables") -> str:
     entries = []
     for f in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
         if f.endswith(".json"):
-            with open(os.path.join(folder, f)) as fh:
-                entries.append(json.load(fh))
+            entries.append(read_summary(os.path.join(folder, f)))
     lines = [f"# Reproduction scorecard, scale {scale}", "", SCALE_BANNER[scale], "",
              "| target | title | " + " | ".join(VERDICTS) + " | claims passed | claims failed | claims n/a | analytic | status |",
              "|---|---|" + "---|" * (len(VERDICTS) + 5)]
@@ -339,7 +440,9 @@ def write_scorecard(scale: str, out_dir: str = "tables") -> str:
         link = (f"[{e['target']}]({e['target']}.md)" if "table" in e["target"]
                 else f"[{e['target']}](../../{e['path']})")
         status = ("not run" if e.get("not_run") else f"incomplete ({e['pending']} cells pending)" if e.get("pending")
-                  else "done") + (f", {e['failed']} cells failed" if e.get("failed") else "")
+                  else "partly not run (data missing)" if e.get("partial") else "done") \
+            + (f", {e['failed']} cells failed" if e.get("failed") else "") \
+            + (f", {e['stale']} cells stale" if e.get("stale") else "")
         lines.append(f"| {link} | {e['title']} | " + " | ".join(str(v.get(k, "")) for k in VERDICTS)
                      + f" | {passed} | {failed} | {na} | {analytic} | {status} |")
     lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in total.items()), ""]

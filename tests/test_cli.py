@@ -2,6 +2,7 @@
 import csv
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -41,8 +42,8 @@ def test_unknown_paper_exits_nonzero(capsys):
 
 
 def test_make_unknown_target_fails():
-    out = subprocess.run(["make", "-s", "reproduce-table-ng-99", "SCALE=smoke"], cwd=ROOT, capture_output=True,
-                         text=True)
+    out = subprocess.run(["make", "-s", "reproduce-table-ng-99", "SCALE=smoke", f"PY={sys.executable}"], cwd=ROOT,
+                         capture_output=True, text=True)
     assert out.returncode != 0 and "valid table ids" in out.stderr
 
 
@@ -80,7 +81,7 @@ def test_missing_data_renders_not_run_with_published_numbers(tmp_path, monkeypat
 
 def test_paper_scale_refused_on_cpu_when_too_long(workdir, monkeypatch, capsys):
     monkeypatch.setattr("reproduce.__main__.estimate_cost",
-                        lambda cells, device: experiment.CostEstimate(3 * 3600, len(cells), 0, "cpu"))
+                        lambda cells, device, **kw: experiment.CostEstimate(3 * 3600, len(cells), 0, "cpu"))
     assert main(["table", "ng", "1", "--scale", "paper", "--device", "cpu", "--no-progress"]) == 2
     assert "FORCE=1" in capsys.readouterr().err
     assert not os.path.exists(workdir / "results/paper")

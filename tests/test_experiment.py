@@ -9,7 +9,8 @@ import pytest
 
 from reproduce import experiment
 from reproduce.data import DataSpec, DatasetUnavailable
-from reproduce.experiment import CODE_VERSION, Cell, Runner, load_cached, write_json_atomic
+from reproduce import cells as cells_module
+from reproduce.experiment import Cell, Runner, load_cached, write_json_atomic
 from reproduce.train import RunOptions, TrainSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -96,18 +97,111 @@ def test_killed_run_resumes_with_only_missing_cells(tmp_path):
     assert resumed.calls == ["s2", "s3", "s4"]
 
 
-def test_cache_invalidated_by_code_version_or_config(tmp_path, monkeypatch):
+def test_cache_invalidated_by_config(tmp_path):
     c = cell()
     Runner(RunOptions(), root=str(tmp_path), train_fn=CountingTrainer(), progress=False).run([c])
     assert load_cached(c, str(tmp_path)) is not None
-    monkeypatch.setattr(experiment, "CODE_VERSION", CODE_VERSION + "-next")
-    assert load_cached(c, str(tmp_path)) is None
-    monkeypatch.setattr(experiment, "CODE_VERSION", CODE_VERSION)
     with open(c.result_path(str(tmp_path))) as fh:
         rec = json.load(fh)
     rec["config"]["seed"] = 99  # a file whose config does not match its name is not trusted
     write_json_atomic(c.result_path(str(tmp_path)), rec)
     assert load_cached(c, str(tmp_path)) is None
+
+
+@pytest.fixture
+def native_bf16(monkeypatch):
+    """A CPU that computes bf16 natively, so that AMP on and off are two different runs on any machine."""
+    from reproduce import train
+    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: True)
+
+
+def test_amp_off_after_a_bf16_run_retrains(tmp_path, native_bf16):
+    c = cell()
+    Runner(RunOptions(), root=str(tmp_path), train_fn=CountingTrainer(), progress=False).run([c])
+    with open(c.result_path(str(tmp_path))) as fh:
+        assert json.load(fh)["run"] == {"dtype": "bf16-autocast", "device_type": "cpu"}
+    t = CountingTrainer()
+    r = Runner(RunOptions(amp=False), root=str(tmp_path), train_fn=t, progress=False)
+    out = r.run([c])
+    assert t.calls == ["c"] and r.cached == 0 and "bf16-autocast" in r.replaced[c.hash]
+    assert out[c.hash]["run"]["dtype"] == "fp32"
+    t2 = CountingTrainer()  # and the fp32 result is reused for an fp32 request
+    assert Runner(RunOptions(amp=False), root=str(tmp_path), train_fn=t2, progress=False).run([c]) and t2.calls == []
+
+
+def test_another_device_type_is_another_run(tmp_path):
+    c = cell()
+    Runner(RunOptions(), root=str(tmp_path), train_fn=CountingTrainer(), progress=False).run([c])
+    with open(c.result_path(str(tmp_path))) as fh:
+        rec = json.load(fh)
+    rec["run"]["device_type"] = "cuda"
+    write_json_atomic(c.result_path(str(tmp_path)), rec)
+    assert cells_module.lookup(c, str(tmp_path), cells_module.run_key(RunOptions())).status == "other-run"
+    t = CountingTrainer()
+    Runner(RunOptions(), root=str(tmp_path), train_fn=t, progress=False).run([c])
+    assert t.calls == ["c"]
+
+
+def other_code(monkeypatch):
+    """Pretend the sources changed after the results were written."""
+    monkeypatch.setattr(cells_module, "code_fingerprint", lambda root=None: "0123456789abcdef")
+
+
+@pytest.mark.parametrize("scale", ["smoke", "fast", "paper"])
+def test_a_cell_from_other_code_is_never_reused_silently(tmp_path, monkeypatch, scale):
+    c = cell(scale=scale)
+    Runner(RunOptions(), root=str(tmp_path), train_fn=CountingTrainer(), progress=False).run([c])
+    other_code(monkeypatch)
+    t = CountingTrainer()
+    r = Runner(RunOptions(), root=str(tmp_path), train_fn=t, progress=False)
+    out = r.run([c])
+    if scale == "smoke":  # retrained
+        assert t.calls == ["c"] and "stale" not in out[c.hash] and c.hash in r.replaced
+    else:  # kept, and marked stale: which code trained it
+        assert t.calls == [] and c.hash in r.stale and "trained by" in out[c.hash]["stale"]
+        t2 = CountingTrainer()
+        Runner(RunOptions(), root=str(tmp_path), train_fn=t2, progress=False, retrain_stale=True).run([c])
+        assert t2.calls == ["c"]
+
+
+def test_a_record_from_before_fingerprints_is_stale_not_current(tmp_path):
+    """The committed paper-scale results carry code_version "1" and no fingerprint or run key."""
+    c = cell(scale="paper")
+    write_json_atomic(c.result_path(str(tmp_path)), {
+        "code_version": "1", "commit": "e3802e2", "config": json.loads(json.dumps(c.config(), default=list)),
+        "hash": c.hash, "label": c.label, "result": {"status": "ok", "dtype": "fp32", "device": "AMD EPYC (2 threads)"}})
+    entry = cells_module.lookup(c, str(tmp_path), {"dtype": "fp32", "device_type": "cpu"})
+    assert entry.status == "stale" and "code before fingerprints" in entry.reason and "e3802e2" in entry.reason
+    assert cells_module.lookup(c, str(tmp_path), {"dtype": "bf16-autocast", "device_type": "cpu"}).status \
+        == "other-run"
+    t = CountingTrainer()
+    r = Runner(RunOptions(amp=False), root=str(tmp_path), train_fn=t, progress=False)
+    assert r.run([c])[c.hash]["stale"] and t.calls == []
+
+
+def test_a_corrupt_result_is_reported_and_retrained(tmp_path, capsys):
+    c = cell()
+    Runner(RunOptions(), root=str(tmp_path), train_fn=CountingTrainer(), progress=False).run([c])
+    with open(c.result_path(str(tmp_path)), "w") as fh:
+        fh.write('{"code": "abc", "conf')  # truncated
+    t = CountingTrainer()
+    r = Runner(RunOptions(), root=str(tmp_path), train_fn=t, progress=False)
+    r.run([c])
+    assert t.calls == ["c"] and c.result_path(str(tmp_path)) in r.corrupt[c.hash]
+    assert "corrupt result: " in capsys.readouterr().out
+    assert load_cached(c, str(tmp_path)) is not None  # rewritten whole
+
+
+def test_fingerprint_ignores_comments_and_docstrings_not_code(tmp_path):
+    src = tmp_path / "reproduce"
+    src.mkdir()
+    (src / "train.py").write_text('"""Doc."""\nx = 1  # one\n')
+    before = cells_module.code_fingerprint.__wrapped__(str(tmp_path))
+    (src / "train.py").write_text('"""Other doc."""\n# a comment\nx = 1\n')
+    assert cells_module.code_fingerprint.__wrapped__(str(tmp_path)) == before
+    (src / "train.py").write_text('"""Doc."""\nx = 2\n')
+    assert cells_module.code_fingerprint.__wrapped__(str(tmp_path)) != before
+    assert len(cells_module.code_fingerprint()) == 16
 
 
 def test_missing_dataset_is_not_run_and_not_cached(tmp_path):
