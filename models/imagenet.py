@@ -22,7 +22,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .init import init_weight
+from .init import init_weight, register_model_init
 
 IMAGENET_NETS = ("alexnet", "googlenet")
 
@@ -73,3 +73,6 @@ def bvlc_init(model: ImageNetNet, generator: torch.Generator | None = None) -> I
             if m.bias is not None:
                 m.bias.fill_(0.2 if isinstance(m, nn.Conv2d) else 0.0)
     return model
+
+
+register_model_init("bvlc", bvlc_init)

@@ -63,7 +63,16 @@ INITS = ("xavier", "xavier-caffe", "msra", "msra-out", "orthogonal", "orthonorm"
          "convinit", "convinit-in", "ortho-gs")
 CONVINITS = ("convinit", "convinit-in")  # take k (and fc_k / fc_std): see convinit_
 DATA_INITS = ("lsuv",)  # need a batch of data: see initialize()
-MODEL_INITS = ("bvlc",)  # defined by the architecture: models.imagenet.bvlc_init
+# Inits that an architecture defines for itself (e.g. "bvlc": models.imagenet.bvlc_init), registered by the module
+# that defines them (register_model_init), so that this module depends on no architecture.
+MODEL_INITS: dict = {}
+
+
+def register_model_init(name: str, fn) -> None:
+    """Make `initialize(model, name)` call `fn(model, generator)`: an init defined by an architecture."""
+    if name in INITS or name in DATA_INITS:
+        raise ValueError(f"init {name!r} is already a scheme of models.init")
+    MODEL_INITS[name] = fn
 
 
 def fans(weight: torch.Tensor) -> tuple[int, int]:
@@ -253,17 +262,16 @@ class InitRecord:
 
 def initialize(model: nn.Module, scheme: str, batch: torch.Tensor | None = None,
                generator: torch.Generator | None = None, gain: float = 1.0, **options) -> InitRecord:
-    """Apply `scheme` (any of INITS; "lsuv", which needs `batch`; "bvlc" for the ImageNet networks) and
-    time it. `options` go to lsuv_init (LSUV) or convinit_ (the ConvInit schemes' k, fc_k, fc_std)."""
+    """Apply `scheme` (any of INITS; "lsuv", which needs `batch`; a registered MODEL_INITS name, e.g. "bvlc"
+    for the ImageNet networks) and time it. `options` go to lsuv_init (LSUV) or convinit_ (the ConvInit schemes' k, fc_k, fc_std)."""
     t0 = time.perf_counter()
     if scheme == "lsuv":
         if batch is None:
             raise ValueError("LSUV needs a batch of training data")
         layers = lsuv_init(model, batch, generator=generator, **options)
         return InitRecord(scheme, time.perf_counter() - t0, layers)
-    if scheme == "bvlc":
-        from .imagenet import bvlc_init
-        bvlc_init(model, generator)
+    if scheme in MODEL_INITS:
+        MODEL_INITS[scheme](model, generator)
     else:
         init_model(model, scheme, generator, gain, **options)
     return InitRecord(scheme, time.perf_counter() - t0)

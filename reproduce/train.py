@@ -3,9 +3,14 @@
 SGD with momentum and weight decay (optionally none on NG's t), a learning
 rate schedule (step / divide-by-10 on plateau / cosine / constant), per-epoch
 train loss and accuracy, test loss and accuracy, and the probes a cell asks
-for. A run that diverges (non-finite loss, or a loss above
-DIVERGENCE_LOSS_FACTOR x ln(classes)) ends as status "diverged" with its
-history so far; it never raises.
+for. A run that diverges ends as status "diverged" with its history so far;
+it never raises. Diverged = a non-finite loss, or a running mean training
+loss (checked every `check_every` steps and at each epoch's end) above
+DIVERGENCE_GROWTH x the run's own starting loss (the loss of its first
+step, at the initial weights), floored at ln(classes), chance's cross-entropy:
+for a network that starts near chance that is 10 ln(classes), as before;
+one that starts with a huge loss (an unnormalised deep net at init) is not
+killed for it, only for growing tenfold beyond it.
 
 With `RunOptions.checkpoint` set, the whole state is saved after every
 epoch and a run started again resumes from it (reproduce.checkpoint).
@@ -40,7 +45,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import DeviceData
 from .probes import FINAL_PROBES, PROBES, STEP_PROBES
 
-DIVERGENCE_LOSS_FACTOR = 10.0
+DIVERGENCE_GROWTH = 10.0  # diverged: mean loss > this x max(first-step loss, ln classes), or non-finite
 
 
 @dataclass(frozen=True)
@@ -343,7 +348,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         if opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only else None
     schedule = LRSchedule(spec)
     gen = torch.Generator(device=device).manual_seed(seed)
-    limit = DIVERGENCE_LOSS_FACTOR * math.log(num_classes)
+    reference = None  # the run's starting loss, floored at ln(classes): see divergence_limit
 
     history: list[dict] = []
     status, reason = "ok", "completed all epochs"
@@ -360,6 +365,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         history, step_records, global_step = ckpt["history"], ckpt["step_records"], ckpt["global_step"]
         images, train_seconds, elapsed_before = ckpt["images"], ckpt["train_seconds"], ckpt["elapsed"]
         resumed = ckpt["resumed"] + [len(history)]
+        reference = ckpt.get("loss_reference")
     # NG-ReLU's fused CPU backward: its first-use build (~10 s) before the clock starts; which backward ran is
     # counted over the training loop
     uses_ng_relu = any(isinstance(m, NonlinearityGenerator) and type(m.base) is nn.ReLU for m in model.modules())
@@ -396,19 +402,28 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
                 step_records.append({"step": global_step, **{name: STEP_PROBES[name](model, modulation)
                                                              for name in spec.step_probes}})
             global_step += 1
+            if reference is None:  # one host sync: the loss at the initial weights
+                reference = float(loss)
+                if not math.isfinite(reference):
+                    status, reason = "diverged", f"loss non-finite at the first step (epoch {epoch + 1})"
+                    break
+                reference = max(reference, math.log(num_classes))
+            limit = DIVERGENCE_GROWTH * reference
             loss_sum += loss * len(yb)
             correct += (out.argmax(1) == yb).sum()
             seen += len(yb)
             if (step + 1) % opts.check_every == 0 and not _finite_below(loss_sum / seen, limit):
-                status, reason = "diverged", f"loss non-finite or > {limit:.1f} at epoch {epoch + 1} step {step + 1}"
+                status, reason = "diverged", (f"loss non-finite or > {limit:.3g} ({DIVERGENCE_GROWTH:g} x its start "
+                                              f"{reference:.3g}) at epoch {epoch + 1} step {step + 1}")
                 break
         if device.type == "cuda":
             torch.cuda.synchronize()
         train_seconds += time.perf_counter() - t0
         images += seen
         train_loss = float(loss_sum) / max(seen, 1)
-        if status == "ok" and not _finite_below(train_loss, limit):
-            status, reason = "diverged", f"loss non-finite or > {limit:.1f} at epoch {epoch + 1}"
+        if status == "ok" and not _finite_below(train_loss, DIVERGENCE_GROWTH * (reference or math.log(num_classes))):
+            status, reason = "diverged", (f"loss non-finite or > {DIVERGENCE_GROWTH:g} x its start "
+                                          f"{reference or math.log(num_classes):.3g} at epoch {epoch + 1}")
         row = {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_acc": float(correct) / max(seen, 1),
                "seconds": time.perf_counter() - t0}
         if status == "diverged":
@@ -433,7 +448,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
                 "cuda_rng": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
                 "history": history, "step_records": step_records, "global_step": global_step, "images": images,
                 "train_seconds": train_seconds, "elapsed": elapsed_before + time.perf_counter() - t_start,
-                "resumed": resumed})
+                "resumed": resumed, "loss_reference": reference})
 
     ng_backward = ng_relu_cpu.ran(ng_calls, ng_relu_cpu.CALLS) if uses_ng_relu else None
     if uses_ng_relu and ng_backward is None and compiled:  # the compiled graph calls no Python backward

@@ -57,6 +57,41 @@ def test_divergence_is_a_result_not_a_crash():
     assert r["max_train_acc"] is None  # a diverged epoch is not counted
 
 
+class LargeLogits(torch.nn.Module):
+    """A linear classifier whose logits are scaled x1e3 at init: its cross-entropy starts near 1e3 (far above
+    10 ln 10 = 23), like a deep unnormalised network's, and it trains."""
+    def __init__(self, scale=1e3):
+        super().__init__()
+        self.fc = torch.nn.Linear(3 * 32 * 32, 10)
+        with torch.no_grad():
+            self.fc.weight.mul_(scale)
+            self.fc.bias.zero_()
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+
+
+def train_large(lr, epochs=4, scale=1e3):
+    torch.manual_seed(0)
+    spec = TrainSpec(epochs=epochs, batch_size=64, lr=lr, momentum=0.0, weight_decay=0.0, schedule="constant")
+    return train(LargeLogits(scale), tiny_data(augment=False), tiny_data(64, seed=1, augment=False), spec,
+                 RunOptions("cpu", channels_last=False, amp=False, check_every=1), seed=0)
+
+
+def test_a_network_that_starts_with_a_huge_loss_is_not_diverged_and_trains():
+    r = train_large(lr=1.0)
+    first = r["history"][0]["train_loss"]
+    assert first > 10 * math.log(10)  # the old absolute rule (10 ln C) would have called it diverged
+    assert r["status"] == "ok" and r["epochs_run"] == 4
+    assert r["history"][-1]["train_loss"] < first / 2  # and it trains
+
+
+def test_a_run_that_explodes_beyond_its_start_is_still_diverged():
+    r = train_large(lr=1e3)  # the same network, a step size that blows the loss up
+    assert r["status"] == "diverged" and r["epochs_run"] < 4 and "x its start" in r["stop_reason"]
+    assert run(0, lr=1e6, epochs=5)["status"] == "diverged"  # a network that starts at chance, too
+
+
 def test_step_schedule():
     s = LRSchedule(TrainSpec(epochs=200, lr=0.1, schedule="step", milestones=(80, 120, 160)))
     assert [round(s.at_epoch(e), 10) for e in (0, 79, 80, 119, 120, 160, 199)] == \
