@@ -60,7 +60,11 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
             missing = {}  # every cell cached: the table is complete without the data
             info.update(missing_data=missing, cached=len(pairs))
     elif cells:
-        est = estimate_cost(cells, opts.device, reuse=runner.reuse)
+        distinct = list({c.hash: c for c in cells}.values())
+        todo = [c for c in distinct if runner.reuse(c)[0] is None]  # what the runner would train
+        est = estimate_cost(todo, opts.device)
+        reused = len(distinct) - len(todo)
+        est.cells, est.cached = est.cells + reused, est.cached + reused
         print(f"[{target.name} scale={scale}] estimated cost: {est}"
               + (f" ({target.cost_note})" if target.cost_note else ""), flush=True)
         if (scale == "paper" and not opts.device.startswith("cuda") and est.seconds > CPU_REFUSAL_SECONDS

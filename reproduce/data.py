@@ -24,6 +24,7 @@ import glob
 import os
 import socket
 import stat
+import sys
 import tempfile
 from dataclasses import dataclass
 
@@ -44,6 +45,10 @@ SPLIT_SIZES = {"cifar10": (50000, 10000), "cifar100": (50000, 10000), "svhn": (7
                "mnist": (60000, 10000), "imagenet": (1281167, 50000)}
 IMAGE_SHAPES = {"cifar10": (3, 32, 32), "cifar100": (3, 32, 32), "svhn": (3, 32, 32), "mnist": (1, 28, 28),
                 "imagenet": (3, 224, 224)}
+
+
+TORCHVISION_FILES = {"cifar10": "cifar-10-batches-py/", "cifar100": "cifar-100-python/",
+                     "svhn": "svhn/<split>_32x32.mat", "mnist": "MNIST/raw/"}  # what torchvision reads under a root
 
 
 class DatasetUnavailable(RuntimeError):
@@ -145,9 +150,15 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
         return Split(name, split, x, y, source=", ".join(files), num_classes=num_classes)
 
     for download in (False, True):
-        if download and not (allow_download and _writable(root)):
-            tried.append(f"torchvision download into {root}: skipped (not writable or disabled)")
+        if download and not allow_download:
+            tried.append("torchvision download: not attempted (disabled)")
             continue
+        if download and not _writable(root):
+            tried.append(f"torchvision download: not attempted ({os.path.abspath(root)} is not writable)")
+            continue
+        if download:
+            print(f"downloading {name} into {os.path.abspath(root)} (torchvision), converted once into "
+                  f"{os.path.join(folder, '<split>.npz')}", file=sys.stderr, flush=True)
         try:
             old = socket.getdefaulttimeout()
             socket.setdefaulttimeout(30)
@@ -156,7 +167,8 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
             finally:
                 socket.setdefaulttimeout(old)
         except Exception as e:  # torchvision raises RuntimeError / URLError / OSError
-            tried.append(f"torchvision {name} under {root} (download={download}): {type(e).__name__}")
+            tried.append(f"torchvision download into {root} failed ({type(e).__name__}: {str(e)[:120]})" if download
+                         else f"torchvision's {TORCHVISION_FILES[name]} under {root}: absent")
             continue
         if _writable(folder):
             save_npz_atomic(full, x, y)
@@ -169,19 +181,23 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
         return Split(name, split, x, y, source=subset, partial=True, num_classes=num_classes)
 
     raise DatasetUnavailable(
-        f"{name} {split} unavailable (set REPRO_DATA or allow the download). "
-        f"REPRO_DATA={os.environ.get('REPRO_DATA', '(unset, default ./data)')}; looked at: "
-        + "; ".join(tried))
+        f"{name} {split} unavailable: put {name}/{split}.npz (arrays x uint8 NHWC, y int64) or torchvision's "
+        f"{TORCHVISION_FILES[name]} in {os.path.abspath(root)}, or set REPRO_DATA to a folder that has them, or allow "
+        f"the download (network, writable folder). REPRO_DATA={os.environ.get('REPRO_DATA', '(unset, default ./data)')}"
+        "; looked at: " + "; ".join(tried))
 
 
 IMAGENET_HELP = ("ImageNet (ILSVRC-2012) is not available: set REPRO_IMAGENET to a folder holding train/ and val/ "
                  "class-per-folder trees (torchvision ImageFolder layout)")
 
 
-def check_available(name: str, split: str, root: str | None = None) -> None:
-    """Raise DatasetUnavailable if `name`/`split` cannot be loaded without a
-    download; cheap when the cache files exist (nothing is read). "imagenet"
-    is looked for under $REPRO_IMAGENET only (never downloaded)."""
+def check_available(name: str, split: str, root: str | None = None, allow_download: bool = True) -> None:
+    """Raise DatasetUnavailable if `name`/`split` cannot be loaded; cheap when
+    the cache files exist (nothing is read). Otherwise it is resolved as
+    load_split does: torchvision's files on disk, else a download into the
+    root when it is writable and the network allows (torchvision's progress
+    bar), converted once into the cache. "imagenet" is looked for under
+    $REPRO_IMAGENET only (never downloaded)."""
     if name == "imagenet":
         folder = os.environ.get("REPRO_IMAGENET", "")
         sub = "train" if split == "train" else "val"
@@ -192,7 +208,7 @@ def check_available(name: str, split: str, root: str | None = None) -> None:
     if (os.path.exists(os.path.join(folder, f"{split}.npz")) or glob.glob(os.path.join(folder, f"{split}-[0-9][0-9].npz"))
             or os.path.exists(os.path.join(folder, f"{split}-subset.npz"))):
         return
-    load_split(name, split, root, allow_download=False)
+    load_split(name, split, root, allow_download=allow_download)
 
 
 def balanced_subset(y: np.ndarray, n: int, seed: int = 0, num_classes: int | None = None) -> np.ndarray:

@@ -292,23 +292,18 @@ def measure_step_seconds(cell: Cell, device: str, steps: int = 2) -> float:
     return ref_seconds * _MACS[macs_key] / ref_macs
 
 
-def estimate_cost(cells: list[Cell], device: str, root: str | None = None, reuse=None) -> CostEstimate:
+def estimate_cost(cells: list[Cell], device: str, root: str | None = None) -> CostEstimate:
     """Upper estimate of the wall time to train the uncached `cells` on
     `device`: measured step time x steps (epochs x batches per epoch), plus
     evaluation at about a third of a step per test batch of the same size.
-    `reuse(cell)` -> (record or None, ...) decides what is cached (Runner.reuse; default: current results for
-    the default options on `device`)."""
-    if reuse is None:
-        key = run_key(RunOptions(device))
-
-        def reuse(cell):
-            return load_cached(cell, root, key), None
+    Cached = current for the default options on `device` (the CLI passes only the cells its Runner would train)."""
+    key = run_key(RunOptions(device))
     total, cached, seen = 0.0, 0, set()
     for cell in cells:
         if cell.hash in seen:
             continue
         seen.add(cell.hash)
-        if reuse(cell)[0] is not None:
+        if load_cached(cell, root, key) is not None:
             cached += 1
             continue
         n_train, n_test = SPLIT_SIZES[cell.data.name]

@@ -1,5 +1,6 @@
 """The command line and make targets, end to end on a tiny generated fixture."""
 import csv
+import dataclasses
 import os
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def test_smoke_table1_renders_every_published_number_and_caches(workdir, monkeyp
     assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
 
 
-def test_missing_data_renders_not_run_with_published_numbers(tmp_path, monkeypatch, capsys):
+def test_empty_repro_data_renders_not_run_with_published_numbers(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REPRO_DATA", str(tmp_path / "empty"))
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty").chmod(0o555)  # read-only: no download attempt
@@ -103,3 +104,106 @@ def test_cached_table_renders_without_the_data(workdir, monkeypatch):
     assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
     assert (workdir / "tables/smoke/ng-table-1.csv").read_text() == before
     assert "Not run" not in (workdir / "tables/smoke/ng-table-1.md").read_text()
+
+
+def test_smoke_table_end_to_end_through_a_stubbed_download(tmp_path, monkeypatch, stub_download, capsys):
+    """A fresh machine with internet: no data, REPRO_DATA unset (default ./data, writable): the table's dataset
+    is downloaded through torchvision, converted once into the cache, and the cells train on it."""
+    monkeypatch.delenv("REPRO_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    experiment._TASKS.clear()
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    assert stub_download["calls"] == ["./data"]
+    assert sorted(os.listdir(tmp_path / "data" / "cifar10")) == ["test.npz", "train.npz"]
+    md = (tmp_path / "tables/smoke/ng-table-1.md").read_text()
+    assert "Not run" not in md and len(os.listdir(tmp_path / "results/smoke/ng")) == 6
+    assert "downloading cifar10" in capsys.readouterr().err
+    experiment._TASKS.clear()
+
+
+def test_offline_without_data_is_one_line_and_a_nonzero_exit(tmp_path, monkeypatch, stub_download, capsys):
+    stub_download["online"] = False
+    monkeypatch.delenv("REPRO_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 3
+    err = capsys.readouterr().err
+    reason = [line for line in err.splitlines() if "cifar10 train unavailable" in line]
+    assert len(reason) == 1 and str(tmp_path / "data") in reason[0] and "cifar10/train.npz" in reason[0]
+    assert "not writable" not in err and "Traceback" not in err
+    assert "Not run" in (tmp_path / "tables/smoke/ng-table-1.md").read_text()
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_cuda_requested_without_a_gpu_is_one_line(monkeypatch, capsys, how):
+    import torch
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    args = ["table", "ng", "1", "--scale", "smoke"]
+    if how == "flag":
+        args += ["--device", "cuda"]
+    else:
+        monkeypatch.setenv("DEVICE", "cuda")
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no CUDA GPU" in err and "DEVICE=cpu" in err
+
+
+def test_unknown_scale_exits_nonzero():
+    with pytest.raises(SystemExit) as exc:
+        main(["table", "ng", "1", "--scale", "huge"])
+    assert exc.value.code == 2
+
+
+def test_truncated_summary_is_one_line_and_a_nonzero_exit(workdir, capsys):
+    os.makedirs(workdir / "tables/smoke")
+    (workdir / "tables/smoke/ng-table-9.json").write_text('{"target": "ng-table-9", "tit')
+    assert main(["report", "--scale", "smoke"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "ng-table-9.json is unreadable" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def one_epoch(monkeypatch):
+    """Train every cell for one epoch only (results stored under the cell's own hash): the cache logic is what
+    these tests check, not the numbers."""
+    real = experiment.run_cell
+
+    def short(cell, opts):
+        return real(dataclasses.replace(cell, train=dataclasses.replace(cell.train, epochs=1)), opts)
+    monkeypatch.setattr(experiment, "run_cell", short)
+
+
+def test_data_missing_and_a_corrupt_cell_keep_the_table_and_say_so(workdir, monkeypatch, capsys, one_epoch):
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    md, csv_before = (workdir / "tables/smoke/ng-table-1.md").read_text(), (workdir / "tables/smoke/ng-table-1.csv").read_text()
+    victim = sorted((workdir / "results/smoke/ng").glob("*.json"))[0]
+    victim.write_text('{"code": "abc", "conf')  # truncated by a crash or a bad copy
+    empty = workdir / "nodata"
+    empty.mkdir()
+    empty.chmod(0o555)
+    monkeypatch.setenv("REPRO_DATA", str(empty))
+    capsys.readouterr()
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 3
+    out = capsys.readouterr().out
+    assert "kept tables/smoke/ng-table-1.md" in out and "5, this run" not in out
+    assert (workdir / "tables/smoke/ng-table-1.md").read_text() == md
+    assert (workdir / "tables/smoke/ng-table-1.csv").read_text() == csv_before
+    # with the data back, the corrupt cell is reported and retrained (smoke), the others come from the cache
+    monkeypatch.setenv("REPRO_DATA", str(workdir / "data"))
+    experiment._TASKS.clear()
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    assert "corrupt result: " in capsys.readouterr().out
+    md = (workdir / "tables/smoke/ng-table-1.md").read_text()
+    assert "**Corrupt result files** (1)" in md and victim.name in md
+    assert "(1 trained in this run, 5 from cache, 0 of them stale, 1 corrupt result files)" in md
+
+
+def test_amp_off_after_a_bf16_run_retrains_and_says_fp32(workdir, monkeypatch, one_epoch):
+    from reproduce import train
+    monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: True)
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    md = (workdir / "tables/smoke/ng-table-1.md").read_text()
+    assert "dtype bf16-autocast" in md and "dtype: 6 of 6 cells ran under bf16-autocast" in md
+    monkeypatch.setenv("AMP", "0")
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    md = (workdir / "tables/smoke/ng-table-1.md").read_text()
+    assert "6 trained in this run, 0 from cache" in md and "dtype fp32" in md and "ran under bf16" not in md

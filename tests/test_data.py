@@ -165,7 +165,7 @@ def test_read_only_root_creates_nothing(tmp_path, no_torchvision, read_only):
     assert _files(root) == [] and os.listdir(root) == []
     # a read-only root is never downloaded into, even with the download allowed
     assert all(not c[3] for c in no_torchvision)
-    assert "skipped" in str(exc.value)
+    assert "is not writable" in str(exc.value)
 
 
 def test_read_only_root_with_subset_creates_nothing(tmp_path, no_torchvision, read_only):
@@ -493,3 +493,34 @@ def test_load_task_train_size_not_smaller_than_split_adds_no_subset_note(task_ro
     task = load_task(DataSpec("cifar10", train_size=500, augment=False), "cpu")
     assert len(task.train) == 200
     assert not any(n.startswith("train") and "subset" in n for n in task.notes), task.notes
+
+
+# ---------------------------------------------------------------------------
+# the torchvision download (stubbed: tests/conftest.py)
+# ---------------------------------------------------------------------------
+
+
+def test_check_available_downloads_into_a_writable_root_and_converts_once(tmp_path, stub_download, capsys):
+    from reproduce.data import check_available
+    root = tmp_path / "data"
+    check_available("cifar10", "train", root=str(root))
+    check_available("cifar10", "test", root=str(root))
+    assert stub_download["calls"] == [str(root)]  # one download: the archive holds both splits
+    assert "downloading cifar10 into" in capsys.readouterr().err
+    tr = load_split("cifar10", "train", root=str(root), allow_download=False)
+    te = load_split("cifar10", "test", root=str(root), allow_download=False)
+    assert tr.x.shape == (300, 32, 32, 3) and tr.x.dtype == np.uint8 and te.x.shape == (100, 32, 32, 3)
+    assert tr.source.endswith("train.npz") and not tr.partial  # now read from the cache
+    assert list(tr.y[:11]) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0]
+
+
+def test_offline_download_is_one_clear_line_naming_the_folder(tmp_path, stub_download):
+    from reproduce.data import check_available
+    stub_download["online"] = False
+    root = tmp_path / "data"
+    with pytest.raises(DatasetUnavailable) as exc:
+        check_available("cifar10", "train", root=str(root))
+    msg = str(exc.value)
+    assert "\n" not in msg and str(root) in msg and "cifar10/train.npz" in msg and "cifar-10-batches-py/" in msg
+    assert "URLError" in msg and "not writable" not in msg  # the folder is writable: the download failed
+    assert stub_download["calls"] == [str(root)]
