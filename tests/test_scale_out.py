@@ -18,8 +18,6 @@ from reproduce.experiment import Cell, Runner, load_cached
 from reproduce.train import RunOptions, TrainSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-needs_cifar = pytest.mark.skipif(not os.environ.get("REPRO_DATA") and not os.path.isdir(os.path.join(ROOT, "data")),
-                                 reason="needs CIFAR-10 (REPRO_DATA)")
 
 
 def tiny(seed=0, epochs=4, label=None):
@@ -129,8 +127,7 @@ def test_a_cell_that_crashes_twice_is_recorded_as_failed_with_its_error(tmp_path
 # ---------------------------------------------------------------- checkpoints
 
 
-@needs_cifar
-def test_checkpoint_resume_equals_uninterrupted_run_after_sigkill(tmp_path):
+def test_checkpoint_resume_equals_uninterrupted_run_after_sigkill(tmp_path, tiny_cifar):
     c = tiny(epochs=6)
     whole = Runner(RunOptions(), root=str(tmp_path / "whole"), progress=False).run([c])[c.hash]["result"]
     assert whole["resumed_at_epochs"] == []
@@ -162,8 +159,7 @@ def test_checkpoint_resume_equals_uninterrupted_run_after_sigkill(tmp_path):
     assert not os.path.exists(ckpt) and not os.path.exists(cell_file(c, ".claim", root))
 
 
-@needs_cifar
-def test_a_killed_worker_process_is_resumed_from_its_checkpoint(tmp_path):
+def test_a_killed_worker_process_is_resumed_from_its_checkpoint(tmp_path, tiny_cifar):
     """JOBS=1 worker (submitit local job) killed with SIGKILL mid-cell: the runner takes its stale claim over
     and resumes the cell from the last epoch checkpoint; the numbers are those of an uninterrupted run."""
     import threading
@@ -194,7 +190,6 @@ def test_a_killed_worker_process_is_resumed_from_its_checkpoint(tmp_path):
     same_run(resumed, whole)
 
 
-@needs_cifar
 def test_checkpoint_of_another_spec_is_not_resumed(tmp_path):
     from reproduce.checkpoint import load_checkpoint, save_checkpoint
     path = str(tmp_path / "x.ckpt")
@@ -210,8 +205,7 @@ def test_checkpoint_of_another_spec_is_not_resumed(tmp_path):
 # ---------------------------------------------------------------- worker processes
 
 
-@needs_cifar
-def test_worker_processes_give_the_numbers_of_the_sequential_run(tmp_path):
+def test_worker_processes_give_the_numbers_of_the_sequential_run(tmp_path, tiny_cifar):
     import torch
     cells = [tiny(seed=s, epochs=2) for s in range(3)]
     threads = torch.get_num_threads()
@@ -227,8 +221,7 @@ def test_worker_processes_give_the_numbers_of_the_sequential_run(tmp_path):
     assert len(jobs) == 2  # two worker processes (submitit jobs, named by their pid)
 
 
-@needs_cifar
-def test_a_smoke_table_with_two_workers_equals_the_sequential_table(tmp_path):
+def test_a_smoke_table_with_two_workers_equals_the_sequential_table(tmp_path, tiny_cifar):
     """`make reproduce-table-ortho-text JOBS=2` against the default executor, each in its own results folder:
     the same reproduced numbers (the sequential run gets the thread count each worker gets)."""
     def table(folder, jobs, threads):
