@@ -1,0 +1,119 @@
+"""Rendering: the Run section shared by tables and figure notes, stale cells shown as stale, the dtype deviation,
+and a table never replaced by one with less."""
+import json
+import os
+
+import pytest
+
+from reproduce import report
+from reproduce.cells import BEFORE_FINGERPRINTS, code_fingerprint
+from reproduce.data import DataSpec
+from reproduce.experiment import Cell
+from reproduce.targets import Claim, Target, Value
+from reproduce.train import TrainSpec
+
+
+def cells(scale="paper", n=2):
+    return [Cell.make("ng", f"c{i}", {"arch": "ng-toy", "act": "relu"}, DataSpec("cifar10"), TrainSpec(epochs=1), i,
+                      scale) for i in range(n)]
+
+
+def record(cell, acc, dtype="fp32", code="current", stale=None):
+    rec = {"config": cell.config(), "hash": cell.hash, "commit": "abc1234",
+           "result": {"status": "ok", "final_train_acc": acc, "dtype": dtype, "device": "CPU (2 threads)",
+                      "wall_time_s": 1.0}}
+    if code == "current":
+        rec["code"] = code_fingerprint()
+    elif code:
+        rec["code"] = code
+    else:
+        rec["code_version"] = "1"
+    if stale:
+        rec["stale"] = stale
+    return rec
+
+
+def target(kind="table"):
+    def values(done):
+        return [Value(c.label, "acc", [100 * r["result"]["final_train_acc"]]) for c, r in done]
+    return Target("ng", "zz", kind, "test target", cells=lambda s: cells(s), protocol=lambda s: ["protocol line"],
+                  deviations=lambda s: ["a deviation"], values=values,
+                  claims=[Claim("c0 above 10", lambda m: (m[("c0", "acc")] > 10, "checked"))],
+                  plot=lambda done, path, scale: open(path, "wb").write(b"png"))
+
+
+@pytest.fixture
+def published_zz(monkeypatch):
+    rows = [{"table": "zz", "row": "c0", "column": "acc", "value": "50", "unit": "%", "note": ""},
+            {"table": "zz", "row": "c1", "column": "acc", "value": "60", "unit": "%", "note": ""}]
+    monkeypatch.setattr(report, "published", lambda paper, table=None: rows)
+
+
+def test_figure_note_has_the_tables_run_section(tmp_path, monkeypatch, published_zz):
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    pairs = [(cs[0], record(cs[0], 0.5, dtype="bf16-autocast")), (cs[1], record(cs[1], 0.6))]
+    info = {"commit": "def5678", "trained": 1, "cached": 1}
+    report.render_table(target(), "paper", pairs, info)
+    report.render_figure(target("figure"), "paper", pairs, info)
+    table = (tmp_path / "tables/paper/ng-table-zz.md").read_text()
+    note = (tmp_path / "tables/paper/ng-figure-zz.md").read_text()
+
+    def run_section(md):
+        lines = md[md.index("## Run"):].splitlines()
+        return [line for line in lines if not line.startswith("- rendered:")]
+    assert run_section(note) == run_section(table)
+    section = "\n".join(run_section(note))
+    for part in ("- scale: paper", "cells trained at abc1234; rendered at def5678", f"this commit {code_fingerprint()}",
+                 "dtype bf16-autocast, fp32", "- cells: 2 (1 trained in this run, 1 from cache"):
+        assert part in section, part
+    # bf16 is a deviation from the papers' fp32, said once by the report, in tables and figure notes alike
+    for md in (table, note):
+        assert "dtype: 1 of 2 cells ran under bf16-autocast" in md and "- a deviation" in md
+
+
+def test_no_dtype_deviation_for_fp32():
+    assert report.dtype_deviations([{"dtype": "fp32"}, {"dtype": "fp32"}]) == []
+    assert report.dtype_deviations([{"dtype": "bf16-autocast"}])
+
+
+def test_stale_cells_are_shown_and_marked_with_the_code_that_trained_them(tmp_path, monkeypatch, published_zz):
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    why = f"c1: trained by {BEFORE_FINGERPRINTS} (code_version 1, commit e3802e2), current code {code_fingerprint()}"
+    pairs = [(cs[0], record(cs[0], 0.5)), (cs[1], record(cs[1], 0.6, code=None, stale=why))]
+    summary = report.render_table(target(), "paper", pairs, {"stale": {cs[1].hash: why}, "cached": 2})
+    md = (tmp_path / "tables/paper/ng-table-zz.md").read_text()
+    assert "**Stale cells** (1)" in md and why in md and "RETRAIN_STALE=1" in md
+    assert f"{BEFORE_FINGERPRINTS} (code_version 1, commit abc1234) (1, stale)" in md
+    assert f"{code_fingerprint()} (1)" in md
+    assert "| c1 | acc | 60 | 60.00 |" in md and summary["stale"] == 1
+    assert "1 cells stale" in open(report.write_scorecard("paper")).read()
+
+
+def test_a_table_is_not_replaced_by_one_with_fewer_values(tmp_path, monkeypatch, published_zz, capsys):
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    report.render_table(target(), "paper", [(c, record(c, 0.5)) for c in cs], {})
+    before = (tmp_path / "tables/paper/ng-table-zz.md").read_text()
+    summary = report.render_table(target(), "paper", [(cs[0], record(cs[0], 0.5)),
+                                                      (cs[1], {"status": "not run", "reason": "corrupt"})],
+                                  {"missing_data": {"cifar10": "cifar10 train unavailable"},
+                                   "corrupt": {cs[1].hash: "x.json is unreadable"}})
+    assert summary.get("kept") and (tmp_path / "tables/paper/ng-table-zz.md").read_text() == before
+    assert "kept tables/paper/ng-table-zz.md as it was: it has 2 reproduced values, this run only 1" \
+        in capsys.readouterr().out
+
+
+def test_with_the_data_missing_stored_cells_still_give_their_values(tmp_path, monkeypatch, published_zz):
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    summary = report.render_table(target(), "paper", [(cs[0], record(cs[0], 0.5)),
+                                                      (cs[1], {"status": "not run", "reason": "no data"})],
+                                  {"missing_data": {"cifar10": "cifar10 train unavailable"}})
+    md = (tmp_path / "tables/paper/ng-table-zz.md").read_text()
+    assert "| c0 | acc | 50 | 50.00 |" in md and "**Partly not run**" in md
+    assert summary["partial"] and not summary["not_run"]
+    assert all(c["passed"] is None for c in summary["claims"])  # claims are not checked on part of the data
+    with open(tmp_path / "tables/paper/ng-table-zz.json") as fh:
+        assert json.load(fh)["verdicts"]["not run"] == 1
