@@ -7,7 +7,10 @@ REPRO := $(PY) -m reproduce
 .PHONY: install smoke test bench list reproduce-all report help
 
 help:
-	@echo "make install | smoke | test | bench | list | reproduce-all | reproduce-<paper> | reproduce-table-<paper>-<id> | reproduce-figure-<paper>-<id>   [SCALE=smoke|fast|paper] [FORCE=1]"
+	@echo "make install | smoke | test | bench | list | report | reproduce-all | reproduce-<paper> | reproduce-table-<paper>-<id> | reproduce-figure-<paper>-<id>"
+	@echo "  options: SCALE=smoke|fast|paper (default paper)  DEVICE=cpu|cuda  AMP=0 (fp32)  COMPILE=1  FORCE=1 (CPU over 30 min)"
+	@echo "           RETRAIN_STALE=1 (retrain fast/paper cells trained by other code; default: shown as stale)"
+	@echo "           REPRO_DATA=<folder> (datasets; default ./data, downloaded there when writable)  EXECUTOR=local|slurm  JOBS=N"
 
 install:
 	python3 -m venv .venv
