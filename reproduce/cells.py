@@ -10,7 +10,8 @@ rename). Every result records, besides the config:
   measurements, models and inits, and how a cell is built and run; the
   paper modules are not in it: what they decide is in the cell config);
 - ``run``: the dtype the cell actually ran under (``bf16-autocast`` or
-  ``fp32``, reproduce.train.amp_enabled) and the device type (cpu, cuda).
+  ``fp32``, reproduce.train.amp_enabled; a measurement job's own, e.g.
+  fp64, which AMP does not change) and the device type (cpu, cuda).
 
 ``lookup`` says what a stored record is for a request: ``current`` (same
 config, run and code: reused), ``stale`` (same config and run, other code:
@@ -214,7 +215,9 @@ def lookup(cell: Cell, root: str | None = None, run: dict | None = None) -> Cach
         return CacheEntry("corrupt", reason=f"{path} is not a result record")
     if json.loads(json.dumps(cell.config(), default=list)) != rec.get("config"):
         return CacheEntry("other-config", reason=f"{path} holds another config")
-    want = run or run_key(RunOptions(default_device()))
+    want = dict(run or run_key(RunOptions(default_device())))
+    if cell.job != "train":  # a measurement job fixes its own dtype (fp32 / fp64, reproduce.measure): AMP is moot
+        want.pop("dtype")
     have = record_run(rec)
     if any(have.get(k) is not None and have.get(k) != v for k, v in want.items()):
         return CacheEntry("other-run", rec, f"{cell.label}: stored run is {have.get('dtype')} on "

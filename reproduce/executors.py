@@ -110,7 +110,8 @@ def execute_cell(cell, opts, root: str | None = None, train_fn=None, on_epoch=No
                 errors.append(f"{type(e).__name__}: {e} [{' | '.join(line.strip() for line in tb[-4:-1])}]")
                 save_failures(cell, errors, root)
                 continue
-            rec = {"code": code_fingerprint(), "run": run, "config": json.loads(json.dumps(cell.config(), default=list)),
+            ran = {"dtype": result.get("dtype") or run["dtype"], "device_type": run["device_type"]}  # what ran
+            rec = {"code": code_fingerprint(), "run": ran, "config": json.loads(json.dumps(cell.config(), default=list)),
                    "hash": cell.hash, "label": cell.label, "commit": git_commit(),
                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "result": result}
             write_json_atomic(cell.result_path(root), rec)

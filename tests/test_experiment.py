@@ -253,3 +253,16 @@ def test_analytic_claim_is_shown_but_not_counted_as_passed(tmp_path):
     row = [line for line in open(report.write_scorecard("smoke", str(tmp_path))) if "ng-figure-zz" in line][0]
     assert "| 1 | 0 | 0 | 1 |" in row  # one passed (the measured one), none failed, none n/a, one analytic
     assert report.claim_mark(True, analytic=True).startswith("PASS (analytic")
+
+
+def test_a_measurement_job_is_reused_whatever_amp_says(tmp_path, native_bf16):
+    """Measurement jobs (reproduce.measure) run in their own dtype (fp32, fp64): AMP does not change them, so it
+    does not decide their reuse; the record says the dtype that ran."""
+    c = dataclasses.replace(cell(), job="init_stats")
+    trainer = lambda c, opts: {"status": "ok", "dtype": "fp64", "wall_time_s": 0.0}  # noqa: E731
+    Runner(RunOptions(), root=str(tmp_path), train_fn=trainer, progress=False).run([c])
+    with open(c.result_path(str(tmp_path))) as fh:
+        assert json.load(fh)["run"] == {"dtype": "fp64", "device_type": "cpu"}
+    t = CountingTrainer()
+    Runner(RunOptions(amp=False), root=str(tmp_path), train_fn=t, progress=False).run([c])
+    assert t.calls == []
