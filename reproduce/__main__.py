@@ -67,6 +67,11 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
         est.cells, est.cached = est.cells + reused, est.cached + reused
         print(f"[{target.name} scale={scale}] estimated cost: {est}"
               + (f" ({target.cost_note})" if target.cost_note else ""), flush=True)
+        other_run = [e.reason for e in (runner.reuse(c)[1] for c in todo) if e.status == "other-run"]
+        if other_run:
+            print(f"[{target.name} scale={scale}] {len(other_run)} of them are stored for another dtype or device, "
+                  f"e.g. {other_run[0]}: another request, trained anew (AMP / DEVICE select the stored one)",
+                  flush=True)
         if (scale == "paper" and not opts.device.startswith("cuda") and est.seconds > CPU_REFUSAL_SECONDS
                 and not force and not isinstance(executor, Slurm)):
             raise Refused(f"{target.name} at scale=paper is estimated at {format_seconds(est.seconds)} on this CPU "
