@@ -110,7 +110,9 @@ def execute_cell(cell, opts, root: str | None = None, train_fn=None, on_epoch=No
                 errors.append(f"{type(e).__name__}: {e} [{' | '.join(line.strip() for line in tb[-4:-1])}]")
                 save_failures(cell, errors, root)
                 continue
-            ran = {"dtype": result.get("dtype") or run["dtype"], "device_type": run["device_type"]}  # what ran
+            # what ran: a training's dtype is the request's (reproduce.train records the same amp_enabled), a
+            # measurement job's its own (reproduce.measure: fp32, fp64)
+            ran = dict(run, dtype=result.get("dtype") or run["dtype"]) if cell.job != "train" else run
             rec = {"code": code_fingerprint(), "run": ran, "config": json.loads(json.dumps(cell.config(), default=list)),
                    "hash": cell.hash, "label": cell.label, "commit": git_commit(),
                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "result": result}

@@ -64,3 +64,14 @@ def stub_download(monkeypatch):
     monkeypatch.setattr(tv_cifar, "download_and_extract_archive", download_and_extract_archive)
     monkeypatch.setattr(tv_cifar, "check_integrity", lambda fpath, md5=None: os.path.isfile(fpath))
     return state
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never touch the network: a torchvision download fails as offline (tests that need one stub it with
+    `stub_download`)."""
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("network disabled in tests")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
