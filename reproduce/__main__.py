@@ -50,8 +50,10 @@ def run_target(target: Target, scale: str, opts: RunOptions, force: bool, progre
                     runner.stale[c.hash] = entry.reason
                     out[c.hash] = dict(entry.record, stale=entry.reason)
                 else:
-                    if entry.status == "corrupt":
+                    if entry.status == "corrupt" and c.hash not in runner.corrupt:
                         runner.corrupt[c.hash] = entry.reason
+                        print(f"corrupt result: {entry.reason}; {c.label} cannot be trained again here (data "
+                              "missing)", flush=True)
                     out[c.hash] = {"status": "not run", "reason": entry.reason if entry.status == "corrupt"
                                    else next(iter(missing.values()))}
             return out

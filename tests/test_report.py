@@ -1,7 +1,6 @@
 """Rendering: the Run section shared by tables and figure notes, stale cells shown as stale, the dtype deviation,
 and a table never replaced by one with less."""
 import json
-import os
 
 import pytest
 
