@@ -51,6 +51,9 @@ TORCHVISION_FILES = {"cifar10": "cifar-10-batches-py/", "cifar100": "cifar-100-p
                      "svhn": "svhn/<split>_32x32.mat", "mnist": "MNIST/raw/"}  # what torchvision reads under a root
 
 
+_FAILED_DOWNLOADS: dict = {}  # (dataset, root) -> why its download failed in this process
+
+
 class DatasetUnavailable(RuntimeError):
     """A dataset split is neither cached, nor on disk, nor downloadable."""
 
@@ -156,6 +159,10 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
         if download and not _writable(root):
             tried.append(f"torchvision download: not attempted ({os.path.abspath(root)} is not writable)")
             continue
+        if download and (name, os.path.abspath(root)) in _FAILED_DOWNLOADS:
+            tried.append(f"torchvision download into {root}: {_FAILED_DOWNLOADS[name, os.path.abspath(root)]} "
+                         "(earlier in this process; not tried again)")
+            continue
         if download:
             print(f"downloading {name} into {os.path.abspath(root)} (torchvision), converted once into "
                   f"{os.path.join(folder, '<split>.npz')}", file=sys.stderr, flush=True)
@@ -167,6 +174,8 @@ def load_split(name: str, split: str, root: str | None = None, allow_download: b
             finally:
                 socket.setdefaulttimeout(old)
         except Exception as e:  # torchvision raises RuntimeError / URLError / OSError
+            if download:  # offline: one attempt per dataset and process (a firewall can make each one take 30 s)
+                _FAILED_DOWNLOADS[name, os.path.abspath(root)] = f"failed ({type(e).__name__}: {str(e)[:120]})"
             tried.append(f"torchvision download into {root} failed ({type(e).__name__}: {str(e)[:120]})" if download
                          else f"torchvision's {TORCHVISION_FILES[name]} under {root}: absent")
             continue

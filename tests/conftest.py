@@ -53,7 +53,9 @@ def stub_download(monkeypatch):
     raises the URLError an unreachable server gives. Checksums are replaced by existence (the fake files are not
     the real ones). Returns the calls (download folders)."""
     import torchvision.datasets.cifar as tv_cifar
+    from reproduce import data
     state = {"online": True, "calls": []}
+    monkeypatch.setattr(data, "_FAILED_DOWNLOADS", {})
 
     def download_and_extract_archive(url, download_root, extract_root=None, filename=None, md5=None, **kw):
         state["calls"].append(download_root)
@@ -75,3 +77,5 @@ def no_network(monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("network disabled in tests")
     monkeypatch.setattr(urllib.request, "urlopen", offline)
+    from reproduce import data
+    monkeypatch.setattr(data, "_FAILED_DOWNLOADS", {})

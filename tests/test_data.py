@@ -524,3 +524,6 @@ def test_offline_download_is_one_clear_line_naming_the_folder(tmp_path, stub_dow
     assert "\n" not in msg and str(root) in msg and "cifar10/train.npz" in msg and "cifar-10-batches-py/" in msg
     assert "URLError" in msg and "not writable" not in msg  # the folder is writable: the download failed
     assert stub_download["calls"] == [str(root)]
+    with pytest.raises(DatasetUnavailable) as exc:  # offline: not tried again by the same process
+        check_available("cifar10", "test", root=str(root))
+    assert stub_download["calls"] == [str(root)] and "not tried again" in str(exc.value)
