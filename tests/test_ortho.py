@@ -13,7 +13,20 @@ from models.ortho import (filter_groups, filter_matrix, gram_schmidt, orthonorma
 
 def test_filter_groups():
     assert filter_groups(27, 16) == [slice(0, 16)]              # f_in >= f_out: one group
-    assert filter_groups(4, 10) == [slice(0, 4), slice(4, 8), slice(8, 10)]  # ceil(10 / 4) groups
+    assert filter_groups(16, 16) == [slice(0, 16)]
+    # f_in 4 < f_out 10: "f_out / f_in + f_out mod f_in" = 2 + 2 groups: two of 4 filters, two single filters
+    assert filter_groups(4, 10) == [slice(0, 4), slice(4, 8), slice(8, 9), slice(9, 10)]
+
+
+@pytest.mark.parametrize("f_in, f_out", [(27, 64), (4, 10), (5, 15), (3, 4), (1, 7), (144, 10), (9, 17)])
+def test_filter_groups_partition_the_filters_in_the_papers_count(f_in, f_out):
+    groups = filter_groups(f_in, f_out)
+    covered = [i for g in groups for i in range(f_out)[g]]
+    assert covered == list(range(f_out))  # every filter in exactly one group, in order
+    assert all(g.stop - g.start <= f_in for g in groups)  # each group can be orthonormal
+    if f_in < f_out:
+        assert len(groups) == f_out // f_in + f_out % f_in
+        assert [g.stop - g.start for g in groups] == [f_in] * (f_out // f_in) + [1] * (f_out % f_in)
 
 
 def test_gram_schmidt_by_hand():
@@ -37,10 +50,12 @@ def test_orthonormal_init_within_groups(shape):
 def test_group_wise_init_when_fan_in_is_smaller():
     w = orthonormal_gram_schmidt_(torch.empty(64, 3, 3, 3), torch.Generator().manual_seed(1))  # f_in 27 < 64
     m = filter_matrix(w)
-    assert len(filter_groups(27, 64)) == 3
+    assert len(filter_groups(27, 64)) == 2 + 10  # 64 / 27 + 64 mod 27
     torch.testing.assert_close(m.norm(dim=0), torch.ones(64), atol=1e-5, rtol=0)  # every filter unit norm
     across = (m[:, :27].T @ m[:, 27:54]).abs().max()
     assert across > 0.05  # filters of different groups are not orthogonal to each other
+    singles = m[:, 54:].T @ m[:, 54:]  # the 10 remaining filters: one group each, not orthogonalised together
+    assert (singles - torch.eye(10)).abs().max() > 0.05
 
 
 def test_penalty_value_and_gradient_by_hand():
@@ -69,9 +84,14 @@ def test_filter_correlation_by_hand():
     from models.ortho import filter_correlation
     lin = nn.Linear(2, 3, bias=False)
     with torch.no_grad():
-        lin.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0]]))  # filters as rows
-    # pairs: (e1, e2) 0; (e1, (-1, 1)) |-1/sqrt2|; (e2, (-1, 1)) 1/sqrt2  -> mean sqrt2 / 3
-    assert filter_correlation(lin) == pytest.approx(2 ** 0.5 / 3)
+        lin.weight.copy_(torch.tensor([[1.0, 0.0], [2.0, 2.0], [-3.0, 0.0]]))  # filters as rows
+    # pairs i < j: (e1, (2, 2)) 1/sqrt2; (e1, (-3, 0)) -1; ((2, 2), (-3, 0)) -1/sqrt2 -> signed mean -1/3
+    # (the mean of |cos| would be (1 + sqrt2) / 3; the pairs j = i would add three 1s)
+    assert filter_correlation(lin) == pytest.approx(-1 / 3)
+    conv = nn.Conv2d(1, 2, 1, bias=False)  # a second layer: the mean runs over the pairs of all layers
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([1.0, 1.0]).view(2, 1, 1, 1))  # one pair, cos 1
+    assert filter_correlation(nn.Sequential(lin, conv)) == pytest.approx((-1 + 1) / 4)
 
 
 def _chain(scales):
@@ -119,6 +139,40 @@ def test_modulation_is_a_noop_when_disabled_or_within_tolerance():
             torch.testing.assert_close(w, w0)
 
 
+def _moments_after_backward(scales, **kw):
+    from models.ortho import Modulation
+    torch.manual_seed(0)
+    net = _chain(scales)
+    mod = Modulation(net, **kw)
+    net(torch.randn(8, 2, 4, 4, requires_grad=True)).pow(2).sum().backward()
+    return mod.moments  # top down: (q before, q after)
+
+
+def test_modulation_only_when_the_moments_mismatch_by_more_than_the_threshold():
+    """The top conv scales by s: the error below it has s^2 times the moment above (q^{l+1} / q^l = 1 / s^2).
+    MISMATCH = 2: a factor 1.99 is left alone, 2.01 is modulated back to the moment above."""
+    from models.ortho import MISMATCH
+    assert MISMATCH == 2.0
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 1.99 ** 0.5])
+    assert b == pytest.approx(1.99 * q_top, rel=1e-5) and a == b           # within the threshold: untouched
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 2.01 ** 0.5])
+    assert b == pytest.approx(2.01 * q_top, rel=1e-5) and a == pytest.approx(q_top, rel=1e-5)  # modulated
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 0.705])              # the other side: 1 / 0.497 > 2
+    assert a == pytest.approx(q_top, rel=1e-5)
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 1.99 ** 0.5], tol=1.0)  # the rejected "q^{l+1} != q^l"
+    assert a == pytest.approx(q_top, rel=1e-5)
+
+
+def test_modulation_threshold_is_inclusive_at_exactly_the_factor():
+    from models.ortho import Modulation
+    mod = Modulation(nn.Conv2d(1, 1, 1))
+    mod._above = 2.0
+    assert mod._hook(None, (torch.ones(4),)) is None  # ratio exactly 2: a match, not modulated
+    mod._above = 2.0
+    (g,) = mod._hook(None, (torch.full((4,), 0.99),))  # ratio 2.04: scaled by sqrt(ratio) to the moment above
+    assert float(g.pow(2).mean()) == pytest.approx(2.0)
+
+
 # ------------------------------------------------------------------ networks and training
 
 
@@ -157,8 +211,12 @@ def test_training_with_ortho_reg_modulation_and_step_probes():
     r = train(model, tiny_data(64), tiny_data(32, seed=1, augment=False), spec, RunOptions(channels_last=False))
     recs = r["step_probes"]
     assert r["status"] == "ok" and [x["step"] for x in recs] == [0, 1, 2, 3]
-    assert recs[0]["error_moment_ratio"] == pytest.approx(1.0, rel=1e-5)   # modulated step: moments equalised
-    assert recs[3]["error_moment_ratio"] != pytest.approx(1.0, rel=1e-3)   # after n = 2 steps: not any more
+    def pair_ratios(rec):  # q^{l+1} / q^l of consecutive convs, bottom up, after any modulation
+        q = rec["error_moments"]
+        return [hi / lo for lo, hi in zip(q, q[1:])]
+    for rec in recs[:2]:  # modulated steps: no consecutive pair mismatches by more than MISMATCH = 2
+        assert all(0.5 - 1e-6 <= x <= 2 + 1e-6 for x in pair_ratios(rec)), pair_ratios(rec)
+    assert any(not 0.5 <= x <= 2 for x in pair_ratios(recs[2]))  # after n = 2 steps a mismatch stays
     assert len(recs[3]["error_moments"]) == 7 and recs[3]["error_moments"][-1] == 1.0
     assert 0 < recs[0]["filter_correlation"] < 1
 
