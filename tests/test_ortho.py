@@ -285,3 +285,19 @@ def test_penalty_on_a_2x3_weight_by_hand():
     pen.backward()
     w = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
     torch.testing.assert_close(lin.weight.grad, (2 * 0.5 * w @ (w.T @ w - torch.eye(2))).T)
+
+
+def test_warmup_epochs_run_at_the_warmup_lr_then_the_schedule():
+    from reproduce.train import LRSchedule, TrainSpec
+    spec = TrainSpec(epochs=164, lr=0.1, milestones=(82, 123), warmup_epochs=1, warmup_lr=0.01)
+    s = LRSchedule(spec)
+    assert [s.at_epoch(e) for e in (0, 1, 81, 82, 123)] == pytest.approx([0.01, 0.1, 0.1, 0.01, 0.001])
+    plain = LRSchedule(TrainSpec(epochs=164, lr=0.1, milestones=(82, 123)))
+    assert plain.at_epoch(0) == 0.1  # no warmup unless asked
+
+
+def test_warmup_fields_keep_the_hash_of_cells_without_warmup():
+    from reproduce.experiment import non_default
+    from reproduce.train import TrainSpec
+    assert "warmup_epochs" not in non_default(TrainSpec(epochs=2))
+    assert non_default(TrainSpec(epochs=2, warmup_epochs=1, warmup_lr=0.01))["warmup_lr"] == 0.01
