@@ -238,15 +238,115 @@ def test_ortho_claims_hold_on_the_published_numbers(table):
         assert ok is True, detail
 
 
-def test_ortho_claims_fail_when_the_data_says_so():
+def _decide(check, means):
+    from reproduce.report import check_claim
+    from reproduce.targets import Claim
+    return check_claim(Claim("", check), means)[0]  # True / False / None (n/a)
+
+
+def test_table2_claims_fail_when_the_data_says_so_and_rank_diverged_runs_last():
     from reproduce import ortho
     means = _published_means("2")
-    means[("SGD", "110-layer")] = 85.0
-    assert ortho.claim_ours_best(means)[0] is False and ortho.claim_deep_margin(means)[0] is False
-    assert ortho.claim_correlation({("msra + L2 reg", "correlation"): 0.015,
-                                    ("ortho init + ortho reg", "correlation"): 0.006})[0] is True
-    assert ortho.claim_moment_ratio({("msra + L2 reg", "moment ratio"): 0.1,
-                                     ("ortho init + ortho reg", "moment ratio"): 0.2})[0] is False
+    means[("SGD", "110-layer")] = 85.0  # a method ahead of Ours at 110 layers
+    assert _decide(ortho.claim_ours_best, means) is False and _decide(ortho.claim_deep_margin, means) is False
+    means = _published_means("2")
+    means[("SGD", "44-layer")] = 88.42  # a tie is not "best"
+    assert _decide(ortho.claim_ours_best, means) is False
+    means = _published_means("2")
+    means[("AdaDelta", "110-layer")] = 72.0  # Ours 81.6: ahead by 9.6 only
+    assert _decide(ortho.claim_ours_best, means) is True and _decide(ortho.claim_deep_margin, means) is False
+    means = _published_means("2")
+    for m in ("Nesterov", "AdaDelta", "RmsProp"):
+        means[(m, "110-layer")] = "n/c"  # diverged: "cannot converge", below every converged run
+    assert _decide(ortho.claim_ours_best, means) is True and _decide(ortho.claim_deep_margin, means) is True
+    means[("Ours", "110-layer")] = "n/c"  # Ours diverged: not the best
+    assert _decide(ortho.claim_ours_best, means) is False and _decide(ortho.claim_deep_margin, means) is False
+    del means[("Adam", "44-layer")]  # a missing cell: cannot be decided
+    assert _decide(ortho.claim_ours_best, means) is None
+
+
+@pytest.mark.parametrize("gain, passed", [(3.5, True), (2.5, True), (4.49, True), (2.49, False), (4.5, False),
+                                          (0.3, False), (8.0, False), (-3.5, False), ("n/c", None)])
+def test_gain_claim_is_the_sentences_3_to_4_points(gain, passed):
+    from reproduce import ortho
+    assert _decide(ortho.claim_gain, {("44-layer plain: ortho over L2", "gain"): gain}) is passed
+
+
+def test_schedule_claim_passes_fails_and_ranks_diverged_runs_last():
+    from reproduce import ortho
+    first, always = ("110-layer plain: modulation for the first n iterations", "Top-1"), \
+        ("110-layer plain: modulation throughout", "Top-1")
+    assert _decide(ortho.claim_schedule, _published_means("text")) is True
+    assert _decide(ortho.claim_schedule, {first: 73.5, always: 81.6}) is False
+    assert _decide(ortho.claim_schedule, {first: 40.0, always: "n/c"}) is True
+    assert _decide(ortho.claim_schedule, {first: "n/c", always: 40.0}) is False
+    assert _decide(ortho.claim_schedule, {first: "n/c", always: "n/c"}) is False
+    assert _decide(ortho.claim_schedule, {first: 40.0}) is None
+
+
+@pytest.mark.parametrize("l2, ortho_, passed", [(0.015, 0.006, True), (0.012, 0.006, True), (0.018, 0.006, True),
+                                                (0.011, 0.006, False), (0.03, 0.006, False), (0.004, 0.006, False),
+                                                (0.015, -0.001, False), (-0.015, -0.006, False), ("n/c", 0.006, None)])
+def test_figure2_claim_is_about_2_5_times(l2, ortho_, passed):
+    from reproduce import ortho
+    means = {("msra + L2 reg", "correlation"): l2, ("ortho init + ortho reg", "correlation"): ortho_}
+    assert _decide(ortho.claim_correlation, means) is passed
+
+
+@pytest.mark.parametrize("l2, ortho_, passed", [(0.01, 0.1, True), (0.01, 0.31, True), (0.01, 0.04, True),
+                                                (0.01, 0.02, False), (0.01, 0.5, False), (0.1, 0.01, False)])
+def test_figure3_claim_is_one_order_of_magnitude(l2, ortho_, passed):
+    from reproduce import ortho
+    means = {("msra + L2 reg", "moment ratio"): l2, ("ortho init + ortho reg", "moment ratio"): ortho_}
+    assert _decide(ortho.claim_moment_ratio, means) is passed
+
+
+def test_figure5_claims_pass_fail_and_na():
+    from reproduce import ortho
+    means = {("plain-44 ortho", "final test acc"): 92.0, ("ResNet-44 L2", "final test acc"): 92.8,
+             ("ResNet-110 ortho", "final test acc"): 93.5, ("ResNet-110 L2", "final test acc"): 93.0}
+    assert _decide(ortho.claim_fig5_match, means) is True and _decide(ortho.claim_fig5_resnet110, means) is True
+    worse = {**means, ("plain-44 ortho", "final test acc"): 91.7, ("ResNet-110 ortho", "final test acc"): 93.0}
+    assert _decide(ortho.claim_fig5_match, worse) is False and _decide(ortho.claim_fig5_resnet110, worse) is False
+    diverged = {**means, ("ResNet-44 L2", "final test acc"): "n/c", ("ResNet-110 L2", "final test acc"): "n/c"}
+    assert _decide(ortho.claim_fig5_match, diverged) is None  # a size compared with a diverged run: n/a
+    assert _decide(ortho.claim_fig5_resnet110, diverged) is True  # ortho converged where L2 did not
+    diverged[("ResNet-110 ortho", "final test acc")] = "n/c"
+    assert _decide(ortho.claim_fig5_resnet110, diverged) is False
+
+
+def _fake_records(layout, diverged_rows=()):
+    """(cell, record) pairs for a layout: every run ends at 50 % test accuracy + its index, the rows named
+    diverged as the trainer stores a diverged run."""
+    pairs = []
+    for i, (row, _, c) in enumerate(layout):
+        ok = row not in diverged_rows
+        pairs.append((c, {"result": {"status": "ok" if ok else "diverged", "final_test_acc": 0.5 + i / 100 if ok
+                                     else None, "final_train_acc": 0.1, "epochs_run": 2, "history": []}}))
+    return pairs
+
+
+def test_a_diverged_run_is_nc_never_a_number():
+    from reproduce import ortho
+    from reproduce.report import check_claims
+    text = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "text")
+    layout = ortho.text_layout("smoke")
+    vals = {(v.row, v.column): v.values for v in text.values(_fake_records(layout))}
+    assert vals[("44-layer plain: ortho over L2", "gain")] == [pytest.approx(-1.0)]  # 50 % vs 51 %
+    pairs = _fake_records(layout, diverged_rows=("44-layer plain: msra + L2",
+                                                 "110-layer plain: modulation throughout"))
+    vals = {(v.row, v.column): v.values for v in text.values(pairs)}
+    assert vals[("110-layer plain: modulation throughout", "Top-1")] == ["n/c"]
+    assert vals[("44-layer plain: ortho over L2", "gain")] == ["n/c"]
+    gain, schedule = check_claims(text, pairs)
+    assert gain["passed"] is None and schedule["passed"] is True  # 53 % beats a diverged run
+    table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
+    pairs = _fake_records(ortho.table2_layout("smoke"), diverged_rows=("RmsProp",))
+    assert {v.values[0] for v in table2.values(pairs) if v.row == "RmsProp"} == {"n/c"}
+    fig5 = next(t for t in ortho.TARGETS if t.kind == "figure" and t.id == "5")
+    pairs = _fake_records(ortho.fig5_layout("smoke"), diverged_rows=("ResNet-110 L2",))
+    # plain-44 ortho 50 % vs ResNet-44 L2 52 %: not a match; ResNet-110 ortho 53 % vs a diverged L2: higher
+    assert [c["passed"] for c in check_claims(fig5, pairs)] == [False, True]
 
 
 def test_ortho_paper_cells_follow_the_protocol():
@@ -264,6 +364,12 @@ def test_ortho_paper_cells_follow_the_protocol():
     assert sgd.data.normalize == "pixel_std" and sgd.data.crop_pad == 0  # flip only
     res = ortho.fig5_layout("paper")[2][2]
     assert res.model_kwargs["shortcut"] == "P3"
+    # He et al.'s ResNet-110 warmup: one epoch (391 iterations) at 0.01, on the ResNet-110 cells only
+    for row, _, c in ortho.fig5_layout("paper"):
+        warm = row.startswith("ResNet-110")
+        assert (c.train.warmup_epochs, c.train.warmup_lr) == ((1, 0.01) if warm else (0, 0.0)), row
+    assert ours.train.warmup_epochs == 0  # the plain 110-layer net
+    assert all(c.train.warmup_epochs == 0 for _, _, c in ortho.fig5_layout("smoke"))
 
 
 def test_gram_schmidt_init_scheme():
