@@ -343,8 +343,8 @@ def protocol(scale: str) -> list[str]:
             f"{s['modulation']} iterations.",
             "Table 2's other methods with the same lr 0.1 and weight decay and torch's defaults for their own "
             "hyper-parameters (AdaDelta: lr 1.0, its default, footnote 6).",
-            f"ResNet-110 cells: lr {WARMUP_LR:g} for the first {s['warmup_epochs']} epoch(s), then the schedule "
-            "(He et al.'s warmup; none at smoke)." if s["warmup_epochs"] else
+            f"ResNet-110 cells: lr {WARMUP_LR:g} for the first epoch (391 iterations), then the schedule (He et "
+            "al.'s warmup)." if s["warmup_epochs"] else
             "No warmup at this scale (He et al.'s 400 of 64k iterations is under one step here).",
             f"Modulation only where consecutive convs' error moments differ by more than a factor "
             f"{MISMATCH:g}; eq. 8 as the signed mean cosine over pairs of filters.",
