@@ -11,10 +11,11 @@ the first output channel. Then Gram-Schmidt process is applied to
 sequentially generate next orthogonal vectors channel by channel." When
 f_in < f_out, f_out orthogonal vectors in f_in dimensions do not exist:
 "group-wise orthogonalization": the filters are split into groups and
-orthogonalized within each group independently. The paper's count of groups
-("f_out / f_in + f_out mod f_in") does not partition f_out filters into
-groups of at most f_in; we read it as consecutive groups of f_in filters,
-the last one smaller: ceil(f_out / f_in) groups (``filter_groups``).
+orthogonalized within each group independently. The paper's count, "we divide
+the vectors into f_out / f_in + f_out mod f_in groups", partitions the f_out
+filters when f_out / f_in is read as the integer quotient: floor(f_out / f_in)
+full groups of f_in filters (each orthonormal), then the f_out mod f_in
+remaining filters one per group (each a unit vector) (``filter_groups``).
 
 Regularizer (eq. 3): lambda / 2 sum_l ||W_l^T W_l - I||_F^2, with the same
 groups: for f_in < f_out the sum is over each group's own Gram matrix
@@ -25,7 +26,7 @@ weight decay (lambda = the weight-decay coefficient unless a table says
 otherwise).
 
 Correlation among filters (section 5.2, eq. 8, Figure 2): ``filter_correlation``.
-Modulation (sections 3.3 and 4): ``Modulation``.
+Modulation (sections 3.3 and 4): ``Modulation``, with the mismatch threshold ``MISMATCH``.
 """
 from __future__ import annotations
 
@@ -39,8 +40,12 @@ def filter_matrix(weight: torch.Tensor) -> torch.Tensor:
 
 
 def filter_groups(f_in: int, f_out: int) -> list[slice]:
-    """Consecutive groups of at most f_in filters (one group when f_in >= f_out)."""
-    return [slice(s, min(s + f_in, f_out)) for s in range(0, f_out, f_in)]
+    """Section 4's groups: one group when f_in >= f_out; otherwise "f_out / f_in + f_out mod f_in groups":
+    floor(f_out / f_in) consecutive groups of f_in filters, then one group per remaining filter."""
+    if f_in >= f_out:
+        return [slice(0, f_out)]
+    full = f_out // f_in * f_in
+    return [slice(s, s + f_in) for s in range(0, full, f_in)] + [slice(s, s + 1) for s in range(full, f_out)]
 
 
 def gram_schmidt(vectors: torch.Tensor) -> torch.Tensor:
@@ -87,20 +92,30 @@ def orthonormal_penalty(model: nn.Module, lam: float) -> torch.Tensor:
 
 @torch.no_grad()
 def filter_correlation(model: nn.Module) -> float:
-    """Eq. 8: the average over every pair i < j of filters of every Conv2d/Linear layer of |cos(v_i, v_j)|
-    (N = the number of pairs). Read from the paper: pairs with j = i (cosine 1) are left out, and the
-    cosine's absolute value is averaged (a signed mean of random filters would be ~0); Figure 2's ~6e-3 for
-    orthonormal filters is consistent with either."""
+    """Eq. 8: the signed mean of cos(v_i, v_j) over every pair i < j of filters of every Conv2d/Linear layer
+    (N = the number of pairs). Signed, as the Figure 2 caption says: "we allow negative correlations and
+    'msra+L2 reg' generates negative ones at first few iterations". Eq. 8's inner sum starts at j = i; the
+    pairs j = i (cosine 1 each) are left out, since with them the mean of 16 orthonormal filters would be at
+    least 16 / 136 = 0.12, not the "about 6e-3" of Figure 2. A zero filter counts as orthogonal to every other."""
     total, count = 0.0, 0
     for m in model.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.shape[0] > 1:
             v = filter_matrix(m.weight.detach().float())
             v = v / v.norm(dim=0, keepdim=True).clamp_min(1e-30)
-            cos = (v.T @ v).abs()
+            cos = v.T @ v
             iu = torch.triu_indices(cos.shape[0], cos.shape[0], offset=1)
             total += float(cos[iu[0], iu[1]].sum())
             count += iu.shape[1]
     return total / count if count else float("nan")
+
+
+# Section 4: "if we modulate all the layers as long as q^{l+1} != q^l, then the magnitude of propagated signal will
+# tend to be identical with the input error signal ... So we make a trade-off that the modulation only happens when
+# the magnitudes of propagated signals of consecutive layers mismatch." The paper gives no threshold. Ours, fixed
+# before any result was looked at: the second moments mismatch when one exceeds the other by more than a factor 2
+# (the magnitudes, their square roots, by more than sqrt 2) -- the factor by which one ReLU changes a second moment
+# (He et al. 2015), so the ordinary change across one Conv-BN-ReLU triple is not modulated.
+MISMATCH = 2.0
 
 
 class Modulation:
@@ -108,14 +123,15 @@ class Modulation:
 
     In each backward pass the conv layers are met from the top down. For conv layer l, q^l is the second-order
     moment (mean square) of the error at its output; q^{l+1} that of the conv layer above, after its own
-    modulation. When they mismatch (q^{l+1} / q^l outside [1 / tol, tol]) the error entering layer l is scaled
-    by rho = sqrt(q^{l+1} / q^l) before the layer uses it (for its weight gradient and the error it passes
-    down). tol = 1 equalises every layer's moment with the top conv's; the paper modulates "only when the
-    magnitudes ... mismatch" without a threshold: tol is our parameter. When ``enabled`` is False the hooks
+    modulation. When they mismatch (q^{l+1} / q^l outside [1 / tol, tol]; a ratio of exactly tol matches) the
+    error entering layer l is scaled by rho = sqrt(q^{l+1} / q^l) before the layer uses it (for its weight
+    gradient and the error it passes down). tol defaults to ``MISMATCH``, our reading of "only when the
+    magnitudes ... mismatch"; tol = 1 modulates whenever q^{l+1} != q^l, equalising every layer's moment with
+    the top conv's (the variant the paper rejects). When ``enabled`` is False the hooks
     change nothing (the paper modulates for the first n iterations only). ``moments`` holds, for the last
     backward pass and top down, (q^l before, q^l after) of every conv."""
 
-    def __init__(self, model: nn.Module, tol: float = 1.0, enabled: bool = True):
+    def __init__(self, model: nn.Module, tol: float = MISMATCH, enabled: bool = True):
         if tol < 1:
             raise ValueError(f"tol must be >= 1, got {tol}")
         self.tol, self.enabled = tol, enabled

@@ -13,7 +13,20 @@ from models.ortho import (filter_groups, filter_matrix, gram_schmidt, orthonorma
 
 def test_filter_groups():
     assert filter_groups(27, 16) == [slice(0, 16)]              # f_in >= f_out: one group
-    assert filter_groups(4, 10) == [slice(0, 4), slice(4, 8), slice(8, 10)]  # ceil(10 / 4) groups
+    assert filter_groups(16, 16) == [slice(0, 16)]
+    # f_in 4 < f_out 10: "f_out / f_in + f_out mod f_in" = 2 + 2 groups: two of 4 filters, two single filters
+    assert filter_groups(4, 10) == [slice(0, 4), slice(4, 8), slice(8, 9), slice(9, 10)]
+
+
+@pytest.mark.parametrize("f_in, f_out", [(27, 64), (4, 10), (5, 15), (3, 4), (1, 7), (144, 10), (9, 17)])
+def test_filter_groups_partition_the_filters_in_the_papers_count(f_in, f_out):
+    groups = filter_groups(f_in, f_out)
+    covered = [i for g in groups for i in range(f_out)[g]]
+    assert covered == list(range(f_out))  # every filter in exactly one group, in order
+    assert all(g.stop - g.start <= f_in for g in groups)  # each group can be orthonormal
+    if f_in < f_out:
+        assert len(groups) == f_out // f_in + f_out % f_in
+        assert [g.stop - g.start for g in groups] == [f_in] * (f_out // f_in) + [1] * (f_out % f_in)
 
 
 def test_gram_schmidt_by_hand():
@@ -37,10 +50,12 @@ def test_orthonormal_init_within_groups(shape):
 def test_group_wise_init_when_fan_in_is_smaller():
     w = orthonormal_gram_schmidt_(torch.empty(64, 3, 3, 3), torch.Generator().manual_seed(1))  # f_in 27 < 64
     m = filter_matrix(w)
-    assert len(filter_groups(27, 64)) == 3
+    assert len(filter_groups(27, 64)) == 2 + 10  # 64 / 27 + 64 mod 27
     torch.testing.assert_close(m.norm(dim=0), torch.ones(64), atol=1e-5, rtol=0)  # every filter unit norm
     across = (m[:, :27].T @ m[:, 27:54]).abs().max()
     assert across > 0.05  # filters of different groups are not orthogonal to each other
+    singles = m[:, 54:].T @ m[:, 54:]  # the 10 remaining filters: one group each, not orthogonalised together
+    assert (singles - torch.eye(10)).abs().max() > 0.05
 
 
 def test_penalty_value_and_gradient_by_hand():
@@ -69,9 +84,14 @@ def test_filter_correlation_by_hand():
     from models.ortho import filter_correlation
     lin = nn.Linear(2, 3, bias=False)
     with torch.no_grad():
-        lin.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 1.0]]))  # filters as rows
-    # pairs: (e1, e2) 0; (e1, (-1, 1)) |-1/sqrt2|; (e2, (-1, 1)) 1/sqrt2  -> mean sqrt2 / 3
-    assert filter_correlation(lin) == pytest.approx(2 ** 0.5 / 3)
+        lin.weight.copy_(torch.tensor([[1.0, 0.0], [2.0, 2.0], [-3.0, 0.0]]))  # filters as rows
+    # pairs i < j: (e1, (2, 2)) 1/sqrt2; (e1, (-3, 0)) -1; ((2, 2), (-3, 0)) -1/sqrt2 -> signed mean -1/3
+    # (the mean of |cos| would be (1 + sqrt2) / 3; the pairs j = i would add three 1s)
+    assert filter_correlation(lin) == pytest.approx(-1 / 3)
+    conv = nn.Conv2d(1, 2, 1, bias=False)  # a second layer: the mean runs over the pairs of all layers
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([1.0, 1.0]).view(2, 1, 1, 1))  # one pair, cos 1
+    assert filter_correlation(nn.Sequential(lin, conv)) == pytest.approx((-1 + 1) / 4)
 
 
 def _chain(scales):
@@ -119,6 +139,40 @@ def test_modulation_is_a_noop_when_disabled_or_within_tolerance():
             torch.testing.assert_close(w, w0)
 
 
+def _moments_after_backward(scales, **kw):
+    from models.ortho import Modulation
+    torch.manual_seed(0)
+    net = _chain(scales)
+    mod = Modulation(net, **kw)
+    net(torch.randn(8, 2, 4, 4, requires_grad=True)).pow(2).sum().backward()
+    return mod.moments  # top down: (q before, q after)
+
+
+def test_modulation_only_when_the_moments_mismatch_by_more_than_the_threshold():
+    """The top conv scales by s: the error below it has s^2 times the moment above (q^{l+1} / q^l = 1 / s^2).
+    MISMATCH = 2: a factor 1.99 is left alone, 2.01 is modulated back to the moment above."""
+    from models.ortho import MISMATCH
+    assert MISMATCH == 2.0
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 1.99 ** 0.5])
+    assert b == pytest.approx(1.99 * q_top, rel=1e-5) and a == b           # within the threshold: untouched
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 2.01 ** 0.5])
+    assert b == pytest.approx(2.01 * q_top, rel=1e-5) and a == pytest.approx(q_top, rel=1e-5)  # modulated
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 0.705])              # the other side: 1 / 0.497 > 2
+    assert a == pytest.approx(q_top, rel=1e-5)
+    (q_top, _), (b, a) = _moments_after_backward([1.0, 1.99 ** 0.5], tol=1.0)  # the rejected "q^{l+1} != q^l"
+    assert a == pytest.approx(q_top, rel=1e-5)
+
+
+def test_modulation_threshold_is_inclusive_at_exactly_the_factor():
+    from models.ortho import Modulation
+    mod = Modulation(nn.Conv2d(1, 1, 1))
+    mod._above = 2.0
+    assert mod._hook(None, (torch.ones(4),)) is None  # ratio exactly 2: a match, not modulated
+    mod._above = 2.0
+    (g,) = mod._hook(None, (torch.full((4,), 0.99),))  # ratio 2.04: scaled by sqrt(ratio) to the moment above
+    assert float(g.pow(2).mean()) == pytest.approx(2.0)
+
+
 # ------------------------------------------------------------------ networks and training
 
 
@@ -157,8 +211,12 @@ def test_training_with_ortho_reg_modulation_and_step_probes():
     r = train(model, tiny_data(64), tiny_data(32, seed=1, augment=False), spec, RunOptions(channels_last=False))
     recs = r["step_probes"]
     assert r["status"] == "ok" and [x["step"] for x in recs] == [0, 1, 2, 3]
-    assert recs[0]["error_moment_ratio"] == pytest.approx(1.0, rel=1e-5)   # modulated step: moments equalised
-    assert recs[3]["error_moment_ratio"] != pytest.approx(1.0, rel=1e-3)   # after n = 2 steps: not any more
+    def pair_ratios(rec):  # q^{l+1} / q^l of consecutive convs, bottom up, after any modulation
+        q = rec["error_moments"]
+        return [hi / lo for lo, hi in zip(q, q[1:])]
+    for rec in recs[:2]:  # modulated steps: no consecutive pair mismatches by more than MISMATCH = 2
+        assert all(0.5 - 1e-6 <= x <= 2 + 1e-6 for x in pair_ratios(rec)), pair_ratios(rec)
+    assert any(not 0.5 <= x <= 2 for x in pair_ratios(recs[2]))  # after n = 2 steps a mismatch stays
     assert len(recs[3]["error_moments"]) == 7 and recs[3]["error_moments"][-1] == 1.0
     assert 0 < recs[0]["filter_correlation"] < 1
 
@@ -180,15 +238,115 @@ def test_ortho_claims_hold_on_the_published_numbers(table):
         assert ok is True, detail
 
 
-def test_ortho_claims_fail_when_the_data_says_so():
+def _decide(check, means):
+    from reproduce.report import check_claim
+    from reproduce.targets import Claim
+    return check_claim(Claim("", check), means)[0]  # True / False / None (n/a)
+
+
+def test_table2_claims_fail_when_the_data_says_so_and_rank_diverged_runs_last():
     from reproduce import ortho
     means = _published_means("2")
-    means[("SGD", "110-layer")] = 85.0
-    assert ortho.claim_ours_best(means)[0] is False and ortho.claim_deep_margin(means)[0] is False
-    assert ortho.claim_correlation({("msra + L2 reg", "correlation"): 0.015,
-                                    ("ortho init + ortho reg", "correlation"): 0.006})[0] is True
-    assert ortho.claim_moment_ratio({("msra + L2 reg", "moment ratio"): 0.1,
-                                     ("ortho init + ortho reg", "moment ratio"): 0.2})[0] is False
+    means[("SGD", "110-layer")] = 85.0  # a method ahead of Ours at 110 layers
+    assert _decide(ortho.claim_ours_best, means) is False and _decide(ortho.claim_deep_margin, means) is False
+    means = _published_means("2")
+    means[("SGD", "44-layer")] = 88.42  # a tie is not "best"
+    assert _decide(ortho.claim_ours_best, means) is False
+    means = _published_means("2")
+    means[("AdaDelta", "110-layer")] = 72.0  # Ours 81.6: ahead by 9.6 only
+    assert _decide(ortho.claim_ours_best, means) is True and _decide(ortho.claim_deep_margin, means) is False
+    means = _published_means("2")
+    for m in ("Nesterov", "AdaDelta", "RmsProp"):
+        means[(m, "110-layer")] = "n/c"  # diverged: "cannot converge", below every converged run
+    assert _decide(ortho.claim_ours_best, means) is True and _decide(ortho.claim_deep_margin, means) is True
+    means[("Ours", "110-layer")] = "n/c"  # Ours diverged: not the best
+    assert _decide(ortho.claim_ours_best, means) is False and _decide(ortho.claim_deep_margin, means) is False
+    del means[("Adam", "44-layer")]  # a missing cell: cannot be decided
+    assert _decide(ortho.claim_ours_best, means) is None
+
+
+@pytest.mark.parametrize("gain, passed", [(3.5, True), (2.5, True), (4.49, True), (2.49, False), (4.5, False),
+                                          (0.3, False), (8.0, False), (-3.5, False), ("n/c", None)])
+def test_gain_claim_is_the_sentences_3_to_4_points(gain, passed):
+    from reproduce import ortho
+    assert _decide(ortho.claim_gain, {("44-layer plain: ortho over L2", "gain"): gain}) is passed
+
+
+def test_schedule_claim_passes_fails_and_ranks_diverged_runs_last():
+    from reproduce import ortho
+    first, always = ("110-layer plain: modulation for the first n iterations", "Top-1"), \
+        ("110-layer plain: modulation throughout", "Top-1")
+    assert _decide(ortho.claim_schedule, _published_means("text")) is True
+    assert _decide(ortho.claim_schedule, {first: 73.5, always: 81.6}) is False
+    assert _decide(ortho.claim_schedule, {first: 40.0, always: "n/c"}) is True
+    assert _decide(ortho.claim_schedule, {first: "n/c", always: 40.0}) is False
+    assert _decide(ortho.claim_schedule, {first: "n/c", always: "n/c"}) is False
+    assert _decide(ortho.claim_schedule, {first: 40.0}) is None
+
+
+@pytest.mark.parametrize("l2, ortho_, passed", [(0.015, 0.006, True), (0.012, 0.006, True), (0.018, 0.006, True),
+                                                (0.011, 0.006, False), (0.03, 0.006, False), (0.004, 0.006, False),
+                                                (0.015, -0.001, False), (-0.015, -0.006, False), ("n/c", 0.006, None)])
+def test_figure2_claim_is_about_2_5_times(l2, ortho_, passed):
+    from reproduce import ortho
+    means = {("msra + L2 reg", "correlation"): l2, ("ortho init + ortho reg", "correlation"): ortho_}
+    assert _decide(ortho.claim_correlation, means) is passed
+
+
+@pytest.mark.parametrize("l2, ortho_, passed", [(0.01, 0.1, True), (0.01, 0.31, True), (0.01, 0.04, True),
+                                                (0.01, 0.02, False), (0.01, 0.5, False), (0.1, 0.01, False)])
+def test_figure3_claim_is_one_order_of_magnitude(l2, ortho_, passed):
+    from reproduce import ortho
+    means = {("msra + L2 reg", "moment ratio"): l2, ("ortho init + ortho reg", "moment ratio"): ortho_}
+    assert _decide(ortho.claim_moment_ratio, means) is passed
+
+
+def test_figure5_claims_pass_fail_and_na():
+    from reproduce import ortho
+    means = {("plain-44 ortho", "final test acc"): 92.0, ("ResNet-44 L2", "final test acc"): 92.8,
+             ("ResNet-110 ortho", "final test acc"): 93.5, ("ResNet-110 L2", "final test acc"): 93.0}
+    assert _decide(ortho.claim_fig5_match, means) is True and _decide(ortho.claim_fig5_resnet110, means) is True
+    worse = {**means, ("plain-44 ortho", "final test acc"): 91.7, ("ResNet-110 ortho", "final test acc"): 93.0}
+    assert _decide(ortho.claim_fig5_match, worse) is False and _decide(ortho.claim_fig5_resnet110, worse) is False
+    diverged = {**means, ("ResNet-44 L2", "final test acc"): "n/c", ("ResNet-110 L2", "final test acc"): "n/c"}
+    assert _decide(ortho.claim_fig5_match, diverged) is None  # a size compared with a diverged run: n/a
+    assert _decide(ortho.claim_fig5_resnet110, diverged) is True  # ortho converged where L2 did not
+    diverged[("ResNet-110 ortho", "final test acc")] = "n/c"
+    assert _decide(ortho.claim_fig5_resnet110, diverged) is False
+
+
+def _fake_records(layout, diverged_rows=()):
+    """(cell, record) pairs for a layout: every run ends at 50 % test accuracy + its index, the rows named
+    diverged as the trainer stores a diverged run."""
+    pairs = []
+    for i, (row, _, c) in enumerate(layout):
+        ok = row not in diverged_rows
+        pairs.append((c, {"result": {"status": "ok" if ok else "diverged", "final_test_acc": 0.5 + i / 100 if ok
+                                     else None, "final_train_acc": 0.1, "epochs_run": 2, "history": []}}))
+    return pairs
+
+
+def test_a_diverged_run_is_nc_never_a_number():
+    from reproduce import ortho
+    from reproduce.report import check_claims
+    text = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "text")
+    layout = ortho.text_layout("smoke")
+    vals = {(v.row, v.column): v.values for v in text.values(_fake_records(layout))}
+    assert vals[("44-layer plain: ortho over L2", "gain")] == [pytest.approx(-1.0)]  # 50 % vs 51 %
+    pairs = _fake_records(layout, diverged_rows=("44-layer plain: msra + L2",
+                                                 "110-layer plain: modulation throughout"))
+    vals = {(v.row, v.column): v.values for v in text.values(pairs)}
+    assert vals[("110-layer plain: modulation throughout", "Top-1")] == ["n/c"]
+    assert vals[("44-layer plain: ortho over L2", "gain")] == ["n/c"]
+    gain, schedule = check_claims(text, pairs)
+    assert gain["passed"] is None and schedule["passed"] is True  # 53 % beats a diverged run
+    table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
+    pairs = _fake_records(ortho.table2_layout("smoke"), diverged_rows=("RmsProp",))
+    assert {v.values[0] for v in table2.values(pairs) if v.row == "RmsProp"} == {"n/c"}
+    fig5 = next(t for t in ortho.TARGETS if t.kind == "figure" and t.id == "5")
+    pairs = _fake_records(ortho.fig5_layout("smoke"), diverged_rows=("ResNet-110 L2",))
+    # plain-44 ortho 50 % vs ResNet-44 L2 52 %: not a match; ResNet-110 ortho 53 % vs a diverged L2: higher
+    assert [c["passed"] for c in check_claims(fig5, pairs)] == [False, True]
 
 
 def test_ortho_paper_cells_follow_the_protocol():
@@ -206,6 +364,12 @@ def test_ortho_paper_cells_follow_the_protocol():
     assert sgd.data.normalize == "pixel_std" and sgd.data.crop_pad == 0  # flip only
     res = ortho.fig5_layout("paper")[2][2]
     assert res.model_kwargs["shortcut"] == "P3"
+    # He et al.'s ResNet-110 warmup: one epoch (391 iterations) at 0.01, on the ResNet-110 cells only
+    for row, _, c in ortho.fig5_layout("paper"):
+        warm = row.startswith("ResNet-110")
+        assert (c.train.warmup_epochs, c.train.warmup_lr) == ((1, 0.01) if warm else (0, 0.0)), row
+    assert ours.train.warmup_epochs == 0  # the plain 110-layer net
+    assert all(c.train.warmup_epochs == 0 for _, _, c in ortho.fig5_layout("smoke"))
 
 
 def test_gram_schmidt_init_scheme():
@@ -227,3 +391,19 @@ def test_penalty_on_a_2x3_weight_by_hand():
     pen.backward()
     w = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
     torch.testing.assert_close(lin.weight.grad, (2 * 0.5 * w @ (w.T @ w - torch.eye(2))).T)
+
+
+def test_warmup_epochs_run_at_the_warmup_lr_then_the_schedule():
+    from reproduce.train import LRSchedule, TrainSpec
+    spec = TrainSpec(epochs=164, lr=0.1, milestones=(82, 123), warmup_epochs=1, warmup_lr=0.01)
+    s = LRSchedule(spec)
+    assert [s.at_epoch(e) for e in (0, 1, 81, 82, 123)] == pytest.approx([0.01, 0.1, 0.1, 0.01, 0.001])
+    plain = LRSchedule(TrainSpec(epochs=164, lr=0.1, milestones=(82, 123)))
+    assert plain.at_epoch(0) == 0.1  # no warmup unless asked
+
+
+def test_warmup_fields_keep_the_hash_of_cells_without_warmup():
+    from reproduce.experiment import non_default
+    from reproduce.train import TrainSpec
+    assert "warmup_epochs" not in non_default(TrainSpec(epochs=2))
+    assert non_default(TrainSpec(epochs=2, warmup_epochs=1, warmup_lr=0.01))["warmup_lr"] == 0.01
