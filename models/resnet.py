@@ -49,10 +49,14 @@ other normalizations and CReLU; they are options of the same blocks:
     addition stays a bare ReLU, for every form (nothing normalises after the
     addition in fb.resnet.torch; Table 1's NormProp ReLU NZR of 0.21 "after
     last ReLU (i.e., before softmax layer)" is a bare ReLU's exact zeros:
-    after the constant map no entry would be 0). NormProp2/3 ("we discard
-    constant terms") have no map anywhere. With CReLU the map is applied to
-    both halves ([x]_+ and [-x]_+ of a unit Gaussian have the same mean and
-    variance). With NormProp, BN sits on the identity path where the
+    after the constant map no entry would be 0). NormProp2 ("NormProp2
+    (where we discard constant terms from the original formulation)",
+    x_{l+1} = [ReLU(gamma W x / ||W|| + beta)]) and NormProp3 ("we fix the
+    multiplication parameter gamma") sit in the same places and have no map
+    anywhere. CReLU ("we propose to replace ReLU into CReLU") replaces the
+    ReLU of the conv -> ReLU units inside the blocks; under NormProp the map
+    is applied to both halves ([x]_+ and [-x]_+ of a unit Gaussian have the
+    same mean and variance). With NormProp, BN sits on the identity path where the
     spatial size is reduced (the paper's footnote 2): after option A's
     subsample-and-pad, or as option B's projection BN.
   - ``act="crelu"``: Figure 1(a): CReLU inside each residual block only, so
