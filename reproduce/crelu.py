@@ -607,8 +607,9 @@ def protocol(scale: str) -> list[str]:
             f"filters x{s['width']:g} of the paper's; conv-norm-act blocks, CReLU inside the blocks only "
             "(Figure 1(a)).",
             f"fb.resnet.torch CIFAR recipe: SGD, Nesterov momentum 0.9, batch {s['batch']}, {s['epochs']} epochs, "
-            f"lr / 10 after {' and '.join(map(str, s['milestones'])) or '(none at this scale)'} finished epochs "
-            "(fb.resnet.torch: from epoch 81 and 122 counted from 1); weight decay 1e-4 (Table 3's CIFAR-100 "
+            + (f"lr / 10 after {' and '.join(map(str, s['milestones']))} finished epochs" if s["milestones"]
+               else "no lr drop at this scale")
+            + " (paper: fb.resnet.torch's from epoch 81 and 122 counted from 1); weight decay 1e-4 (Table 3's CIFAR-100 "
             "column: 5e-4) on every parameter; random crops of the 4-pixel zero-padded image + horizontal "
             "flips, per-channel mean/std.",
             f"Initial lr 0.1, halved (up to {s['halvings']} times) until the first seed's run converges "
