@@ -212,6 +212,11 @@ def test_last_activation_reads_the_last_crelu_or_relu():
     relu_net = CifarResNet(8, widths=(4, 8, 16)).eval()
     assert last_rectifier(crelu_net) is crelu_net.stage3[-1].act1
     assert last_rectifier(relu_net) is relu_net.stage3[-1].act2
+    # NormProp: the last ReLU is the bare one after the addition, so Table 1 reads exact zeros there (no special case)
+    np_net = CifarResNet(8, norm="normprop", widths=(4, 8, 16)).eval()
+    assert last_rectifier(np_net) is np_net.stage3[-1].act2 and type(np_net.stage3[-1].act2) is nn.ReLU
+    np_stats = last_activation(np_net, tiny_data(20, augment=False), RunOptions())
+    assert np_stats["last"] == np_stats["classifier_input"] and 0 < np_stats["last"]["nzr"] < 1
     stats = last_activation(crelu_net, tiny_data(20, augment=False), RunOptions())
     assert stats["last"]["nzr"] == pytest.approx(0.5, abs=1e-3)  # CReLU: exactly one of x+, x- is non-zero
     assert 0 < stats["classifier_input"]["nzr"] < 1
