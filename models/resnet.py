@@ -38,9 +38,26 @@ other normalizations and CReLU; they are options of the same blocks:
   - ``norm``: "bn" (default, the above), "none" (its "Plain" ResNet: no
     normalization; conv bias on unless ``bias=False``, its "Plain (no
     bias)"), or "normprop" / "normprop2" / "normprop3" (models.normprop:
-    every conv a NormPropConv2d; for "normprop" the activations carry the
-    constant affine map). With NormProp, BN sits on the identity path where
-    the spatial size is reduced (the paper's footnote 2): after option A's
+    every conv a NormPropConv2d). NormProp is applied "in replacement of
+    BatchNorm" (the paper, section "Normalization Propagation in ResNets"),
+    so it goes exactly where fb.resnet.torch's block has a BN: a conv
+    followed by a ReLU (the stem, the first conv of a block, a bottleneck's
+    first two) is one NormProp unit, "[1/2 - 1/(2 pi)]^(-1/2) [ReLU(gamma W x
+    / ||W||_2 + beta) - 1/sqrt(2 pi)]", its constant map included for
+    "normprop"; the conv before the addition is gamma W x / ||W||_2 + beta
+    alone (its BN was not followed by a ReLU); and the ReLU after the
+    addition stays a bare ReLU, for every form (nothing normalises after the
+    addition in fb.resnet.torch; Table 1's NormProp ReLU NZR of 0.21 "after
+    last ReLU (i.e., before softmax layer)" is a bare ReLU's exact zeros:
+    after the constant map no entry would be 0). NormProp2 ("NormProp2
+    (where we discard constant terms from the original formulation)",
+    x_{l+1} = [ReLU(gamma W x / ||W|| + beta)]) and NormProp3 ("we fix the
+    multiplication parameter gamma") sit in the same places and have no map
+    anywhere. CReLU ("we propose to replace ReLU into CReLU") replaces the
+    ReLU of the conv -> ReLU units inside the blocks; under NormProp the map
+    is applied to both halves ([x]_+ and [-x]_+ of a unit Gaussian have the
+    same mean and variance). With NormProp, BN sits on the identity path where the
+    spatial size is reduced (the paper's footnote 2): after option A's
     subsample-and-pad, or as option B's projection BN.
   - ``act="crelu"``: Figure 1(a): CReLU inside each residual block only, so
     the second conv sees twice the channels while the number of filters, the
@@ -94,7 +111,8 @@ def norm_layer(norm: str, channels: int) -> nn.Module:
 
 
 def norm_activation(act: str, channels: int, norm: str = "bn", **ng) -> nn.Module:
-    """Activation `act` over `channels`, with NormProp's constant affine map when norm is "normprop"."""
+    """The activation of a conv -> norm -> act unit: `act` over `channels`, with NormProp's constant affine map
+    when norm is "normprop" (the unit is then one NormProp layer, the paper's equation)."""
     m = activation(act, channels, **ng)
     return NormPropActivation(m, affine=True) if norm == "normprop" else m
 
@@ -144,6 +162,13 @@ def _after_add(act: str) -> str:
     return "relu" if act == "crelu" else act
 
 
+def sum_activation(act: str, channels: int, **ng) -> nn.Module:
+    """The activation after a block's addition: a ReLU for CReLU networks (identity path unchanged, Figure 1),
+    else `act`; never NormProp's constant map (no normalization follows the addition in fb.resnet.torch's
+    block, so NormProp, "in replacement of BatchNorm", puts none there either)."""
+    return activation(_after_add(act), channels, **ng)
+
+
 class BasicBlock(nn.Module):
     """conv3x3(stride)-norm-act-conv3x3-norm, plus the shortcut, then act
     (a ReLU after the addition when act is CReLU)."""
@@ -159,7 +184,7 @@ class BasicBlock(nn.Module):
         self.act1 = norm_activation(act, out_channels, norm, **ng)
         self.conv2 = norm_conv(output_channels(act, out_channels), out_channels, 3, 1, norm, bias)
         self.bn2 = norm_layer(norm, out_channels)
-        self.act2 = norm_activation(_after_add(act), out_channels, norm, **ng)
+        self.act2 = sum_activation(act, out_channels, **ng)
         self.shortcut = shortcut_path(in_channels, out_channels, stride, shortcut, norm, bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -190,7 +215,7 @@ class Bottleneck(nn.Module):
         self.act2 = norm_activation(act, width, norm)
         self.conv3 = norm_conv(mid, out_channels, 1, 1, norm, bias)
         self.bn3 = norm_layer(norm, out_channels)
-        self.act3 = norm_activation(_after_add(act), out_channels, norm)
+        self.act3 = sum_activation(act, out_channels)
         self.shortcut = shortcut_path(in_channels, out_channels, stride, shortcut, norm, bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -31,8 +31,7 @@ trained ResNets are of this kind:
   of the network's last ReLU (for a CReLU network, of its last CReLU: the
   paper's "when using CReLU, the NZR is automatically 0.5" holds only
   there), and the non-zero ratio NZR; also the same for the classifier's
-  input (the last block's output). For NormProp the ReLU's own output is
-  measured, before NormProp's constant affine map.
+  input (the last block's output).
 - ``coherence`` (supplement, Figure 3, Definition 2): for each conv layer,
   mu = max_{i != j} |W_i^T W_j| / (||W_i|| ||W_j||) over its filters W_i.
 """

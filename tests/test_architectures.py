@@ -426,3 +426,40 @@ def test_build_model_resnet_msra():
     with torch.no_grad():
         y = m.eval()(_x(2, size=16))
     assert y.shape == (2, 100) and torch.isfinite(y).all()
+
+
+# ---------------------------------------------------------------------------
+# NormProp ResNet-110 at initialization (CReLU paper; issue 16)
+# ---------------------------------------------------------------------------
+#
+# NormProp replaces BatchNorm: its constant map follows the conv -> ReLU units only, the ReLU after each addition
+# stays bare. With the map after the addition every block multiplied the identity path by ~1.7 and the logits of a
+# fresh ResNet-110 reached ~1e15; now the scale grows with depth about as the Plain (no normalization) net's does.
+
+
+def _scales_at_init(norm, act, x):
+    from models import initialize
+    torch.manual_seed(0)
+    net = build_model("resnet", depth=110, norm=norm, act=act, num_classes=100)
+    initialize(net, "xavier")  # the paper's init without BatchNorm
+    stds = []
+    hooks = [b.register_forward_hook(lambda m, i, o: stds.append(float(o.std()))) for b in net.blocks()]
+    with torch.no_grad():
+        logits = net.eval()(x)
+    for h in hooks:
+        h.remove()
+    return float(logits.std()), stds
+
+
+@pytest.mark.parametrize("act", ["relu", "crelu"])
+@pytest.mark.parametrize("norm", ["normprop", "normprop2", "normprop3"])
+def test_normprop_resnet110_scale_at_init_is_like_the_plain_nets(norm, act):
+    x = _x(n=4, seed=1)
+    plain_logits, plain_blocks = _scales_at_init("none", act, x)
+    logits, blocks = _scales_at_init(norm, act, x)
+    assert len(blocks) == len(plain_blocks) == 54
+    assert all(map(torch.isfinite, torch.tensor([logits] + blocks)))
+    # within three orders of magnitude of the Plain net's, block by block and at the logits
+    assert 1e-3 < logits / plain_logits < 1e3
+    assert all(1e-3 < b / p < 1e3 for b, p in zip(blocks, plain_blocks))
+    assert logits < 1e6

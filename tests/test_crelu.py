@@ -18,8 +18,8 @@ from models.normprop import GAMMA_INIT, RELU_MEAN, RELU_STD, NormPropActivation,
 from models.resnet import BasicBlock, Bottleneck, CifarResNet, ImageNetResNet
 from reproduce import crelu
 from reproduce.lr_search import LRSearch, execute_lr_searches, halving_lrs, lr_search_values, settle
-from reproduce.probes import (activation_stats, coherence, delta, last_activation, last_rectifier,
-                              residual_delta)
+from reproduce.probes import (activation_stats, coherence, conv_coherence, delta, last_activation,
+                              last_rectifier, residual_delta)
 from reproduce.report import published_values
 from reproduce.train import RunOptions, TrainSpec, make_optimizer, train
 from test_train import tiny_data
@@ -75,10 +75,34 @@ def test_normprop_blocks_use_normprop_layers(norm, conv_type, affine):
     assert isinstance(b.conv1, conv_type) and isinstance(b.conv2, conv_type)
     assert isinstance(b.bn1, nn.Identity)
     assert (b.conv1.fixed_gamma is True) == (norm == "normprop3")
-    assert isinstance(b.act1, NormPropActivation) == affine
+    assert isinstance(b.act1, NormPropActivation) == affine  # conv -> ReLU: one NormProp unit
+    assert type(b.act2) is nn.ReLU  # after the addition: a bare ReLU, for every form
     # footnote 2: BN on the identity path where the spatial size is reduced
     assert any(isinstance(m, nn.BatchNorm2d) for m in b.shortcut.modules())
     assert not any(isinstance(m, nn.BatchNorm2d) for m in BasicBlock(16, 16, norm=norm).modules())
+
+
+@pytest.mark.parametrize("act", ["relu", "crelu"])
+def test_normprop_map_only_on_conv_relu_units(act):
+    """NormProp "in replacement of BatchNorm": the constant map follows the stem and each block's first conv (for
+    CReLU on both halves), never the addition; the conv before the addition is gamma W x / ||W|| + beta alone."""
+    net = CifarResNet(8, act=act, norm="normprop", widths=(4, 8, 16))
+    assert isinstance(net.act1, NormPropActivation) and net.act1.affine and type(net.act1.act) is nn.ReLU
+    for b in net.blocks():
+        assert isinstance(b.act1, NormPropActivation) and b.act1.affine
+        assert type(b.act1.act) is (CReLU if act == "crelu" else nn.ReLU)
+        assert type(b.act2) is nn.ReLU and isinstance(b.bn2, nn.Identity)
+    bott = Bottleneck(64, 16, act=act, norm="normprop")
+    assert bott.act1.affine and bott.act2.affine and type(bott.act3) is nn.ReLU
+    # the block by hand: ReLU(conv2(map(act(conv1 x))) + x), with the map (y - 1/sqrt(2 pi)) / sqrt(1/2 - 1/(2 pi))
+    b = BasicBlock(4, 4, act=act, norm="normprop").eval()
+    x = torch.rand(2, 4, 5, 5)
+    mid = b.act1.act(b.conv1(x))
+    expected = torch.relu(b.conv2((mid - RELU_MEAN) / RELU_STD) + x)
+    with torch.no_grad():
+        assert torch.allclose(b(x), expected, atol=1e-6)
+    crelu_half = NormPropActivation(CReLU(), affine=True)(torch.tensor([-2.0]).view(1, 1, 1, 1))
+    assert crelu_half.flatten().tolist() == pytest.approx([(0 - RELU_MEAN) / RELU_STD, (2 - RELU_MEAN) / RELU_STD])
 
 
 def test_plain_blocks_have_bias_unless_no_bias():
@@ -188,6 +212,11 @@ def test_last_activation_reads_the_last_crelu_or_relu():
     relu_net = CifarResNet(8, widths=(4, 8, 16)).eval()
     assert last_rectifier(crelu_net) is crelu_net.stage3[-1].act1
     assert last_rectifier(relu_net) is relu_net.stage3[-1].act2
+    # NormProp: the last ReLU is the bare one after the addition, so Table 1 reads exact zeros there (no special case)
+    np_net = CifarResNet(8, norm="normprop", widths=(4, 8, 16)).eval()
+    assert last_rectifier(np_net) is np_net.stage3[-1].act2 and type(np_net.stage3[-1].act2) is nn.ReLU
+    np_stats = last_activation(np_net, tiny_data(20, augment=False), RunOptions())
+    assert np_stats["last"] == np_stats["classifier_input"] and 0 < np_stats["last"]["nzr"] < 1
     stats = last_activation(crelu_net, tiny_data(20, augment=False), RunOptions())
     assert stats["last"]["nzr"] == pytest.approx(0.5, abs=1e-3)  # CReLU: exactly one of x+, x- is non-zero
     assert 0 < stats["classifier_input"]["nzr"] < 1
@@ -279,12 +308,102 @@ def test_claims_hold_on_the_published_numbers(table):
         assert ok is True, (claim.text, detail)
 
 
-def test_table2_claim_fails_when_crelu_loses():
-    means = _published_means("2")
-    means[("CReLU BatchNorm", "CIFAR-10")] = 7.0
-    assert crelu.claim_crelu_beats_relu(means)[0] is False
-    means[("CReLU NormProp", "CIFAR-10")] = 9.0
-    assert crelu.claim_crelu_normprop_fails(means)[0] is False
+def _t4_means() -> dict:
+    return {(r, c): v for (r, c), v in _published_means("4").items() if c == "top-1"}
+
+
+# (table, claim function, perturbation of the published numbers that must make it fail)
+FAILING_TABLE_CLAIMS = [
+    ("1", crelu.claim_t1_bn_smallest, {("BatchNorm ReLU", "Mean"): 40.0}),
+    ("1", crelu.claim_t1_crelu_nzr, {("Plain CReLU", "NZR"): 0.45}),
+    ("2", crelu.claim_crelu_beats_relu, {("CReLU BatchNorm", "CIFAR-10"): 7.0}),
+    ("2", crelu.claim_normprop2_beats_normprop, {("ReLU NormProp2", "CIFAR-100"): 38.0}),
+    ("2", crelu.claim_batchnorm_best, {("CReLU Plain", "CIFAR-10"): 5.0}),
+    ("2", crelu.claim_double_no_gain, {("ReLU BatchNorm (double)", "CIFAR-10"): 5.5}),
+    ("2", crelu.claim_crelu_normprop_fails, {("CReLU NormProp", "CIFAR-10"): 9.0}),
+    ("3", crelu.claim_t3, {("CReLU", "CIFAR-100"): 23.0}),
+    ("text", crelu.claim_text, {("BatchNorm ReLU", "CIFAR-10"): 12.0}),
+    ("4", crelu.claim_t4_crelu, {("ResNet-50 CReLU BN", "top-1"): 25.0, ("ResNet-101 CReLU BN", "top-1"): 23.0}),
+]
+
+
+def test_every_table_claim_has_a_failing_case():
+    claimed = {c.check for t in crelu.TARGETS if t.kind == "table" for c in t.claims}
+    assert claimed == {f for _, f, _ in FAILING_TABLE_CLAIMS}
+
+
+@pytest.mark.parametrize("table,claim,change", FAILING_TABLE_CLAIMS, ids=lambda x: getattr(x, "__name__", None))
+def test_table_claims_fail_on_perturbed_numbers(table, claim, change):
+    means = _t4_means() if table == "4" else _published_means(table)
+    assert claim(means)[0] is True
+    assert set(change) <= set(means)
+    means.update(change)
+    assert claim(means)[0] is False
+
+
+def test_analytic_claims_are_marked():
+    """Claims that hold by construction: CReLU's NZR of 0.5 (Table 1 caption) and Proposition 3 (a theorem)."""
+    analytic = {c.check for t in crelu.TARGETS for c in t.claims if c.analytic}
+    assert analytic == {crelu.claim_t1_crelu_nzr, crelu.claim_prop3}
+
+
+# Figure 2: Delta per block summaries (first 2/3 and last 1/3 means, min and max over blocks)
+FIG2_PASS = {("ReLU Plain", "first 2/3 mean"): 0.02, ("ReLU Plain", "last 1/3 mean"): 40.0,
+             ("CReLU Plain", "first 2/3 mean"): 0.5, ("CReLU Plain", "last 1/3 mean"): 12.0,
+             ("ReLU BatchNorm", "min"): 1.1, ("ReLU BatchNorm", "max"): 4.8,
+             ("CReLU BatchNorm", "min"): 0.9, ("CReLU BatchNorm", "max"): 5.2}
+
+
+@pytest.mark.parametrize("claim,change", [
+    (crelu.claim_fig2_plain, {("CReLU Plain", "first 2/3 mean"): 2.0}),   # the first blocks change their input
+    (crelu.claim_fig2_bn, {("ReLU BatchNorm", "max"): 30.0}),           # a BatchNorm block far above 1 to 5
+    (crelu.claim_fig2_bn, {("CReLU BatchNorm", "min"): 0.05}),          # ... or barely changes its input
+])
+def test_figure2_claims_pass_and_fail(claim, change):
+    assert claim(dict(FIG2_PASS))[0] is True
+    assert claim({**FIG2_PASS, **change})[0] is False
+
+
+FIG3_PASS = {("ReLU NormProp2", "median mu (CIFAR-10)"): 0.62, ("ReLU NormProp2", "median mu at init (CIFAR-10)"): 0.31,
+             ("CReLU NormProp2", "median mu (CIFAR-10)"): 0.55, ("CReLU NormProp2", "median mu at init (CIFAR-10)"): 0.30,
+             ("ReLU NormProp2", "min mu (CIFAR-10)"): 0.2}
+
+
+def test_figure3_coherence_claim_compares_with_init():
+    ok, detail = crelu.claim_fig3_coherent(dict(FIG3_PASS))
+    assert ok is True and "0.620 trained vs 0.310 at init" in detail
+    # above the old absolute bar (0.2) but not above the random filters' own coherence: not "far from 0"
+    assert crelu.claim_fig3_coherent({**FIG3_PASS, ("CReLU NormProp2", "median mu (CIFAR-10)"): 0.29})[0] is False
+    no_init = {k: v for k, v in FIG3_PASS.items() if "at init" not in k[1] or k[0] == "ReLU NormProp2"}
+    with pytest.raises(ValueError):  # n/a without the at-init reference
+        crelu.claim_fig3_coherent(no_init)
+
+
+def test_proposition3_claim_passes_on_the_theorem_and_fails_on_identity_covariance():
+    row = "Proposition 3: Cov(Wx + x)"
+    p = crelu.proposition3(n=16, samples=50_000)
+    assert crelu.claim_prop3({(row, k): v for k, v in p.items()})[0] is True
+    # a covariance at I (what NormProp's constant map would need) fails it
+    assert crelu.claim_prop3({(row, "vs (W+I)(W+I)^T"): 0.7, (row, "vs I"): 0.01})[0] is False
+
+
+def test_figure_claims_have_pass_and_fail_tests():
+    figure_claims = {c.check for t in crelu.TARGETS if t.kind == "figure" for c in t.claims}
+    assert figure_claims == {crelu.claim_fig2_plain, crelu.claim_fig2_bn, crelu.claim_fig3_coherent,
+                             crelu.claim_prop3}
+
+
+def test_coherence_at_init_is_the_run_start_and_leaves_the_rng_alone():
+    from reproduce.experiment import build_cell_model
+    cell = crelu.table2_searches("smoke", ["ReLU NormProp2"], ("CIFAR-10",))[0].make_cell(0.1, 0)
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    mu = crelu.coherence_at_init(cell)
+    assert torch.equal(torch.rand(1), before)  # caller's RNG untouched
+    torch.manual_seed(cell.seed)  # what reproduce.experiment.run_cell does before building
+    start, _ = build_cell_model(cell)
+    assert mu == conv_coherence(start) and len(mu) == 1 + 2 * 6
 
 
 def test_every_published_cell_is_a_cell_of_the_layout():
@@ -298,11 +417,39 @@ def test_smoke_cells_follow_the_protocol():
     bn, plain = s[0].make_cell(0.1, 0), s[1].make_cell(0.05, 3)
     assert bn.model_kwargs["init"] == "msra-out" and plain.model_kwargs["init"] == "xavier"
     assert plain.model_kwargs["bias"] is False and plain.model_kwargs["act"] == "crelu"
-    assert bn.model_kwargs["depth"] == 110 and bn.train.epochs == 164 and bn.train.milestones == (81, 122)
+    assert bn.model_kwargs["depth"] == 110 and bn.train.epochs == 164 and bn.train.milestones == (80, 121)
     assert bn.train.nesterov and bn.train.weight_decay == 1e-4 and bn.train.batch_size == 128
     assert s[0].seeds == (0, 1, 2, 3, 4) and s[0].lrs[0] == 0.1
-    t3 = crelu.table3_searches("paper")[0].make_cell(0.1, 0)
-    assert t3.train.weight_decay == 5e-4
+    t3 = {(x.row, x.column): x.make_cell(0.1, 0) for x in crelu.table3_searches("paper")}
+    # "for CIFAR-100 ... increase the weight decay coefficient to 0.0005"; CIFAR-10 keeps 1e-4
+    assert t3[("ReLU", "CIFAR-100")].train.weight_decay == 5e-4 == t3[("CReLU", "CIFAR-100")].train.weight_decay
+    assert t3[("ReLU", "CIFAR-10")].train.weight_decay == 1e-4 == t3[("CReLU", "CIFAR-10")].train.weight_decay
+    assert t3[("ReLU", "CIFAR-10")].hash == bn.hash  # Table 3's CIFAR-10 ReLU is Table 2's BatchNorm ReLU
+
+
+def test_paper_lr_drops_like_fb_resnet_torch():
+    """fb.resnet.torch: decay = epoch >= 122 and 2 or epoch >= 81 and 1 or 0, epochs counted from 1."""
+    from reproduce.train import LRSchedule
+    spec = crelu.resnet_cell("paper", "cifar10", "relu", "bn", True, (16, 32, 64), 0.1, 0).train
+    lrs = [LRSchedule(spec).at_epoch(e) for e in range(spec.epochs)]  # 0-based: 1-based epoch e + 1
+    assert lrs[79] == pytest.approx(0.1) and lrs[80] == pytest.approx(0.01)  # 1-based epoch 81: 0.01
+    assert lrs[120] == pytest.approx(0.01) and lrs[121] == pytest.approx(0.001)  # 1-based epoch 122: 0.001
+    assert lrs[-1] == pytest.approx(0.001) and len(lrs) == 164
+
+
+def test_reported_error_is_the_best_epoch_and_the_last_is_in_the_evidence():
+    cell = crelu.resnet_cell("smoke", "cifar10", "relu", "bn", True, (16, 32, 64), 0.1, 0)
+    result = {"best_test_acc": 0.9, "final_test_acc": 0.85, "epochs_run": 3, "final_train_acc": 0.95}
+    assert crelu.test_error(cell, result) == pytest.approx(10.0)  # fb.resnet.torch's bestTop1
+    assert "last-epoch test error 15.00%" in crelu._describe(cell, result)
+
+
+def test_parameter_reading_is_declared_with_the_counts():
+    note = crelu.crelu_parameter_reading()
+    # ReLU 1,727,962; CReLU doubles the input of each block's second conv (w -> w, 3x3), 18 blocks per stage:
+    # 9 * 18 * (16^2 + 32^2 + 64^2) = 870,912 more -> 2,598,874 (x1.504)
+    assert "2,598,874" in note and "1,727,962" in note and "x1.50" in note and "by two" in note
+    assert any(note == d for d in crelu.deviations("paper"))
 
 
 # ------------------------------------------------------------------ ImageNet (Table 4)
