@@ -375,7 +375,8 @@ def figure_protocol(scale: str) -> list[str]:
             f"{list(FIG_KS[scale])} (the paper names k = 5 only, 'Var(w) = 5/m'; the other values are our grid).",
             f"Initial lr 0.1 / 0.01 / 0.001, per-iteration cosine decay, {SCALES[scale]['epochs']} epochs, batch "
             f"{SCALES[scale]['batch']}, Nesterov 0.9, weight decay 2e-4 (not on biases / BN), crop + flip.",
-            "Best k = the one with the lowest final training loss."]
+            "Best k = the one with the lowest final training loss among the runs that finished; n/c when every run "
+            "of a learning rate diverged (no k is best then)."]
 
 
 # ------------------------------------------------------------------ targets
