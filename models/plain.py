@@ -61,22 +61,28 @@ class PlainCNN(nn.Module):
         downsample: "maxpool" (NG Table 1) or "stride": the first conv of
             stages 2 and 3 has stride 2 instead (He et al. 2016's plain CIFAR
             net, Sec. 4.2; with bn=True and depth 6n + 2 it is the Ortho
-            paper's "Conv-BN-ReLU" plain network: 44 -> 14 convs per stage).
+            paper's "Conv-BN-ReLU" plain network: 44 -> 14 convs per stage),
+            or "none": no downsampling (every stage at the input's size).
+        padding_mode: the convs' border, "zeros" (the papers') or "circular"
+            (no border: the ConvInit section-3 control, whose T_l is only
+            "convolution kernel, bias value and activation function").
     """
 
     def __init__(self, depth: int, act: str = "relu", bn: bool = False, width: int = 16,
                  num_classes: int = 10, in_channels: int = 3, t_init: float = -1.0,
-                 t_trainable: bool = True, downsample: str = "maxpool"):
+                 t_trainable: bool = True, downsample: str = "maxpool",
+                 padding_mode: str = "zeros"):
         super().__init__()
         n = _depth_to_n(depth)
         self.depth = 3 * n + 2
         self.n = n
 
-        if downsample not in ("maxpool", "stride"):
-            raise ValueError(f"downsample must be 'maxpool' or 'stride', got {downsample!r}")
+        if downsample not in ("maxpool", "stride", "none"):
+            raise ValueError(f"downsample must be 'maxpool', 'stride' or 'none', got {downsample!r}")
 
         def unit(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
-            layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=not bn)]
+            layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=not bn,
+                                               padding_mode=padding_mode)]
             if bn:
                 layers.append(nn.BatchNorm2d(cout))
             layers.append(activation(act, cout, t_init=t_init, t_trainable=t_trainable))

@@ -9,12 +9,7 @@ it instead of training it to the end (Cell.job names one of JOBS).
   run), recording per step and per Conv/Linear layer the variance of the
   weight gradient (LSUV Table 10) and the relative size of the weight update
   ||W_after - W_before|| / ||W_before|| (LSUV Figure 1).
-- ``norm_ratios``: one forward and backward pass at initialization, in
-  float64, recording for every Conv/Linear layer l the RMS of its output
-  x_l and of the loss gradient delta_l with respect to it: the ConvInit
-  paper's forward ratio alpha_l = ||x_l|| / ||x_{l-1}|| (eq. 4) and backward
-  ratio beta_l = ||delta_{l-1}|| / ||delta_l|| (eq. 8), with norms per
-  element (RMS) so that pooling's change of size does not count.
+- ``norm_profile``: reproduce.norm_profile (ConvInit section 3).
 
 Each returns a record with the fields every result has (status, wall time,
 device, dtype) so tables render it like a trained cell.
@@ -30,6 +25,7 @@ import torch.nn as nn
 
 from models.init import weight_layers
 
+from .norm_profile import norm_profile
 from .train import RunOptions, device_name, make_optimizer, train_step
 
 
@@ -87,42 +83,8 @@ def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
             "train_images_per_s": n * spec.batch_size / seconds if seconds > 0 else None}
 
 
-def norm_ratios(model: nn.Module, task, cell, opts: RunOptions) -> dict:
-    """RMS of every Conv/Linear output and of the loss gradient w.r.t. it, at initialization (float64, train
-    mode, one batch of the cell's batch size); alpha and beta as in the module doc."""
-    t0 = time.perf_counter()
-    model = model.double().train()
-    layers = weight_layers(model)
-    outputs: list = [None] * len(layers)
-
-    def hook(i):
-        def fn(m, inp, out):
-            out.retain_grad()
-            outputs[i] = out
-        return fn
-    handles = [m.register_forward_hook(hook(i)) for i, (_, m) in enumerate(layers)]
-    gen = torch.Generator(device=task.train.device).manual_seed(cell.seed)
-    xb, yb = next(task.train.batches(cell.train.batch_size, shuffle=True, augment=False, generator=gen))
-    try:
-        loss = torch.nn.functional.cross_entropy(model(xb.double()), yb)
-        loss.backward()
-    finally:
-        for h in handles:
-            h.remove()
-
-    def rms(t):
-        return float(t.detach().pow(2).mean().sqrt())
-    fwd = [rms(o) for o in outputs]
-    bwd = [rms(o.grad) for o in outputs]
-    ratio = lambda a, b: a / b if b > 0 else math.nan  # noqa: E731
-    return {**_common(opts.device, time.perf_counter() - t0), "dtype": "fp64", "layer_names": [n for n, _ in layers],
-            "forward_rms": fwd, "backward_rms": bwd, "loss": float(loss.detach()),
-            "alpha": [ratio(fwd[i], fwd[i - 1]) for i in range(1, len(fwd))],
-            "beta": [ratio(bwd[i - 1], bwd[i]) for i in range(1, len(bwd))]}
-
-
 JOBS = {
     "init_stats": init_stats,
     "early_training": early_training,
-    "norm_ratios": norm_ratios,
+    "norm_profile": norm_profile,
 }

@@ -5,6 +5,7 @@ forward/backward norm-ratio measurement, and the claims on the published
 numbers."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -14,6 +15,7 @@ import torch.nn as nn
 from models import build_model
 from models.init import convinit_, fans, init_model
 from reproduce import convinit
+from reproduce import convinit_s3 as s3
 from reproduce.augment import check_names, cutout, mixup_batch, random_erasing
 from reproduce.report import published, published_values
 from reproduce.train import LRSchedule, RunOptions, TrainSpec, make_optimizer, train, train_step
@@ -144,10 +146,15 @@ def test_training_with_mixup_cutout_and_per_step_cosine_runs():
 # ------------------------------------------------------------------ section 3 measurement
 
 
-def test_norm_ratios_job_by_hand_on_a_linear_chain():
-    """Two bias-free linear layers with weights 2I and 3I: the forward RMS grows by 3 from layer 1 to 2
-    (alpha = 3) and the backward RMS by 3 from layer 2 back to layer 1 (beta = 3)."""
-    from reproduce.measure import norm_ratios
+def _job_inputs(batch=16):
+    task = type("T", (), {"train": tiny_data(batch, augment=False)})()
+    cell = type("C", (), {"seed": 0, "train": TrainSpec(epochs=1, batch_size=batch)})()
+    return task, cell
+
+
+def test_norm_profile_by_hand_on_a_linear_chain():
+    """Two bias-free linear layers with weights 2I and 3I: ||x_2|| = 3 ||x_1|| and ||d_1|| = 3 ||d_2||."""
+    from reproduce.norm_profile import norm_profile
 
     class Chain(nn.Module):
         def __init__(self):
@@ -160,31 +167,150 @@ def test_norm_ratios_job_by_hand_on_a_linear_chain():
         def forward(self, x):
             return self.b(self.a(x.flatten(1)[:, :10]))
 
-    task = type("T", (), {"train": tiny_data(16, augment=False)})()
-    cell = type("C", (), {"seed": 0, "train": TrainSpec(epochs=1, batch_size=16)})()
-    r = norm_ratios(Chain(), task, cell, RunOptions())
-    assert r["alpha"] == [pytest.approx(3.0)] and r["beta"] == [pytest.approx(3.0)]
-    assert r["dtype"] == "fp64"
+    r = norm_profile(Chain(), *_job_inputs(), RunOptions())
+    assert r["forward_norm"][1] / r["forward_norm"][0] == pytest.approx(3.0)
+    assert r["backward_norm"][0] / r["backward_norm"][1] == pytest.approx(3.0)
+    assert r["dtype"] == "fp64" and r["shapes"] == [[10], [10]] and r["batch_size"] == 16
 
 
-def test_s3_claims_and_best_k():
-    means = {("forward rule (eq. 24)", "forward ||x_n|| / ||x_1||"): 1.3,
-             ("backward rule (eq. 36)", "backward ||d_1|| / ||d_n||"): 0.8,
-             ("BN + backward rule (eq. 41, k = 2)", "forward ||x_n|| / ||x_1||"): 1.0,
-             ("Gaussian std 0.01", "forward ||x_n|| / ||x_1||"): 1e-30}
-    assert convinit.claim_rules_keep_norms(means)[0] is True
-    assert convinit.claim_small_gaussian_vanishes(means)[0] is True
-    means[("backward rule (eq. 36)", "backward ||d_1|| / ||d_n||")] = 1e-4
-    assert convinit.claim_rules_keep_norms(means)[0] is False
+def test_norm_profile_keeps_the_error_norm_across_a_max_pool():
+    """delta through a 2x2 max pool: every error goes to one of 4 positions, so the whole-tensor norm is kept
+    exactly while the per-element RMS halves (what the RMS reading got wrong)."""
+    from reproduce.norm_profile import norm_profile
+    net = nn.Sequential(nn.Conv2d(3, 4, 1, bias=False), nn.MaxPool2d(2), nn.Conv2d(4, 4, 1, bias=False),
+                        nn.Flatten(), nn.Linear(4 * 16 * 16, 10))
+    with torch.no_grad():
+        net[2].weight.copy_(torch.eye(4).view(4, 4, 1, 1))
+    r = norm_profile(net, *_job_inputs(), RunOptions())
+    assert r["backward_norm"][0] == pytest.approx(r["backward_norm"][1], rel=1e-12)
+    assert r["shapes"][:2] == [[4, 32, 32], [4, 16, 16]]
+
+
+def test_norm_profile_batch_is_the_same_for_every_seed():
+    from reproduce.norm_profile import norm_profile
+    task, cell = _job_inputs()
+    net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10))
+    a = norm_profile(net, task, cell, RunOptions())
+    cell.seed = 7
+    assert norm_profile(net, task, cell, RunOptions())["forward_norm"] == a["forward_norm"]
+
+
+def _record(shapes, fwd, bwd):
+    return {"shapes": shapes, "forward_norm": fwd, "backward_norm": bwd}
+
+
+def test_factors_use_equal_size_pairs_only():
+    """Stage 1: two convs 4x8x8 (alpha 2, beta 0.5); a pool and a wider stage: two convs 8x4x4 (alpha 8,
+    beta 4); the dense layer last. Across the pool the ratio is not a factor of T_l and is left out."""
+    r = _record([[4, 8, 8], [4, 8, 8], [8, 4, 4], [8, 4, 4], [10]],
+                [1.0, 2.0, 0.5, 4.0, 9.0], [1.0, 2.0, 3.0, 0.75, 5.0])
+    f = s3.factors(r)
+    assert f["alpha_stages"] == [pytest.approx(2.0), pytest.approx(8.0)]
+    assert f["beta_stages"] == [pytest.approx(0.5), pytest.approx(4.0)]
+    assert f["alpha"] == pytest.approx(4.0) and f["beta"] == pytest.approx(math.sqrt(2.0))  # geometric means
+    assert f["forward"] == pytest.approx(4.0) and f["backward"] == pytest.approx(1 / 0.75)  # first to last conv
+    r["forward_norm"][1] = 0.0
+    assert math.isnan(s3.factors(r)["alpha"])
+
+
+def test_s3_layout_seeds_rows_and_control():
+    paper = s3.layout("paper")
+    rows = {}
+    for row, _, cell in paper:
+        rows.setdefault(row, []).append(cell)
+    assert all(len(cells) == 10 for cells in rows.values()) and len(rows) == 8
+    assert [c.seed for c in rows["forward rule (eq. 24)"]] == list(range(10))
+    ng, ctl = rows["backward rule (eq. 36)"][0].model_kwargs, rows["control: backward rule (eq. 36)"][0].model_kwargs
+    assert ng["depth"] == 56 and ng["downsample"] == "maxpool" and ng["padding_mode"] == "zeros"
+    assert ctl["depth"] == 56 and ctl["downsample"] == "none" and ctl["padding_mode"] == "circular"
+    assert rows["BN + backward rule (eq. 41, k = 2)"][0].model_kwargs["bn"] is True
+    assert all(c.job == "norm_profile" for c in s3.TARGET.cells("paper"))
+    assert len(s3.TARGET.cells("paper")) == 80 and len(s3.TARGET.cells("smoke")) == 8
+
+
+def _s3_means(**override):
+    a, b = s3.ALPHA, s3.BETA
+    means = {("forward rule (eq. 24)", a): 0.97, ("backward rule (eq. 36)", b): 1.02,
+             ("BN + backward rule (eq. 41, k = 2)", a): 1.0, ("BN + backward rule (eq. 41, k = 2)", b): 1.05,
+             ("Gaussian std 0.01", s3.FORWARD): 1e-40}
+    means.update(override)
+    return means
+
+
+@pytest.mark.parametrize("i", range(4))
+def test_s3_factor_claims_pass_fail_and_na(i):
+    from reproduce.report import check_claim
+    claim = s3.TARGET.claims[i]
+    key = [("forward rule (eq. 24)", s3.ALPHA), ("backward rule (eq. 36)", s3.BETA),
+           ("BN + backward rule (eq. 41, k = 2)", s3.ALPHA), ("BN + backward rule (eq. 41, k = 2)", s3.BETA)][i]
+    assert check_claim(claim, _s3_means())[0] is True
+    assert check_claim(claim, _s3_means(**{}) | {key: 1.12})[0] is False   # above the band
+    assert check_claim(claim, _s3_means() | {key: 0.89})[0] is False       # below it
+    assert check_claim(claim, _s3_means() | {key: "n/c"})[0] is None
+    means = _s3_means()
+    del means[key]
+    assert check_claim(claim, means)[0] is None
+
+
+def test_s3_claim_detail_shows_spread_stages_and_control():
+    row, a = "forward rule (eq. 24)", s3.ALPHA
+    means = _s3_means() | {(row, a + " min"): 0.95, (row, a + " max"): 0.99, (row, "alpha stage 1"): 0.98,
+                           (row, "alpha stage 2"): 0.96, (row, "alpha stage 3"): 0.92, ("control: " + row, a): 1.0}
+    ok, detail = s3.TARGET.claims[0].check(means)
+    assert ok is True and "[0.950, 0.990]" in detail and "0.980/0.960/0.920" in detail and "control" in detail
+
+
+def test_s3_gaussian_claim_pass_fail_and_na():
+    from reproduce.report import check_claim
+    claim = s3.TARGET.claims[4]
+    assert check_claim(claim, _s3_means())[0] is True
+    assert check_claim(claim, _s3_means() | {("Gaussian std 0.01", s3.FORWARD): 1e-3})[0] is False
+    assert check_claim(claim, {})[0] is None
+
+
+def test_s3_values_median_and_spread_over_seeds():
+    cells = [c for _, _, c in s3.layout("smoke")][:1]
+    fake = []
+    for seed, x2 in enumerate((2.0, 4.0, 8.0)):
+        cell = dataclasses.replace(cells[0], seed=seed)
+        rec = _record([[4, 8, 8], [4, 8, 8], [10]], [1.0, x2, 1.0], [1.0, 1.0, 1.0])
+        fake.append((cell, {"result": rec}))
+    orig = s3.layout
+    try:
+        s3.layout = lambda scale: [("Gaussian std 0.01", str(c.seed), c) for c, _ in fake]
+        vals = {(v.row, v.column): v for v in s3.values(fake)}
+    finally:
+        s3.layout = orig
+    v = vals[("Gaussian std 0.01", s3.ALPHA)]
+    assert v.aggregate == "median" and v.values == pytest.approx([2.0, 4.0, 8.0])
+    assert vals[("Gaussian std 0.01", s3.ALPHA + " min")].values == pytest.approx([2.0])
+    assert vals[("Gaussian std 0.01", s3.ALPHA + " max")].values == pytest.approx([8.0])
+
+
+# ------------------------------------------------------------------ Figures 2-7 and the lr-init claim
+
+
+def test_best_k_lowest_final_loss_and_nc_when_every_run_diverged():
     recs = [(0.5, {"status": "ok", "history": [{"train_loss": 0.9}]}),
             (5.0, {"status": "ok", "history": [{"train_loss": 0.3}]}),
             (10.0, {"status": "diverged", "history": [{"train_loss": 0.1}]})]
     assert convinit.best_k(recs) == (5.0, 0.3)
+    diverged = [(k, {"status": "diverged", "history": [{"train_loss": 0.1}]}) for k in (0.5, 10.0)]
+    assert convinit.best_k(diverged) == ("n/c", None)
+    assert convinit.best_k([(0.5, {"status": "ok", "history": [{"train_loss": math.nan}]})]) == ("n/c", None)
+
+
+def test_lr_init_claim_pass_fail_and_na():
+    from reproduce.report import check_claim
+    claim = next(t for t in convinit.TARGETS if t.id == "lr-init").claims[0]
     ks = {("VGGNet-19", "lr=0.1"): 5.0, ("VGGNet-19", "lr=0.01"): 2.0, ("VGGNet-19", "lr=0.001"): 0.5,
-          ("ResNet-34", "lr=0.1"): 2.0, ("ResNet-34", "lr=0.01"): 2.0, ("ResNet-34", "lr=0.001"): 2.0}
-    assert convinit.claim_best_k_decreases(ks)[0] is False  # ResNet-34 flat
-    ks[("ResNet-34", "lr=0.1")] = 10.0
-    assert convinit.claim_best_k_decreases(ks)[0] is True
+          ("ResNet-34", "lr=0.1"): 10.0, ("ResNet-34", "lr=0.01"): 2.0, ("ResNet-34", "lr=0.001"): 2.0}
+    assert check_claim(claim, ks)[0] is True
+    assert check_claim(claim, ks | {("ResNet-34", "lr=0.1"): 2.0})[0] is False  # flat: not smaller at 0.001
+    assert check_claim(claim, ks | {("VGGNet-19", "lr=0.01"): 10.0})[0] is False  # rises between 0.1 and 0.01
+    assert check_claim(claim, ks | {("VGGNet-19", "lr=0.1"): "n/c"})[0] is None  # every run diverged
+    del ks[("ResNet-34", "lr=0.01")]
+    assert check_claim(claim, ks)[0] is None
 
 
 # ------------------------------------------------------------------ the paper's numbers and protocol
@@ -194,12 +320,66 @@ def _published_means(table):
     return published_values("convinit", table)
 
 
+def _table_means(table):
+    """The published numbers as a claim reads them, with Table 1's own Kaiming rows (ours, re-run) set to the
+    cited Kaiming numbers so the published table is a case where the claim must pass."""
+    means = _published_means(table)
+    if table == "1":
+        for name in convinit.MODELS:
+            means[(convinit.T1_KAIMING.format(name=name), convinit.ACC)] = means[(f"{name} Kaiming", convinit.ACC)]
+    return means
+
+
+def _table_claim(table):
+    return next(t for t in convinit.TARGETS if t.kind == "table" and t.id == table).claims[0]
+
+
 @pytest.mark.parametrize("table", ["1", "2", "3"])
 def test_claims_hold_on_the_published_numbers(table):
     target = next(t for t in convinit.TARGETS if t.kind == "table" and t.id == table)
-    for claim in target.claims:
-        ok, detail = claim.check(_published_means(table))
-        assert ok is True, detail
+    assert len(target.claims) == 1
+    ok, detail = target.claims[0].check(_table_means(table))
+    assert ok is True, detail
+
+
+@pytest.mark.parametrize("table,row", [("1", "VGGNet-19 ours"), ("3", "ResNet-110 ours"),
+                                       ("2", "AutoAugment + Cutout + our initialization"),
+                                       ("2", "AutoAugment + random erasing + Mixup + our initialization")])
+def test_table_claims_fail_and_na(table, row):
+    from reproduce.report import check_claim
+    claim, acc = _table_claim(table), convinit.ACC
+    means = _table_means(table)
+    below = means | {(row, acc): means[(row, acc)] - 1.0}
+    assert check_claim(claim, below)[0] is False
+    missing = dict(means)
+    del missing[(row, acc)]
+    assert check_claim(claim, missing)[0] is None                     # the other rows pass: undecided
+    assert check_claim(claim, missing | {(row, acc): "n/c"})[0] is None
+
+
+def test_table1_claim_compares_with_the_cited_rows_and_our_rerun():
+    from reproduce.report import check_claim
+    claim, acc = _table_claim("1"), convinit.ACC
+    means = _table_means("1")
+    rerun = convinit.T1_KAIMING.format(name="DenseNet-100")
+    assert check_claim(claim, means | {(rerun, acc): 96.1})[0] is False   # ours (96.00) below our Kaiming re-run
+    assert check_claim(claim, means | {("DenseNet-100 ours", acc): 95.49})[0] is False  # below GradInit's 95.50
+    assert check_claim(claim, means | {(rerun, acc): 90.0, ("DenseNet-100 ours", acc): 95.49})[0] is False
+    ok, detail = claim.check(means)
+    assert "GradInit [31] 95.50" in detail and "Kaiming (our re-run) 95.46" in detail
+    # a failing model decides the claim even when another is missing
+    missing = dict(means)
+    del missing[("VGGNet-19 ours", acc)]
+    assert check_claim(claim, missing | {("ResNet-110 ours", acc): 90.0})[0] is False
+
+
+def test_table1_kaiming_rows_are_context_and_ours_is_its_own_row():
+    rows = {r["row"]: r for r in published("convinit", "1") if r["column"] == convinit.ACC}
+    for name in convinit.MODELS:
+        assert rows[f"{name} Kaiming"]["note"].startswith("context") and "[31]" in rows[f"{name} Kaiming"]["note"]
+        assert convinit.T1_KAIMING.format(name=name) not in rows
+    produced = {row for row, _, _ in convinit.table1_layout("smoke")}
+    assert convinit.T1_KAIMING.format(name="VGGNet-19") in produced and "VGGNet-19 Kaiming" not in produced
 
 
 def test_published_cells_are_produced_by_the_layouts():
@@ -208,7 +388,9 @@ def test_published_cells_are_produced_by_the_layouts():
         produced = {(row, col) for row, col, _ in layout("smoke")}
         own = {(r["row"], r["column"]) for r in published("convinit", table)
                if not r["note"].startswith("context") and r["column"] != "Params"}
-        assert produced == own
+        reruns = {(convinit.T1_KAIMING.format(name=n), convinit.ACC) for n in convinit.MODELS} if table == "1" \
+            else set()
+        assert produced == own | reruns
 
 
 def test_paper_cells_follow_section_5():

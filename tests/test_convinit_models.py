@@ -293,3 +293,23 @@ def test_build_model(arch, kwargs):
     m = build_model(arch, init="convinit", num_classes=100, **kwargs)
     with torch.no_grad():
         assert math.isfinite(float(m(_x()).sum()))
+
+
+def test_plain_cnn_control_circular_padding_and_no_pooling():
+    """The ConvInit section-3 control: circular padding (no border) and no downsampling keep every stage at the
+    input's size; the NG net's default is zero padding with max pooling."""
+    from models import build_model
+    ctl = build_model("plain", depth=20, downsample="none", padding_mode="circular")
+    ng = build_model("plain", depth=20)
+    convs = [m for m in ctl.features if isinstance(m, nn.Conv2d)]
+    assert all(m.padding_mode == "circular" for m in convs) and not any(
+        isinstance(m, nn.MaxPool2d) for m in ctl.features)
+    assert all(m.padding_mode == "zeros" for m in ng.features if isinstance(m, nn.Conv2d))
+    assert ctl.features(torch.randn(2, 3, 32, 32)).shape == (2, 64, 32, 32)
+    # a constant input stays constant under a circular conv with constant weights: no border effect
+    conv = convs[1]
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        conv.bias.zero_()
+        y = conv(torch.ones(1, 16, 8, 8))
+    assert torch.all(y == 16 * 9)

@@ -1,0 +1,238 @@
+"""ConvInit (Zhang et al. 2022) section 3 at initialization: do the derived
+rules keep the norms of the forward vectors y_l and of the back-propagated
+errors delta_l equal through depth?
+
+Section 3: "the output of Layer l is y_l in R^{B x C x H x W}",
+||y_l|| = alpha_l ||y_{l-1}|| (eq. 4) and ||delta_{l-1}|| = beta_l ||delta_l||
+(eq. 8); section 4 derives the Gaussian inits that make "Var(y_{l-1}) =
+Var(y_l)" (eq. 24, forward rule) and "Var(delta_{l-1}) = Var(delta_l)"
+(eq. 36, backward rule), hence alpha_l = beta_l = 1. Section 4.3: with BN
+"all the norms of forward propagation vector y_l are equal" and "the norm of
+the backpropagation vector delta_l is also stable and does not diverge".
+
+The measurement (reproduce.norm_profile) records whole-tensor L2 norms. The
+paper's T_l is "the calculation of convolution kernel, bias value and
+activation function" between two layers of one size: no pooling, no border.
+So alpha_l and beta_l are read between consecutive conv layers whose outputs
+have the same size (within a stage), never across a max pool or a change of
+width, and their geometric mean over those pairs is the per-layer factor.
+
+Two networks: the NG paper's plain CNN-56 (zero-padding border, max pooling
+between its stages, 16-32-64 channels), and a control where the theory's
+assumptions hold: the same net with circular padding (no border) and no
+pooling, every stage at 32 x 32. Its stages are 16, 32 and 64 channels wide:
+the factor per stage shows the effect of width, the NG net's per stage that
+of the border (its share grows as the map shrinks 32 -> 16 -> 8).
+
+Pass criterion, fixed before the data were measured: the median over the
+weight draws (seeds) of the per-layer geometric-mean factor lies in
+[0.9, 1.1], on the NG plain CNN-56 (the network the rows are about); the
+control's value is printed beside it.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+from .data import DataSpec
+from .experiment import Cell
+from .report import save_figure
+from .targets import Claim, Target, Value, layout_cells, layout_records
+from .train import TrainSpec
+
+PAPER = "convinit"
+DEPTH = {"paper": 56, "fast": 56, "smoke": 20}  # the NG paper's plain CNN: 3n + 2 weight layers
+SEEDS = {"paper": 10, "fast": 10, "smoke": 1}   # weight draws
+BATCH = {"ng": 32, "control": 8}                # images in the one batch (the control has 7x the positions)
+BAND = (0.9, 1.1)                                # the pass criterion on the per-layer factor
+NETS = {  # network: (row prefix, model options)
+    "ng": ("", {"downsample": "maxpool", "padding_mode": "zeros"}),
+    "control": ("control: ", {"downsample": "none", "padding_mode": "circular"}),
+}
+INITS = {  # row: (networks, model options, init options)
+    "Gaussian std 0.01": (("ng",), {}, {"init": "gauss-0.01"}),
+    "Xavier": (("ng",), {}, {"init": "xavier"}),
+    "forward rule (eq. 24)": (("ng", "control"), {}, {"init": "convinit-in", "init_k": 2.0, "init_fc_k": 1.0}),
+    "backward rule (eq. 36)": (("ng", "control"), {}, {"init": "convinit", "init_k": 2.0, "init_fc_k": 1.0}),
+    "BN + backward rule (eq. 41, k = 2)": (("ng", "control"), {"bn": True},
+                                           {"init": "convinit", "init_k": 2.0, "init_fc_k": 1.0}),
+}
+ALPHA, BETA = "alpha per layer (within stages)", "beta per layer (within stages)"
+FORWARD, BACKWARD = "forward ||x_n|| / ||x_1||", "backward ||d_1|| / ||d_n||"
+
+
+def layout(scale: str):
+    data = DataSpec("cifar10", train_size=1000 if scale == "smoke" else None, test_size=100, augment=False)
+    out = []
+    for init_row, (nets, arch_opts, init) in INITS.items():
+        for net in nets:
+            prefix, net_opts = NETS[net]
+            model = {"arch": "plain", "depth": DEPTH[scale], "width": 16, **net_opts, **arch_opts, **init}
+            train = TrainSpec(epochs=1, batch_size=BATCH[net])
+            row = prefix + init_row
+            for seed in range(SEEDS[scale]):
+                out.append((row, str(seed), Cell.make(PAPER, f"plain-{DEPTH[scale]} {row} norm profile", model,
+                                                      data, train, seed, scale, job="norm_profile")))
+    return out
+
+
+def _geo(ratios: list[float]) -> float:
+    ok = [x for x in ratios if math.isfinite(x) and x > 0]
+    return math.exp(statistics.fmean(math.log(x) for x in ok)) if ok and len(ok) == len(ratios) else math.nan
+
+
+def factors(r: dict) -> dict:
+    """Per-layer factors of one record: the geometric means of alpha_l = ||x_l|| / ||x_{l-1}|| and beta_l =
+    ||d_{l-1}|| / ||d_l|| over consecutive conv layers with outputs of the same size, overall and per stage
+    (stage = a run of equal-size conv outputs), and the end-to-end ratios over the conv stack."""
+    shapes, fn, bn = r["shapes"], r["forward_norm"], r["backward_norm"]
+    convs = [i for i, s in enumerate(shapes) if len(s) == 3]
+    pairs = [(i - 1, i) for i in convs[1:] if i - 1 in convs and shapes[i - 1] == shapes[i]]
+    stages: dict = {}
+    for a, b in pairs:
+        stages.setdefault(tuple(shapes[b]), []).append((a, b))
+    ratio = lambda p, q: p / q if q > 0 else math.nan  # noqa: E731
+    alpha = lambda ps: _geo([ratio(fn[b], fn[a]) for a, b in ps])  # noqa: E731
+    beta = lambda ps: _geo([ratio(bn[a], bn[b]) for a, b in ps])  # noqa: E731
+    return {"alpha": alpha(pairs), "beta": beta(pairs),
+            "alpha_stages": [alpha(ps) for ps in stages.values()], "beta_stages": [beta(ps) for ps in stages.values()],
+            "forward": ratio(fn[convs[-1]], fn[convs[0]]), "backward": ratio(bn[convs[0]], bn[convs[-1]])}
+
+
+def _spread(row: str, col: str, xs: list[float], unit: str = "factor") -> list[Value]:
+    """The median over seeds, and the smallest and largest seed (the spread) as their own columns."""
+    vals = [x if math.isfinite(x) else "n/c" for x in xs]
+    nums = [x for x in xs if math.isfinite(x)]
+    ev = f"{len(xs)} weight draws" + (f", range [{min(nums):.4g}, {max(nums):.4g}]" if nums else "")
+    out = [Value(row, col, vals, unit=unit, evidence=ev, aggregate="median")]
+    if nums and len(nums) == len(xs):
+        out += [Value(row, col + " min", [min(nums)], unit=unit), Value(row, col + " max", [max(nums)], unit=unit)]
+    return out
+
+
+def values(pairs):
+    by_row: dict = {}
+    for row, _, _, r in layout_records(layout, pairs):
+        by_row.setdefault(row, []).append(factors(r))
+    out = []
+    for row, fs in by_row.items():
+        out += _spread(row, ALPHA, [f["alpha"] for f in fs]) + _spread(row, BETA, [f["beta"] for f in fs])
+        for s in range(len(fs[0]["alpha_stages"])):
+            out += _spread(row, f"alpha stage {s + 1}", [f["alpha_stages"][s] for f in fs])
+            out += _spread(row, f"beta stage {s + 1}", [f["beta_stages"][s] for f in fs])
+        out += _spread(row, FORWARD, [f["forward"] for f in fs], "ratio")
+        out += _spread(row, BACKWARD, [f["backward"] for f in fs], "ratio")
+    return out
+
+
+def _describe(means: dict, row: str, col: str) -> str:
+    """'median [min, max], stages a/b/c' of one row's per-layer factor (KeyError when not measured)."""
+    v = means[(row, col)]
+    if not isinstance(v, float):
+        raise ValueError(f"{row}: {col} is {v}")
+    lo, hi = means.get((row, col + " min")), means.get((row, col + " max"))
+    name = col.split()[0]
+    stages = [means.get((row, f"{name} stage {s}")) for s in (1, 2, 3)]
+    return (f"{v:.3f}" + (f" [{lo:.3f}, {hi:.3f}]" if isinstance(lo, float) and isinstance(hi, float) else "")
+            + (", stages " + "/".join(f"{s:.3f}" for s in stages) if all(isinstance(s, float) for s in stages)
+               else ""))
+
+
+def claim_factor(row: str, col: str):
+    """The claim that `row`'s per-layer factor `col` is 1: median over seeds on the NG net in BAND."""
+    def check(means: dict):
+        v = means[(row, col)]
+        if not isinstance(v, float):
+            raise ValueError(f"{row}: {col} is {v}")
+        detail = f"NG plain CNN: {col} median {_describe(means, row, col)}"
+        end = FORWARD if col == ALPHA else BACKWARD
+        if isinstance(means.get((row, end)), float):
+            detail += f", end to end {end} {means[(row, end)]:.3g}"
+        if (NETS["control"][0] + row, col) in means:
+            detail += f"; control (circular padding, no pooling): {_describe(means, NETS['control'][0] + row, col)}"
+        return BAND[0] <= v <= BAND[1], detail + f" (pass: NG median in [{BAND[0]}, {BAND[1]}])"
+    return check
+
+
+def claim_small_gaussian_vanishes(means: dict):
+    v = means[("Gaussian std 0.01", FORWARD)]
+    if not isinstance(v, float):
+        raise ValueError(f"Gaussian std 0.01: {FORWARD} is {v}")
+    return v < 1e-6, f"{FORWARD} median {v:.3g} (pass: < 1e-6)"
+
+
+def plot(pairs, path: str, scale: str) -> None:
+    """Per conv layer ||x_l|| / ||x_1|| and ||d_l|| / ||d_n|| (whole tensors): median over seeds, band min-max."""
+    import matplotlib.pyplot as plt
+
+    by_row: dict = {}
+    for row, _, _, r in layout_records(layout, pairs):
+        convs = [i for i, s in enumerate(r["shapes"]) if len(s) == 3]
+        fn, bn = [r["forward_norm"][i] for i in convs], [r["backward_norm"][i] for i in convs]
+        by_row.setdefault(row, []).append(([x / fn[0] for x in fn], [x / bn[-1] for x in bn]))
+    f, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+    for row, runs in by_row.items():
+        for k, ax in enumerate(axes):
+            cols = list(zip(*[run[k] for run in runs]))
+            x = range(1, len(cols) + 1)
+            line, = ax.plot(x, [statistics.median(c) for c in cols], marker=".", ms=3, label=row,
+                            ls="--" if row.startswith("control") else "-")
+            ax.fill_between(x, [min(c) for c in cols], [max(c) for c in cols], color=line.get_color(), alpha=0.2)
+    for ax, what in zip(axes, ("forward ||x_l|| / ||x_1||", "backward ||d_l|| / ||d_n||")):
+        ax.set_yscale("log")
+        ax.set_xlabel("conv layer l")
+        ax.set_ylabel(what)
+    axes[0].legend(fontsize=7)
+    save_figure(f, path, f"ConvInit section 3: whole-tensor norms at initialization, plain CNN-{DEPTH[scale]} (NG paper's; "
+                         f"dashed: circular padding, no pooling), median and range of {SEEDS[scale]} weight draws "
+                         f"({scale} scale)")
+
+
+def protocol(scale: str) -> list[str]:
+    return [f"The NG paper's plain CNN (appendix Table 1), depth {DEPTH[scale]}, 16-32-64 filters, ReLU, zero "
+            f"padding, max pooling between stages, one CIFAR-10 batch of {BATCH['ng']}; control: the same net with "
+            f"circular padding and no pooling (all stages 32 x 32), one batch of {BATCH['control']}. At "
+            f"initialization, train mode, float64, {SEEDS[scale]} weight draws (seeds 0..{SEEDS[scale] - 1}); "
+            "the batch is the same for every seed.",
+            "x_l = the output of conv l (before BN and activation), delta_l = dLoss/dx_l (mean cross-entropy); "
+            "||.|| = the L2 norm of the whole B x C x H x W tensor (section 3's y_l). alpha_l = ||x_l|| / "
+            "||x_{l-1}|| (eq. 4), beta_l = ||delta_{l-1}|| / ||delta_l|| (eq. 8) between consecutive convs with "
+            "outputs of the same size; per-layer factor = their geometric mean, overall and per stage. End to end: "
+            "first to last conv (pools and width changes included; dense head excluded).",
+            "Rows: N(0, 0.01^2); Xavier (Glorot uniform); forward rule N(0, 2 / fan_in) (eq. 24; the first layer "
+            "also 2 / fan_in, not eq. 21's 1 / fan_in); backward rule N(0, 2 / fan_out) (eq. 36); the same network "
+            "with BN after every conv and the backward rule (eq. 41 with gamma = 1); dense layer N(0, 1 / fan_in).",
+            f"Pass (fixed before measuring): median over the weight draws of the per-layer factor in "
+            f"[{BAND[0]}, {BAND[1]}] on the NG net; Gaussian std 0.01 'vanishes': end-to-end forward ratio < 1e-6."]
+
+
+def deviations(scale: str) -> list[str]:
+    out = ["The paper has no experiment for section 3: the network (NG plain CNN), the batch and the criterion are "
+           "ours. The control changes only the border (circular padding) and the pooling (none), the two parts of "
+           "the NG net that are not in the theory's T_l ('convolution kernel, bias value and activation function').",
+           "x_l is read at the conv output, before the activation (the paper's y_l is after it): for ReLU on a "
+           "symmetric pre-activation the two norms differ by a constant factor, so the ratios are the same in "
+           "expectation. With BN, x_l is the input of BN and delta_l the error at it (section 4.3's 'error of the "
+           "convolution layer').",
+           f"One batch of {BATCH['ng']} (control {BATCH['control']}) images, not 128: the whole-tensor norm ratio does "
+           "not depend on B in expectation, and this keeps the 10-seed measurement on a CPU."]
+    if scale == "smoke":
+        out.append(f"smoke scale: depth {DEPTH[scale]}, {SEEDS[scale]} weight draw, 1,000 images to draw the batch "
+                   "from.")
+    return out
+
+
+TARGET = Target(
+    PAPER, "S3", "figure", "Necessary condition: forward and backward norms through depth at initialization",
+    cells=layout_cells(layout), protocol=protocol, deviations=deviations, datasets=("cifar10",), plot=plot,
+    values=values,
+    claims=[Claim("The forward rule (eq. 24) keeps the forward norms of consecutive layers equal (alpha_l = 1)",
+                  claim_factor("forward rule (eq. 24)", ALPHA)),
+            Claim("The backward rule (eq. 36) keeps the backward error norms of consecutive layers equal (beta_l = 1)",
+                  claim_factor("backward rule (eq. 36)", BETA)),
+            Claim("With BN 'all the norms of forward propagation vector y_l are equal' (section 4.3)",
+                  claim_factor("BN + backward rule (eq. 41, k = 2)", ALPHA)),
+            Claim("With BN 'the norm of the backpropagation vector delta_l is also stable and does not diverge' "
+                  "(section 4.3)", claim_factor("BN + backward rule (eq. 41, k = 2)", BETA)),
+            Claim("Gaussian std 0.01 makes the forward norms vanish ('this initialization method does not converge "
+                  "for deep networks', section 2)", claim_small_gaussian_vanishes)])
