@@ -492,3 +492,20 @@ def test_bvlc_reference_init():
     layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     assert [round(m.weight.std().item(), 3) for m in layers] == [0.01] * 5 + [0.005, 0.005, 0.01]
     assert [m.bias[0].item() for m in layers] == [0, 1, 0, 1, 1, 1, 1, 0]
+
+
+def test_readings_are_declared_in_the_outputs():
+    """Issue 16: FitResNet-4's 6-conv stages and FitNet-4's 17 convs are in the tables' deviations (not only a
+    docstring); Figure 1 never follows fewer iterations at paper than at fast scale; Table 10 says what it reads."""
+    t4 = next(t for t in lsuv.TARGETS if t.id == "4" and t.kind == "table")
+    assert lsuv.FITRESNET4_DEVIATION in t4.deviations("paper") and lsuv.FITNET4_DEVIATION in t4.deviations("paper")
+    m = build_model("fitnet", variant="fitresnet4", act="relu")
+    widths = [c.out_channels for c in m.modules() if isinstance(c, nn.Conv2d)]
+    assert widths == [32, 32, 48, 48, 48] + [80] * 6 + [128] * 6
+    steps = {s: {c.train.max_steps for _, _, c in lsuv.figure1_layout(s)} for s in ("fast", "paper")}
+    assert steps["paper"] == steps["fast"] == {300}
+    fig1 = next(t for t in lsuv.TARGETS if t.id == "1" and t.kind == "figure")
+    assert lsuv.FIG1_DEVIATION in fig1.deviations("paper")
+    t10 = next(t for t in lsuv.TARGETS if t.id == "10" and t.kind == "table")
+    assert any("back-propagated to each layer's output" in d for d in t10.deviations("paper"))
+    assert not any("not comparable" in d for d in t10.deviations("paper"))
