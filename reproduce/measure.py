@@ -6,9 +6,16 @@ it instead of training it to the end (Cell.job names one of JOBS).
   time and LSUV's trials per layer, is added by run_cell: Table 6).
 - ``early_training``: the first ``cell.train.max_steps`` steps of the cell's
   training protocol (same optimizer, batches and augmentation as a training
-  run), recording per step and per Conv/Linear layer the variance of the
-  weight gradient (LSUV Table 10) and the relative size of the weight update
-  ||W_after - W_before|| / ||W_before|| (LSUV Figure 1).
+  run, train mode), recording per step and per Conv/Linear layer l the
+  variance of the error back-propagated to the layer's output,
+  Var(dL/dy_l) over every element of y_l (batch, channels, positions; L the
+  batch-mean loss): the "variance of the gradient at all layers" of LSUV
+  Table 10, which Caffe, the authors' framework, holds as the diff of the
+  layer's top blob (conv1_1, ..., ip1: the output before the non-linearity,
+  whose ReLU is not in place in their models); the variance of the weight
+  gradient Var(dL/dW) (a secondary reading of the same table); and the
+  relative size of the weight update ||W_after - W_before|| / ||W_before||
+  (LSUV Figure 1).
 - ``norm_profile``: reproduce.norm_profile (ConvInit section 3).
 
 Each returns a record with the fields every result has (status, wall time,
@@ -16,6 +23,7 @@ device, dtype) so tables render it like a trained cell.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -44,10 +52,30 @@ def init_stats(model: nn.Module, task, cell, opts: RunOptions) -> dict:
     return {**_common(opts.device, time.perf_counter() - t0), "layers": layers}
 
 
+@contextlib.contextmanager
+def output_error_variances(layers: list[tuple[str, nn.Module]]):
+    """Within the block, every backward pass writes into the yielded list, at layer l's index, Var(dL/dy_l):
+    the variance (torch's unbiased estimator) over all elements of the gradient of the loss with respect to the
+    output y_l of layer l (nan for a layer the pass did not reach)."""
+    found = [math.nan] * len(layers)
+
+    def hook(i):
+        def fn(module, grad_output):
+            if grad_output[0] is not None:
+                found[i] = float(grad_output[0].detach().float().var())
+        return fn
+    handles = [m.register_full_backward_pre_hook(hook(i)) for i, (_, m) in enumerate(layers)]
+    try:
+        yield found
+    finally:
+        for h in handles:
+            h.remove()
+
+
 def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
-    """The first `cell.train.max_steps` steps of training, with per-layer
-    gradient variance and relative update size at every step. fp32, NCHW,
-    eager (the measurement needs each step's gradients and weights)."""
+    """The first `cell.train.max_steps` steps of training, with per-layer output-error variance, weight-gradient
+    variance and relative update size at every step. fp32, NCHW, eager (the measurement needs each step's
+    gradients and weights)."""
     spec = cell.train
     device = task.train.device
     model.to(device).train()
@@ -62,12 +90,14 @@ def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
     while len(steps) < spec.max_steps:  # as many epochs as the steps need
         for xb, yb in task.train.batches(spec.batch_size, shuffle=True, augment=task.train.augment, generator=gen):
             before = [m.weight.detach().clone() for _, m in layers]
-            loss, _ = train_step(model, optimizer, xb, yb, step_opts, loss=spec.loss)
+            with output_error_variances(layers) as out_grad_var:
+                loss, _ = train_step(model, optimizer, xb, yb, step_opts, loss=spec.loss)
             with torch.no_grad():
                 grad_var = [float(m.weight.grad.float().var()) if m.weight.grad is not None else math.nan
                             for _, m in layers]
                 rel = [float((m.weight - w).norm() / w.norm().clamp_min(1e-30)) for (_, m), w in zip(layers, before)]
-            steps.append({"loss": float(loss), "grad_var": grad_var, "rel_update": rel})
+            steps.append({"loss": float(loss), "out_grad_var": out_grad_var, "grad_var": grad_var,
+                          "rel_update": rel})
             if not math.isfinite(float(loss)):
                 status = "diverged"
                 break
@@ -77,9 +107,11 @@ def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
             break
     seconds = time.perf_counter() - t0
     n = len(steps)
-    mean_grad_var = [sum(s["grad_var"][i] for s in steps) / n for i in range(len(layers))] if n else []
+
+    def mean(key):
+        return [sum(s[key][i] for s in steps) / n for i in range(len(layers))] if n else []
     return {**_common(device, seconds, status), "layer_names": [name for name, _ in layers], "steps": steps,
-            "steps_run": n, "grad_var_mean": mean_grad_var,
+            "steps_run": n, "out_grad_var_mean": mean("out_grad_var"), "grad_var_mean": mean("grad_var"),
             "train_images_per_s": n * spec.batch_size / seconds if seconds > 0 else None}
 
 
