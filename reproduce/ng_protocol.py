@@ -82,7 +82,9 @@ def plain_protocol(scale: str, note: str) -> list[str]:
         f"Critical depth: {s['mode']} over depths {', '.join(map(str, s['grid']))} (with BN: "
         f"{', '.join(map(str, s['grid_bn']))}). A run converges if it does not diverge and its last-epoch training "
         f"accuracy is at least {CONVERGENCE_FACTOR} x chance (15% on CIFAR-10). Reported: the deepest converging "
-        "depth with every shallower depth converging, or '<first depth'.",
+        "depth with every shallower depth converging, or '<first depth' (an upper bound); a search whose deepest depth "
+        "converges gives a lower bound (row '<column> (capped)'). Claims compare the ranges these allow: a "
+        "comparison that the bounds leave open is n/a.",
     ]
 
 
