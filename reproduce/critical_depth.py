@@ -19,17 +19,29 @@ first depth fails. Two modes:
   depth of the grid, then bisects: about log2(len(grid)) + 2 runs.
 
 Either way every depth tried and its outcome is recorded, so tables can show
-the evidence and not only the number. A search whose deepest depth still
-converges reports that depth, marked as the cap of the grid.
+the evidence and not only the number.
+
+Bounds. A search whose deepest depth still converges reports that depth,
+but the critical depth is only known to be at least that (a lower bound:
+the search is *capped*); one whose first depth fails reports '<first depth'
+(an upper bound: the *floor*). The floor is in the reported literal itself;
+the cap is the extra value (row, column + CAP) = '>=depth' next to the
+reported number, which stays a number so it is compared with a published
+cap as a number (the NG paper's appendix Table 4 prints its 248-layer caps
+as 248). Claims read both through `depth_range` and compare ranges with
+`greater`, `at_least` and `equal`: True or False only where every depth
+the ranges allow gives the same answer, None (n/a) otherwise.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 CONVERGENCE_FACTOR = 1.5
 DEPTH_STEP = 12
 MODES = ("scan", "bisect")
+CAP = " (capped)"  # column suffix of the value that marks a capped search: its critical depth is a lower bound
 
 
 def converged(result: dict, num_classes: int = 10) -> bool:
@@ -188,11 +200,69 @@ def search_values(specs: list[SearchSpec], pairs: list) -> list:
         except KeyError:
             continue
         out.append(Value(s.row, s.column, [search.critical], unit="layers", evidence=search.evidence()))
+        if search.capped:
+            out.append(Value(s.row, s.column + CAP, [f"≥{search.critical}"], unit="layers",
+                             evidence=f"the deepest depth of the grid ({search.critical}) converged: a lower bound"))
     return out
 
 
+@dataclass(frozen=True)
+class DepthRange:
+    """The critical depths a reported value allows: [lo, hi] (inclusive; depths are whole layers)."""
+    lo: float
+    hi: float
+
+    @property
+    def exact(self) -> bool:
+        return self.lo == self.hi
+
+    def __str__(self) -> str:
+        if self.exact:
+            return f"{self.lo:.0f}"
+        return f"≥{self.lo:.0f}" if math.isinf(self.hi) else f"<{self.hi + 1:.0f}"
+
+
+def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
+    """The range of critical depths the value at (row, column) allows: a depth d is [d, d]; '<20' (the first
+    depth failed: the floor) is [-inf, 19]; a capped d (the value at (row, column + CAP)) is [d, inf]. None
+    when the cell was not run; ValueError for a value that is no critical depth (e.g. seeds that disagree
+    between '<20' and a depth), which makes a claim n/a."""
+    v = means.get((row, column))
+    if v is None:
+        return None
+    if isinstance(v, str) and v.startswith("<"):
+        return DepthRange(-math.inf, float(v[1:]) - 1)
+    d = float(v)
+    return DepthRange(d, math.inf) if means.get((row, column + CAP)) is not None else DepthRange(d, d)
+
+
+def greater(a: DepthRange, b: DepthRange) -> bool | None:
+    """a > b for every pair of depths the ranges allow (True), for none (False), or undecided (None)."""
+    return True if a.lo > b.hi else False if a.hi <= b.lo else None
+
+
+def at_least(a: DepthRange, b: DepthRange, factor: float = 1.0) -> bool | None:
+    """a >= factor * b, decided as `greater` (factor > 0)."""
+    return True if a.lo >= factor * b.hi else False if a.hi < factor * b.lo else None
+
+
+def equal(a: DepthRange, b: DepthRange) -> bool | None:
+    """a == b: True only for two equal exact depths, False for disjoint ranges, else None."""
+    if a.exact and b.exact and a.lo == b.lo:
+        return True
+    return False if a.hi < b.lo or b.hi < a.lo else None
+
+
+def all_hold(outcomes) -> bool | None:
+    """A claim about every case: False if any case fails, else None if any is undecided or missing (None),
+    else True."""
+    outcomes = list(outcomes)
+    return False if False in outcomes else None if None in outcomes else True
+
+
 def as_depth(v) -> float:
-    """A critical depth for comparisons: '<20' counts as just below 20."""
+    """A critical depth as one number (plots, sorting): '<20' counts as just below 20. Claims compare
+    `depth_range`s instead, which keep caps and floors as bounds."""
     if isinstance(v, str) and v.startswith("<"):
         return float(v[1:]) - 1
     return float(v)

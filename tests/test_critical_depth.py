@@ -81,3 +81,53 @@ def test_convergence_criterion():
     assert not converged({"status": "diverged", "final_train_acc": 0.9})
     assert not converged({"status": "ok", "final_train_acc": None})
     assert converged({"status": "ok", "final_train_acc": 0.016}, num_classes=100)
+
+
+# ------------------------------------------------------------------ bounds: caps and floors
+
+def test_search_values_mark_a_capped_search_and_keep_the_floor_in_its_literal():
+    from reproduce.critical_depth import CAP, SearchSpec, search_values
+
+    class FakeCell:
+        def __init__(self, depth):
+            self.hash, self.depth = f"h{depth}", depth
+
+    def spec(row):
+        return SearchSpec(row, "Critical depth", FakeCell, [8, 20], "bisect")
+
+    def rec(ok):
+        return {"result": {"status": "ok", "final_train_acc": 0.5 if ok else 0.1}}
+    pairs = [(FakeCell(8), rec(True)), (FakeCell(20), rec(True))]
+    values = {(v.row, v.column): v for v in search_values([spec("all converge")], pairs)}
+    assert values[("all converge", "Critical depth")].values == [20]
+    assert values[("all converge", "Critical depth" + CAP)].values == ["≥20"]
+    pairs = [(FakeCell(8), rec(True)), (FakeCell(20), rec(False))]
+    values = {(v.row, v.column): v.values for v in search_values([spec("exact")], pairs)}
+    assert values == {("exact", "Critical depth"): [8]}  # no bound: nothing more
+    pairs = [(FakeCell(8), rec(False))]
+    values = {(v.row, v.column): v.values for v in search_values([spec("floor")], pairs)}
+    assert values == {("floor", "Critical depth"): ["<8"]}  # the floor is in the literal
+
+
+def test_depth_ranges_and_their_comparisons_by_hand():
+    import math
+
+    from reproduce.critical_depth import CAP, all_hold, at_least, depth_range, equal, greater
+    means = {("a", "c"): 44.0, ("b", "c"): "<20", ("d", "c"): 20.0, ("d", "c" + CAP): "≥20", ("e", "c"): "20/<20"}
+    exact, floor, cap = (depth_range(means, r, "c") for r in ("a", "b", "d"))
+    assert (exact.lo, exact.hi) == (44, 44) and (floor.lo, floor.hi) == (-math.inf, 19)
+    assert (cap.lo, cap.hi) == (20, math.inf)
+    assert (str(exact), str(floor), str(cap)) == ("44", "<20", "≥20")
+    assert depth_range(means, "missing", "c") is None
+    with pytest.raises(ValueError):
+        depth_range(means, "e", "c")  # seeds that disagree: no critical depth
+    assert greater(exact, floor) is True and greater(floor, exact) is False
+    assert greater(cap, exact) is None and greater(cap, floor) is True and greater(exact, cap) is None
+    assert greater(cap, cap) is None and greater(floor, floor) is None
+    assert at_least(exact, floor, 2) is True           # 44 >= 2 x 19
+    assert at_least(depth_range({("x", "c"): 32.0}, "x", "c"), floor, 2) is None  # 32 vs 2 x (anything < 20)
+    assert at_least(exact, depth_range({("x", "c"): 32.0}, "x", "c"), 2) is False  # 44 < 64
+    assert at_least(cap, depth_range({("x", "c"): 8.0}, "x", "c"), 2) is True      # >= 20 >= 16
+    assert equal(exact, exact) is True and equal(cap, cap) is None and equal(floor, floor) is None
+    assert equal(exact, floor) is False and equal(cap, depth_range({("x", "c"): 8.0}, "x", "c")) is False
+    assert all_hold([True, True]) is True and all_hold([True, None]) is None and all_hold([None, False]) is False

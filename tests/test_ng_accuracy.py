@@ -155,31 +155,34 @@ def claims(table_id):
     return get_target("table", "ng", table_id).claims
 
 
-@pytest.mark.parametrize("table_id", ["3", "4", "A3"])
-def test_claims_pass_on_the_published_numbers(table_id):
-    for c in claims(table_id):
-        ok, detail = c.check(means_of(table_id))
-        assert ok is True, (c.text, detail)
+# every NG table's claims pass on the paper's own numbers: tests/test_ng_claims.py
 
 
-def test_table3_claims_fail_and_skip():
+def test_table3_claims_fail_and_are_na_per_dataset():
+    plain10, resnet10, plain100, resnet100 = claims("3")
     m = means_of("3")
-    assert "12 pairs in 4 rows" in claims("3")[1].check(m)[1]
+    assert "6 of 6 pairs run" in resnet10.check(m)[1] and "6 of 6 pairs run" in resnet100.check(m)[1]
     bad = {**m, ("Plain-44 / CIFAR-10", "SELU"): 12.0}
-    ok, detail = claims("3")[0].check(bad)
+    ok, detail = plain10.check(bad)
     assert ok is False and "SELU" in detail
     bad = {**m, ("Plain-56 / CIFAR-100", "NG-LReLU"): "-"}
-    assert claims("3")[0].check(bad)[0] is False
+    assert plain100.check(bad)[0] is False and plain10.check(bad)[0] is True
     bad = {**m, ("ResNet-56 / CIFAR-10", "NG-PReLU"): 93.27}  # below PReLU's 93.28: strict
-    ok, detail = claims("3")[1].check(bad)
+    ok, detail = resnet10.check(bad)
     assert ok is False and "✗" in detail
-    # CIFAR-100 not run: those rows are skipped, the rest decides
-    only10 = {k: (v if "CIFAR-10" in k[0] and "CIFAR-100" not in k[0] else None) for k, v in m.items()}
-    ok, detail = claims("3")[0].check(only10)
-    assert ok is True and "2 of 4 plain rows" in detail
-    assert "6 pairs" in claims("3")[1].check(only10)[1]
-    nothing = {k: None for k in m}
-    assert all(c.check(nothing)[0] is None for c in claims("3"))
+    # CIFAR-100 not run: its claims are n/a, never passed on the CIFAR-10 rows
+    only10 = {k: v for k, v in m.items() if "CIFAR-100" not in k[0]}
+    ok, detail = plain10.check(only10)
+    assert ok is True and "2 of 2 plain rows" in detail
+    assert resnet10.check(only10)[0] is True
+    assert plain100.check(only10)[0] is None and resnet100.check(only10)[0] is None
+    # one CIFAR-10 row missing: n/a, unless the other fails
+    no56 = {k: v for k, v in m.items() if k[0] != "Plain-56 / CIFAR-10"}
+    ok, detail = plain10.check(no56)
+    assert ok is None and "Plain-56 / CIFAR-10: not run" in detail
+    assert plain10.check({**no56, ("Plain-44 / CIFAR-10", "NG-ReLU"): "-"})[0] is False
+    assert resnet10.check({k: v for k, v in m.items() if k != ("ResNet-44 / CIFAR-10", "LReLU")})[0] is None
+    assert all(c.check({})[0] is None for c in claims("3"))
 
 
 def test_table4_claim_fails_when_another_column_is_higher():
@@ -187,15 +190,19 @@ def test_table4_claim_fails_when_another_column_is_higher():
     ok, detail = claims("4")[0].check({**m, ("56", "NG-ReLU"): 90.0})
     assert ok is False and "✗" in detail
     assert claims("4")[0].check({**m, ("44", "ReLU with BN"): "-"})[0] is True
+    assert claims("4")[0].check({k: v for k, v in m.items() if k[0] != "56"})[0] is None  # 56 layers not run
     assert claims("4")[0].check({k: None for k in m})[0] is None
 
 
-def test_tableA3_claim_tolerance():
+def test_tableA3_claim_tolerance_and_datasets():
+    cifar, svhn = claims("A3")
     m = means_of("A3")
-    assert claims("A3")[0].check({**m, ("plain-44 CNN / SVHN", "NG-PReLU"): 95.81})[0] is True  # 0.49 below
-    ok, detail = claims("A3")[0].check({**m, ("plain-44 CNN / SVHN", "NG-PReLU"): 95.79})
+    assert svhn.check({**m, ("plain-44 CNN / SVHN", "NG-PReLU"): 95.81})[0] is True  # 0.49 below
+    ok, detail = svhn.check({**m, ("plain-44 CNN / SVHN", "NG-PReLU"): 95.79})
     assert ok is False and "NG-PReLU 95.79 vs 96.30 ✗" in detail
-    assert claims("A3")[0].check({**m, ("plain-56 CNN / CIFAR-10", "NG-ReLU"): "-"})[0] is False
+    assert cifar.check({**m, ("plain-56 CNN / CIFAR-10", "NG-ReLU"): "-"})[0] is False
+    no_svhn = {k: v for k, v in m.items() if "SVHN" not in k[0]}
+    assert cifar.check(no_svhn)[0] is True and svhn.check(no_svhn)[0] is None
 
 
 def test_text_claims():
@@ -249,7 +256,8 @@ def test_table3_renders_cifar100_as_not_run_with_every_published_number(workdir)
         else:
             assert "| not run |" not in line[0]
     assert "Partly not run" in md and "cifar100" in md
-    assert "**PASS** — Plain CNNs with ReLU" in md and "2 of 4 plain rows run" in md
+    assert "**PASS** — CIFAR-10: plain CNNs with ReLU" in md and "2 of 2 plain rows run" in md
+    assert "**n/a** — CIFAR-100: plain CNNs with ReLU" in md  # never passed on the CIFAR-10 rows
     assert "depth 8 and 14" in md
     # Table 4 reuses Table 3's NG-ReLU cells (cached) and trains the BN ones
     assert main(["table", "ng", "4", "--scale", "smoke", "--no-progress"]) == 0

@@ -79,43 +79,123 @@ def test_measures_by_hand():
     assert ng_figures.final_train_acc(diverged) == pytest.approx(10.0)
 
 
-def learning_means(ng_acc, base_acc):
+def learning_means(ng_acc, base_acc, arch="plain-20"):
     """means of one arch where every NG variant has `ng_acc` (mean, final) per init and every base `base_acc`."""
     out = {}
     for init_i, init in enumerate(("Xavier", "MSRA", "Orthogonal")):
         for act in ng.T3_ACTS:
             mean, final = (ng_acc if act.startswith("ng-") else base_acc)[init_i]
-            out[(f"plain-20 / {init} mean", ng.ACT_LABEL[act])] = mean
-            out[(f"plain-20 / {init} final", ng.ACT_LABEL[act])] = final
+            out[(f"{arch} / {init} mean", ng.ACT_LABEL[act])] = mean
+            out[(f"{arch} / {init} final", ng.ACT_LABEL[act])] = final
     return out
 
 
-def test_figure5_claims_on_hand_made_numbers():
+PLAIN = ("plain-20",)
+
+
+def test_faster_and_insensitive_on_hand_made_numbers():
     good = learning_means(ng_acc=[(50, 60), (52, 61), (51, 60)], base_acc=[(10, 10), (40, 55), (12, 10)])
-    assert ng_figures._faster(1.0)(good)[0] is True
-    assert ng_figures._insensitive(good)[0] is True  # NG spread 1 pp vs 45 pp
+    assert ng_figures._faster(PLAIN, 1.0)(good)[0] is True
+    assert ng_figures._insensitive(PLAIN)(good)[0] is True  # NG spread 1 pp vs 45 pp
     bad = learning_means(ng_acc=[(50, 20), (30, 61), (51, 60)], base_acc=[(40, 60), (40, 60), (40, 60)])
-    assert ng_figures._faster(1.0)(bad)[0] is False  # MSRA: 30 < 40
-    assert ng_figures._faster(0.5)(bad)[0] is True   # ahead in 6 of 9 cases: "most"
+    assert ng_figures._faster(PLAIN, 1.0)(bad)[0] is False  # MSRA: 30 < 40
+    assert ng_figures._faster(PLAIN, 0.5)(bad)[0] is True   # ahead in 6 of 9 cases: "most"
+    assert ng_figures._insensitive(PLAIN)(bad)[0] is False  # NG spread 41 pp vs 0
+    assert ng_figures._faster(PLAIN, 1.0)({})[0] is None and ng_figures._insensitive(PLAIN)({})[0] is None
+
+
+def test_most_cases_counts_every_expected_case():
     half = {("plain-20 / MSRA mean", "NG-ReLU"): 20, ("plain-20 / MSRA mean", "ReLU"): 10,
             ("plain-20 / MSRA mean", "NG-LReLU"): 10, ("plain-20 / MSRA mean", "LReLU"): 10}
-    assert ng_figures._faster(0.5)(half)[0] is False  # ahead in 1 of 2 (a tie is no win): half is not "most"
-    assert ng_figures._insensitive(bad)[0] is False  # NG spread 41 pp vs 0
-    assert ng_figures._faster(1.0)({})[0] is None
+    ok, detail = ng_figures._faster(PLAIN, 0.5)(half)
+    assert ok is None and "1 of 9 cases" in detail  # 7 cases not run: a majority is still possible
+    good = learning_means(ng_acc=[(50, 60)] * 3, base_acc=[(40, 60)] * 3)
+    five = dict(list(good.items()))
+    for init in ("Orthogonal",):  # 3 of 9 cases missing, the 6 others won: 6 > 4.5, "most" is decided
+        for act in ng.T3_ACTS:
+            five.pop((f"plain-20 / {init} mean", ng.ACT_LABEL[act]))
+    assert ng_figures._faster(PLAIN, 0.5)(five)[0] is True
+    assert ng_figures._faster(PLAIN, 1.0)(five)[0] is None  # "in all cases": 3 not run
+    lost = learning_means(ng_acc=[(30, 60)] * 3, base_acc=[(40, 60)] * 3)
+    lost = {k: v for k, v in lost.items() if "Orthogonal" not in k[0]}
+    assert ng_figures._faster(PLAIN, 0.5)(lost)[0] is False  # 0 wins + 3 open <= 4.5: never a majority
+    assert ng_figures._insensitive(PLAIN)(lost)[0] is None   # no spread over three inits
+
+
+def test_much_faster_needs_twice_the_progress_above_chance_and_convergence():
+    """Figure 5: 'much faster' = NG converged and its mean training accuracy over the epochs lies at least twice
+    as far above chance (10%) as its base's."""
+    much = ng_figures._faster(ng_figures.FIG5_ARCHS, 1.0, ng_figures.MUCH_FASTER)
+    both = {**learning_means([(50, 60)] * 3, [(30, 40)] * 3, "plain-20"),
+            **learning_means([(70, 80)] * 3, [(10, 10)] * 3, "ResNet-56")}
+    ok, detail = much(both)
+    assert ok is True and "18 of 18" in detail  # 40 >= 2 x 20 above chance; 60 vs a base at chance
+    slower = {**both, **learning_means([(49, 60)] * 3, [(30, 40)] * 3, "plain-20")}
+    ok, detail = much(slower)  # 39 < 2 x 20: faster, but not much faster
+    assert ok is False and "NG-ReLU 49.0 vs 30.0 ✗" in detail
+    assert ng_figures._faster(ng_figures.FIG5_ARCHS, 1.0)(slower)[0] is True  # plain "faster" holds
+    stalled = {**both, **learning_means([(12, 12)] * 3, [(10, 10)] * 3, "ResNet-56")}
+    assert much(stalled)[0] is False  # NG never converged (12% < 15%): it did not converge faster
+    no_resnet = learning_means([(50, 60)] * 3, [(30, 40)] * 3, "plain-20")
+    ok, detail = much(no_resnet)
+    assert ok is None and "ResNet-56 Xavier NG-ReLU: not run" in detail
+
+
+def test_much_faster_threshold_is_the_papers_much_greater():
+    assert ng_figures.MUCH_FASTER == ng.MUCH_GREATER == 2.0
 
 
 def test_stability_and_t_claims_on_hand_made_numbers():
+    rows = ("plain-20 / MSRA", "ResNet-56 / MSRA")
+    stable = ng_figures._more_stable(rows)
     means = {("plain-20 / MSRA", "ReLU"): 0.8, ("plain-20 / MSRA", "NG-ReLU"): 0.3,
              ("ResNet-56 / MSRA", "ReLU"): 0.5, ("ResNet-56 / MSRA", "NG-ReLU"): 0.6}
-    ok, detail = ng_figures._more_stable(means)
+    ok, detail = stable(means)
     assert ok is False and "ResNet-56 / MSRA: NG-ReLU 0.600 vs ReLU 0.500 ✗" in detail
-    assert ng_figures._t_spreads({("t std, first epoch", "NG-ReLU"): 0.01,
-                                  ("t std, last epoch", "NG-ReLU"): 0.05})[0] is True
-    assert ng_figures._ng_converges_relu_not({("lr = 1", "NG-ReLU"): "converged", ("lr = 1", "ReLU"): "n/c",
-                                              ("lr = 1.5", "NG-ReLU"): "n/c", ("lr = 1.5", "ReLU"): "n/c"})[0] is False
+    assert stable({**means, ("ResNet-56 / MSRA", "NG-ReLU"): 0.4})[0] is True
+    one = {k: v for k, v in means.items() if k[0] == "plain-20 / MSRA"}  # ResNet runs diverged: no variance
+    ok, detail = stable(one)
+    assert ok is None and "ResNet-56 / MSRA: no value" in detail
+    assert stable({})[0] is None
+    spreads = ng_figures._t_spreads
+    assert spreads({("t std, first epoch", "NG-ReLU"): 0.01, ("t std, last epoch", "NG-ReLU"): 0.05})[0] is True
+    assert spreads({("t std, first epoch", "NG-ReLU"): 0.05, ("t std, last epoch", "NG-ReLU"): 0.01})[0] is False
+    assert spreads({("t std, first epoch", "NG-ReLU"): 0.05})[0] is None
+    high = ng_figures._ng_converges_relu_not
+    yes = {("lr = 1", "NG-ReLU"): "converged", ("lr = 1", "ReLU"): "n/c",
+           ("lr = 1.5", "NG-ReLU"): "converged", ("lr = 1.5", "ReLU"): "n/c"}
+    assert high(yes)[0] is True
+    assert high({**yes, ("lr = 1.5", "NG-ReLU"): "n/c"})[0] is False
+    assert high({**yes, ("lr = 1", "ReLU"): "converged"})[0] is False
+    assert high({k: v for k, v in yes.items() if k[0] == "lr = 1"})[0] is None  # lr 1.5 not run
 
 
 @pytest.mark.parametrize("fid", ["2", "4", "5", "A1", "A2", "A3"])
 def test_every_new_figure_is_a_target_with_claims(fid):
     t = get_target("figure", "ng", fid)
     assert t.claims and t.values and t.cells("smoke") and t.protocol("smoke")
+
+
+def test_every_ng_target_that_trains_declares_its_weight_decay():
+    """Issue 16: the paper's "weight decay of 0.0005" is silent on biases and BN parameters; every target that
+    trains with weight decay declares the reading, Table 1 (no weight decay) says it has none."""
+    from reproduce.ng_protocol import WEIGHT_DECAY_READING
+    from reproduce.targets import targets
+    for t in targets("ng"):
+        cells = t.cells("smoke")
+        if not cells:
+            continue
+        devs = t.deviations("paper")
+        if any(c.train.weight_decay > 0 for c in cells):
+            assert WEIGHT_DECAY_READING in devs, t.name
+            assert all(c.train.decay_bias and c.train.decay_norm for c in cells), t.name  # as declared
+        else:
+            assert any("no weight decay" in d for d in devs), t.name
+
+
+def test_figures_import_the_protocol_not_the_tables():
+    import subprocess
+    import sys
+    code = "import sys, reproduce.ng_figures; print('reproduce.ng' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
