@@ -195,8 +195,10 @@ StorageLoc=slurm_acct_db_{self.cluster}
 
     # ------------------------------------------------------------ use
     def jobs(self) -> list[str]:
-        """Every job (array task) this cluster has seen, as sacct lists them: ['5_0', '5_1', ...]."""
-        out = self._run("sacct", "-n", "-X", "-P", "-o", "JobID", "-S", "now-1days").stdout.split()
+        """Every job (array task) this cluster has seen: ['5_0', '5_1', ...]. squeue (-t all: the controller keeps
+        finished jobs for MinJobAge) sees a job the moment it is submitted; sacct, which lags, everything older."""
+        out = (self._run("squeue", "-h", "-r", "-t", "all", "-o", "%i").stdout.split()
+               + self._run("sacct", "-n", "-X", "-P", "-o", "JobID", "-S", "now-1days").stdout.split())
         return sorted({task for entry in out for task in expand_array(entry)})
 
     def active(self) -> list[str]:

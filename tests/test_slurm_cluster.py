@@ -135,7 +135,7 @@ def test_a_smoke_table_on_slurm_equals_the_local_table(cluster, tmp_path, job_en
 def test_a_requeued_job_resumes_from_its_checkpoint_with_the_uninterrupted_numbers(cluster, tmp_path, job_env):
     """`scontrol requeue` in the middle of a multi-epoch cell: the requeued task resumes from the last epoch
     checkpoint and ends with exactly the numbers of an uninterrupted run."""
-    cell = toy("requeued", epochs=12)
+    cell = toy("requeued", epochs=40)  # long enough to still run when SIGKILL comes (KillWait + srun wait: ~6 s)
     root = tmp_path / "results"
     make_executor(env=SLURM_ENV).run([cell], RunOptions(device="cpu"), str(root))
     job = submitted_job(cell, root)
@@ -143,6 +143,8 @@ def test_a_requeued_job_resumes_from_its_checkpoint_with_the_uninterrupted_numbe
     assert load_cached(cell, str(root)) is None, "the cell finished before it could be requeued: make it longer"
     res = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True, env=cluster.env())
     assert res.returncode == 0, res.stderr
+    # SLURM holds a requeued job for 120 s (Reason=BeginTime); let it start again now, as an admin may
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], capture_output=True, env=cluster.env())
     wait_for("the requeued cell to finish", lambda: load_cached(cell, str(root)) is not None, 300)
     rec = load_cached(cell, str(root))["result"]
     assert rec["resumed_at_epochs"] and 0 < rec["resumed_at_epochs"][0] < cell.train.epochs  # really resumed
