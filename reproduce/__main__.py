@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("args", nargs="*", help="paper [id]")
     ap.add_argument("--scale", default=os.environ.get("SCALE") or "paper", choices=SCALES)
     ap.add_argument("--force", action="store_true", default=os.environ.get("FORCE", "") not in ("", "0"))
-    ap.add_argument("--device", default=default_device())
+    ap.add_argument("--device", default=None,
+                    help="cpu or cuda (default: $DEVICE, else cuda when this machine has a GPU; with "
+                         "EXECUTOR=slurm and SLURM_GPUS_PER_TASK, cuda on the compute nodes)")
     ap.add_argument("--compile", action="store_true", default=os.environ.get("COMPILE", "") not in ("", "0"))
     ap.add_argument("--no-amp", action="store_true", default=os.environ.get("AMP", "1") == "0",
                     help="fp32 everywhere (default: bf16 autocast on CUDA and on CPUs with native bf16)")
@@ -162,9 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=os.environ.get("JOBS") or "1",
                     help="worker processes (local executor)")
     a = ap.parse_args(argv)
+    # SLURM jobs train on the compute nodes, not here (a login node often has no GPU): there the device is the
+    # partition's, and this machine's GPU is not checked
+    on_cluster = a.executor == "slurm"
+    a.device = a.device or os.environ.get("DEVICE") or (
+        "cuda" if on_cluster and os.environ.get("SLURM_GPUS_PER_TASK") else default_device())
     opts = RunOptions(device=a.device, compile=a.compile, amp=not a.no_amp)
     try:
-        check_device(a.device)
+        if not on_cluster:
+            check_device(a.device)
         executor = make_executor(a.executor, a.jobs)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

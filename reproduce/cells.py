@@ -45,7 +45,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # what they decide about a cell is in its config, which names its file.
 FINGERPRINT_SOURCES = ("models/*.py", "models/*.cpp", "reproduce/train.py", "reproduce/data.py",
                        "reproduce/augment.py", "reproduce/probes.py", "reproduce/measure.py",
-                       "reproduce/folder_data.py", "reproduce/cell_run.py", "reproduce/checkpoint.py")
+                       "reproduce/folder_data.py", "reproduce/cell_run.py", "reproduce/checkpoint.py",
+                       "reproduce/norm_profile.py")
 BEFORE_FINGERPRINTS = "code before fingerprints"
 
 
@@ -221,7 +222,7 @@ def lookup(cell: Cell, root: str | None = None, run: dict | None = None) -> Cach
     have = record_run(rec)
     if any(have.get(k) is not None and have.get(k) != v for k, v in want.items()):
         return CacheEntry("other-run", rec, f"{cell.label}: stored run is {have.get('dtype')} on "
-                                            f"{have.get('device_type')}, this request {want['dtype']} on "
+                                            f"{have.get('device_type')}, this request {want.get('dtype', 'its own dtype')} on "
                                             f"{want['device_type']}")
     if rec.get("code") != code_fingerprint():
         return CacheEntry("stale", rec, f"{cell.label}: trained by {record_code(rec)}, current code "

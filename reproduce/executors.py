@@ -100,7 +100,8 @@ def execute_cell(cell, opts, root: str | None = None, train_fn=None, on_epoch=No
             save_failures(cell, errors, root)
         checkpoint = cell_file(cell, ".ckpt", root)
         while len(errors) < MAX_ATTEMPTS:
-            run_opts = dataclasses.replace(opts, progress=on_epoch, checkpoint=checkpoint, checkpoint_tag=f"{code_fingerprint()} {run['dtype']}")
+            run_opts = dataclasses.replace(opts, progress=on_epoch, checkpoint=checkpoint,
+                                           checkpoint_tag=f"{code_fingerprint()} {run['dtype']} {run['device_type']}")
             try:
                 result = train_fn(cell, run_opts)
             except DatasetUnavailable as e:

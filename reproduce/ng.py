@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 
 from .accuracy import accuracy_values as shared_accuracy_values
-from .accuracy import rank, training_outcome
+from .accuracy import converges, rank, training_outcome
 from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, all_hold, at_least, depth_range,
                              equal, execute_searches, greater, search_values)
 from .data import DataSpec
@@ -421,6 +421,10 @@ def _ng_vs_base(rows, tolerance: float = 0.0):
                 if b is None or ng is None:
                     outcomes.append(None)
                     pairs.append(f"NG-{ACT_LABEL[base]}: not run")
+                    continue
+                if not converges(ng) and not converges(b):  # neither converged: no evidence either way
+                    outcomes.append(None)
+                    pairs.append(f"NG-{ACT_LABEL[base]} {_fmt_acc(ng)} vs {_fmt_acc(b)}: neither converged")
                     continue
                 win = rank(ng) >= rank(b) - tolerance
                 outcomes.append(win)

@@ -90,7 +90,7 @@ def verdict(pub: str, rep, unit: str) -> str:
         return "match" if d <= 1 else "close" if d <= 3 else "differs"
     if unit == "layers":
         return "match" if d == 0 else "close" if d <= 12 else "differs"
-    rel = d / max(abs(p), 1e-12)
+    rel = d / abs(p) if p else (0.0 if d == 0 else math.inf)  # relative at every magnitude (variances of 1e-14)
     return "match" if rel <= 0.05 else "close" if rel <= 0.15 else "differs"
 
 

@@ -205,6 +205,10 @@ StorageLoc=slurm_acct_db_{self.cluster}
         """Jobs still queued or running (squeue)."""
         return self._run("squeue", "-h", "-o", "%i").stdout.split()
 
+    def state(self, job: str) -> str:
+        """The job's state as the controller sees it now (PENDING, RUNNING, COMPLETING, ...)."""
+        return self._run("squeue", "-h", "-j", job, "-t", "all", "-o", "%T").stdout.strip()
+
     def wait_idle(self, timeout: float = 300) -> None:
         self._wait("all jobs to finish", lambda: not self.active(), timeout)
 

@@ -207,3 +207,23 @@ def test_amp_off_after_a_bf16_run_retrains_and_says_fp32(workdir, monkeypatch, o
     assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
     md = (workdir / "tables/smoke/ng-table-1.md").read_text()
     assert "6 trained in this run, 0 from cache" in md and "dtype fp32" in md and "ran under bf16" not in md
+
+
+def test_slurm_jobs_get_the_partitions_device_not_the_login_nodes(monkeypatch, tmp_path):
+    """EXECUTOR=slurm from a login node without a GPU: with SLURM_GPUS_PER_TASK (or DEVICE=cuda) the cells are
+    trained, and their cache keyed, on cuda, and this machine's lack of a GPU is not an error."""
+    import reproduce.__main__ as cli
+    from reproduce import executors
+    seen = []
+    monkeypatch.setattr(cli, "run_target", lambda t, scale, opts, *a, **k: seen.append(opts.device) or {})
+    monkeypatch.setattr(executors.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DEVICE", raising=False)
+    monkeypatch.setenv("SLURM_GPUS_PER_TASK", "1")
+    assert cli.main(["table", "ng", "1", "--scale", "smoke", "--executor", "slurm"]) == 0
+    monkeypatch.delenv("SLURM_GPUS_PER_TASK")
+    monkeypatch.setenv("DEVICE", "cuda")
+    assert cli.main(["table", "ng", "1", "--scale", "smoke", "--executor", "slurm"]) == 0
+    assert seen == ["cuda", "cuda"]
+    assert cli.main(["table", "ng", "1", "--scale", "smoke"]) == 2  # locally, cuda without a GPU is refused

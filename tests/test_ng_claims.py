@@ -154,3 +154,14 @@ def test_much_greater_is_the_papers_smallest_ratio():
     a4 = means_of("A4")
     ratios = [a4[(f"NG-ReLU-{i}", C)] / a4[(f"ReLU-{i}", C)] for i in ("MSRA", "Xavier", "Orthogonal")]
     assert min(ratios) == pytest.approx(236 / 116) and min(ratios) >= ng.MUCH_GREATER
+
+
+def test_ng_matches_or_beats_its_base_is_undecided_where_neither_converged():
+    """Tables 3/A3: NG-X vs X with both '-' is no evidence for the sentence (it used to count as a win)."""
+    from reproduce.ng import _ng_vs_base
+    check = _ng_vs_base(["row"])
+    both_failed = {("row", "ReLU"): "-", ("row", "NG-ReLU"): "-", ("row", "LReLU"): 50.0, ("row", "NG-LReLU"): 60.0,
+                   ("row", "PReLU"): 50.0, ("row", "NG-PReLU"): 55.0}
+    assert check(both_failed)[0] is None
+    assert check({**both_failed, ("row", "NG-PReLU"): 40.0})[0] is False
+    assert check({**both_failed, ("row", "ReLU"): 30.0, ("row", "NG-ReLU"): 31.0})[0] is True

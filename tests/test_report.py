@@ -1,6 +1,7 @@
 """Rendering: the Run section shared by tables and figure notes, stale cells shown as stale, the dtype deviation,
 and a table never replaced by one with less."""
 import json
+import os
 
 import pytest
 
@@ -116,3 +117,32 @@ def test_with_the_data_missing_stored_cells_still_give_their_values(tmp_path, mo
     assert all(c["passed"] is None for c in summary["claims"])  # claims are not checked on part of the data
     with open(tmp_path / "tables/paper/ng-table-zz.json") as fh:
         assert json.load(fh)["verdicts"]["not run"] == 1
+
+
+def test_relative_verdicts_hold_at_every_magnitude():
+    """LSUV Table 10's variances are around 1e-14: 22 % off is 'differs' there as for a number near 1."""
+    from reproduce.report import verdict
+    assert verdict("2.30e-14", 2.30e-14 * 1.04, "variance") == "match"
+    assert verdict("2.30e-14", 2.30e-14 * 1.10, "variance") == "close"
+    assert verdict("2.30e-14", 2.30e-14 * 0.78, "variance") == "differs"
+    assert verdict("0", 0.0, "ratio") == "match" and verdict("0", 1e-20, "ratio") == "differs"
+
+
+def test_the_fingerprint_covers_every_module_a_cell_runs():
+    """Every reproduce module that cell_run or measure imports (a change there can change a result) is hashed."""
+    import ast
+    import glob
+    from reproduce import cells
+    covered = {os.path.relpath(p, cells.ROOT) for pat in cells.FINGERPRINT_SOURCES
+               for p in glob.glob(os.path.join(cells.ROOT, pat))}
+    todo, seen = ["reproduce/cell_run.py"], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(open(os.path.join(cells.ROOT, path)).read())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                todo.append(f"reproduce/{node.module.split('.')[0]}.py")
+    result_code = seen - {"reproduce/cells.py", "reproduce/atomic.py"}  # the cache itself, not the computation
+    assert result_code <= covered, sorted(result_code - covered)

@@ -143,7 +143,9 @@ def test_a_requeued_job_resumes_from_its_checkpoint_with_the_uninterrupted_numbe
     assert load_cached(cell, str(root)) is None, "the cell finished before it could be requeued: make it longer"
     res = subprocess.run(["scontrol", "requeue", job], capture_output=True, text=True, env=cluster.env())
     assert res.returncode == 0, res.stderr
-    # SLURM holds a requeued job for 120 s (Reason=BeginTime); let it start again now, as an admin may
+    # SLURM holds a requeued job for 120 s (Reason=BeginTime) once it is pending again; release it now, as an
+    # admin may
+    wait_for("the requeued job to be pending", lambda: cluster.state(job) == "PENDING", 60)
     subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], capture_output=True, env=cluster.env())
     wait_for("the requeued cell to finish", lambda: load_cached(cell, str(root)) is not None, 300)
     rec = load_cached(cell, str(root))["result"]
