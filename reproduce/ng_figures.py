@@ -42,7 +42,8 @@ from models.activations import reference_curve
 from .critical_depth import CONVERGENCE_FACTOR, all_hold, converged
 from .experiment import Cell
 from .ng_protocol import (ACC_SCALES, ACT_LABEL, BASES, INITS, PAPER, PLAIN_SCALES, T3_ACTS, WEIGHT_DECAY_READING,
-                          acc_plain_cell, plain_acc_lines, plain_cell, plain_protocol, resnet_cell, resnet_lines)
+                          acc_plain_cell, decide_share, plain_acc_lines, plain_cell, plain_protocol, resnet_cell,
+                          resnet_lines)
 from .report import save_figure
 from .targets import Claim, Target, Value, layout_cells, layout_records
 
@@ -185,13 +186,6 @@ FIG5_ARCHS = ("plain-20", "ResNet-56")
 FIGA1_ARCHS = ("plain-56 BN",)
 
 
-def _decide_share(outcomes: list, share: float) -> bool | None:
-    """"In most cases" (share 0.5: a strict majority of every expected case): True once the wins alone exceed
-    it, False once even every undecided case could not reach it, else None."""
-    wins, open_ = outcomes.count(True), outcomes.count(None)
-    return True if wins > share * len(outcomes) else False if wins + open_ <= share * len(outcomes) else None
-
-
 def _faster(archs, share: float = 1.0, factor: float | None = None):
     """NG-X converged faster than X for every (arch, init, base) case (share 1.0: "in all cases") or in more
     than `share` of them (0.5: "in the most cases"), every expected case counted: a case not run is undecided.
@@ -216,7 +210,7 @@ def _faster(archs, share: float = 1.0, factor: float | None = None):
         outcomes = [ok for ok, _ in cases]
         if outcomes.count(None) == len(outcomes):
             return None, "no pair was run"
-        ok = all_hold(outcomes) if share >= 1 else _decide_share(outcomes, share)
+        ok = all_hold(outcomes) if share >= 1 else decide_share(outcomes, share)
         rule = (f"NG converged and at least {factor:g} x as far above chance ({CHANCE:g}%)" if factor
                 else "NG higher")
         return ok, (f"NG ahead ({rule}) in {outcomes.count(True)} of {len(outcomes)} cases (mean train acc over "

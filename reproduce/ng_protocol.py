@@ -211,3 +211,10 @@ def resnet_lines(scale: str) -> list[str]:
         f"ends after epoch {s['resnet_epochs']}; "
         "He et al. augmentation (zero-pad 4, random 32x32 crop, horizontal flip).",
     ]
+
+
+def decide_share(outcomes: list, share: float) -> bool | None:
+    """"In most cases" (share 0.5: a strict majority of every expected case): True once the wins alone exceed
+    it, False once even every undecided case (None) could not reach it, else None."""
+    wins, open_ = outcomes.count(True), outcomes.count(None)
+    return True if wins > share * len(outcomes) else False if wins + open_ <= share * len(outcomes) else None

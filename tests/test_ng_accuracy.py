@@ -161,15 +161,20 @@ def claims(table_id):
 def test_table3_claims_fail_and_are_na_per_dataset():
     plain10, resnet10, plain100, resnet100 = claims("3")
     m = means_of("3")
-    assert "6 of 6 pairs run" in resnet10.check(m)[1] and "6 of 6 pairs run" in resnet100.check(m)[1]
+    assert "of 12 pairs better or comparable" in resnet10.check(m)[1]
+    assert "of 12 pairs better or comparable" in resnet100.check(m)[1]
     bad = {**m, ("Plain-44 / CIFAR-10", "SELU"): 12.0}
     ok, detail = plain10.check(bad)
     assert ok is False and "SELU" in detail
     bad = {**m, ("Plain-56 / CIFAR-100", "NG-LReLU"): "-"}
     assert plain100.check(bad)[0] is False and plain10.check(bad)[0] is True
-    bad = {**m, ("ResNet-56 / CIFAR-10", "NG-PReLU"): 93.27}  # below PReLU's 93.28: strict
-    ok, detail = resnet10.check(bad)
-    assert ok is False and "✗" in detail
+    # ResNets, "better or at least comparable ... in most cases": within 0.5 pp counts, a strict majority of the
+    # 12 pairs (NG-X vs X and vs SELU, two depths) is needed
+    assert resnet10.check({**m, ("ResNet-56 / CIFAR-10", "NG-PReLU"): 92.80})[0] is True  # 0.48 below PReLU
+    r44_low = {**m, **{("ResNet-44 / CIFAR-10", f"NG-{b}"): 80.0 for b in ("ReLU", "LReLU", "PReLU")}}
+    ok, detail = resnet10.check(r44_low)  # 6 of 12: half is not most
+    assert ok is False and "6 of 12" in detail and "✗" in detail
+    assert resnet10.check({**r44_low, ("ResNet-56 / CIFAR-10", "NG-ReLU"): 80.0})[0] is False
     # CIFAR-100 not run: its claims are n/a, never passed on the CIFAR-10 rows
     only10 = {k: v for k, v in m.items() if "CIFAR-100" not in k[0]}
     ok, detail = plain10.check(only10)
@@ -181,7 +186,9 @@ def test_table3_claims_fail_and_are_na_per_dataset():
     ok, detail = plain10.check(no56)
     assert ok is None and "Plain-56 / CIFAR-10: not run" in detail
     assert plain10.check({**no56, ("Plain-44 / CIFAR-10", "NG-ReLU"): "-"})[0] is False
-    assert resnet10.check({k: v for k, v in m.items() if k != ("ResNet-44 / CIFAR-10", "LReLU")})[0] is None
+    assert resnet10.check({k: v for k, v in m.items() if k != ("ResNet-44 / CIFAR-10", "LReLU")})[0] is True
+    only44 = {k: v for k, v in m.items() if k[0] != "ResNet-56 / CIFAR-10"}  # 6 wins, 6 pairs not run: open
+    assert resnet10.check(only44)[0] is None
     assert all(c.check({})[0] is None for c in claims("3"))
 
 
