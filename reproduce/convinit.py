@@ -32,7 +32,7 @@ from .accuracy import training_outcome
 from .convinit_s3 import TARGET as S3_TARGET
 from .data import DataSpec
 from .experiment import Cell
-from .report import published, save_figure
+from .report import cited, save_figure
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
@@ -182,9 +182,9 @@ def best_accuracy_values(layout, params: bool = False):
     return values
 
 
-def cited(table: str) -> dict:
-    """{row: value} of the context rows of a published table (other papers' numbers, not reproduced)."""
-    return {r["row"]: float(r["value"]) for r in published(PAPER, table) if r["note"].startswith("context")}
+def cited_rows(table: str) -> dict:
+    """{row: value} of a published table's context rows (report.cited; ConvInit's have one column each)."""
+    return {row: v for (row, _), v in cited(PAPER, table).items()}
 
 
 def claim_ours_surpasses(kaiming_row: str, cited_table: str | None = None):
@@ -193,7 +193,7 @@ def claim_ours_surpasses(kaiming_row: str, cited_table: str | None = None):
     the claim n/a unless another model already fails it."""
     def check(means: dict):
         parts, ok, missing = [], True, []
-        others_cited = cited(cited_table) if cited_table else {}
+        others_cited = cited_rows(cited_table) if cited_table else {}
         for name in MODELS:
             k, o = means.get((kaiming_row.format(name=name), ACC)), means.get((f"{name} ours", ACC))
             if not isinstance(k, float) or not isinstance(o, float):
@@ -219,7 +219,7 @@ def claim_t2_surpasses(means: dict):
     """'our initialization method still surpasses these methods in terms of test results' (section 5.3): each row
     of ours is above every cited row trained for the same epochs (200 / 300). n/a when a row of ours is missing
     and the other does not already fail."""
-    table = cited("2")
+    table = cited_rows("2")
     parts, ok, missing = [], True, []
     for row, rivals in T2_CITED.items():
         ours = means.get((row, ACC))
@@ -297,8 +297,8 @@ def figure_values(net: str, lr: float):
 
     def values(pairs):
         recs = [(float(row[2:]), r) for row, _, _, r in layout_records(layout, pairs)]
-        if not recs:
-            return []
+        if not recs or len(recs) < len(layout(pairs[0][0].scale)):
+            return []  # a k that failed or did not run could be the best one: no best k from part of the grid
         k, loss = best_k(recs)
         ev = f"final training loss {loss:.3g}" if loss is not None else f"all {len(recs)} runs diverged"
         return [Value(net, f"lr={lr:g}", [k], unit="k", evidence=ev)]

@@ -111,11 +111,18 @@ def _spread(row: str, col: str, xs: list[float], unit: str = "factor") -> list[V
 
 
 def values(pairs):
+    """A row's median and spread only once every weight draw of its layout is in (a failed draw would leave a
+    median of fewer draws, shown as if it were all of them): a partial row gives no value, so its claims are n/a."""
     by_row: dict = {}
     for row, _, _, r in layout_records(layout, pairs):
         by_row.setdefault(row, []).append(factors(r))
+    expected: dict = {}
+    for row, _, _ in layout(pairs[0][0].scale) if pairs else []:
+        expected[row] = expected.get(row, 0) + 1
     out = []
     for row, fs in by_row.items():
+        if len(fs) < expected.get(row, 0):
+            continue
         out += _spread(row, ALPHA, [f["alpha"] for f in fs]) + _spread(row, BETA, [f["beta"] for f in fs])
         for s in range(len(fs[0]["alpha_stages"])):
             out += _spread(row, f"alpha stage {s + 1}", [f["alpha_stages"][s] for f in fs])

@@ -36,7 +36,7 @@ from .accuracy import converges, rank, training_outcome
 from .critical_depth import CONVERGENCE_FACTOR
 from .data import DataSpec
 from .experiment import Cell
-from .report import published
+from .report import cited, published
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
@@ -310,17 +310,12 @@ def _lsuv_matches_ortho(means: dict):
     return ok, "; ".join(parts) + " (need |diff| <= 0.5 pp in each)"
 
 
-def _cited(row: str, col: str) -> float:
-    """A context number of Table 2 (another paper's), from the published CSV."""
-    return next(float(r["value"]) for r in published(PAPER, "2") if (r["row"], r["column"]) == (row, col))
-
-
 def _beat_hints(means: dict):
     """'LSUV and orthonormal initialized nets outperformed Hints-trained Fitnets' (section 4.2): on CIFAR-10 and
     CIFAR-100 (Hints' numbers cited from Romero et al. 2015)."""
     parts, ok = [], True
     for col in ("CIFAR-10", "CIFAR-100"):
-        hints = _cited("Fitnet4-Hints", col)
+        hints = cited(PAPER, "2")[("Fitnet4-Hints", col)]
         a, b = means.get(("Fitnet4-LSUV", col)), means.get(("Fitnet4-OrthoInit", col))
         if a is None or b is None:
             return None, f"{col} incomplete"
@@ -359,7 +354,7 @@ def _lsuv_beats_ortho_mnist(means: dict):
 def _beat_hints_mnist(means: dict):
     """'both LSUV and orthonormal outperform Hints initialization' (section 4.1): softmax FitNet-LSUV and
     FitNet-Ortho errors below FitNet-Hints' (cited from Romero et al. 2015)."""
-    hints = _cited("FitNet-Hints", "MNIST error")
+    hints = cited(PAPER, "2")[("FitNet-Hints", "MNIST error")]
     l, o = means.get(("FitNet-LSUV", "MNIST error")), means.get(("FitNet-Ortho", "MNIST error"))
     if l is None or o is None:
         return None, "incomplete"

@@ -58,6 +58,13 @@ def published_values(paper: str, table: str) -> dict:
     return out
 
 
+def cited(paper: str, table: str) -> dict:
+    """{(row, column): value} of a published table's context rows: other papers' numbers that it quotes (their
+    note starts with "context"), which claims compare against but nothing reproduces."""
+    return {(r["row"], r["column"]): as_number(r["value"]) for r in published(paper, table)
+            if r.get("note", "").startswith("context") and as_number(r["value"]) is not None}
+
+
 def as_number(v) -> float | None:
     try:
         f = float(v)

@@ -283,6 +283,11 @@ def test_s3_values_median_and_spread_over_seeds():
         s3.layout = orig
     v = vals[("Gaussian std 0.01", s3.ALPHA)]
     assert v.aggregate == "median" and v.values == pytest.approx([2.0, 4.0, 8.0])
+    try:  # one draw failed (not in the results): no median of the other two, the row's claims are n/a
+        s3.layout = lambda scale: [("Gaussian std 0.01", str(c.seed), c) for c, _ in fake]
+        assert s3.values(fake[:2]) == []
+    finally:
+        s3.layout = orig
     assert vals[("Gaussian std 0.01", s3.ALPHA + " min")].values == pytest.approx([2.0])
     assert vals[("Gaussian std 0.01", s3.ALPHA + " max")].values == pytest.approx([8.0])
 
@@ -421,3 +426,12 @@ def test_cifar_resnet34_for_figures_5_to_7():
     assert count_parameters(ImageNetResNet(34, cifar_stem=True, num_classes=10, fc_bias=False)) == 21_282_112
     assert m.eval()(torch.randn(2, 3, 32, 32)).shape == (2, 10)
     assert isinstance(m.maxpool, nn.Identity) and m.conv1.kernel_size == (3, 3) and m.conv1.stride == (1, 1)
+
+
+def test_no_best_k_from_part_of_the_k_grid():
+    """A k whose run failed (no result) could have been the best one: the learning rate then has no best k."""
+    layout = convinit.figure_layout("VGGNet-19", 0.1)
+    cells = [c for _, _, c in layout("smoke")]
+    pairs = [(c, {"result": {"status": "ok", "history": [{"train_loss": 1.0 / (i + 1)}]}}) for i, c in enumerate(cells)]
+    assert convinit.figure_values("VGGNet-19", 0.1)(pairs)[0].values != []
+    assert convinit.figure_values("VGGNet-19", 0.1)(pairs[:-1]) == []
