@@ -350,6 +350,16 @@ def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict
     path = os.path.join(out_dir, scale, f"{target.paper}-figure-{target.id}.png")
     missing = run_info.get("missing_data") or {}
     pending = unfinished(pairs, "pending")
+    note = os.path.join("tables", scale, f"{target.name}.json")
+    if missing and os.path.exists(note):  # never replace a drawn figure and its checked claims with "not drawn"
+        try:
+            kept = read_summary(note)
+        except ScorecardError:
+            kept = None
+        if kept is not None and not kept.get("not_run"):
+            print(f"[{target.name} scale={scale}] kept {path} and its note as they were: this run could not draw "
+                  f"it ({'; '.join(missing.values())})", flush=True)
+            return dict(kept, kept=True)
     if not missing:
         done = [(c, r) for c, r in pairs if r and r.get("result")]
         try:
@@ -367,7 +377,7 @@ def render_figure(target: Target, scale: str, pairs: list[tuple], run_info: dict
         summary["claims"] = check_claims(target, done, pending)
         write_figure_note(target, scale, summary, os.path.join("tables", scale, f"{target.name}.md"), pairs,
                           run_info)
-    write_json_atomic(os.path.join("tables", scale, f"{target.name}.json"), summary)
+    write_json_atomic(note, summary)
     return summary
 
 

@@ -146,3 +146,19 @@ def test_the_fingerprint_covers_every_module_a_cell_runs():
                 todo.append(f"reproduce/{node.module.split('.')[0]}.py")
     result_code = seen - {"reproduce/cells.py", "reproduce/atomic.py"}  # the cache itself, not the computation
     assert result_code <= covered, sorted(result_code - covered)
+
+
+def test_a_drawn_figure_is_not_replaced_by_not_drawn_when_the_data_is_missing(tmp_path, monkeypatch, published_zz,
+                                                                               capsys):
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    report.render_figure(target("figure"), "paper", [(c, record(c, 0.5)) for c in cs], {})
+    before = (tmp_path / "tables/paper/ng-figure-zz.md").read_text()
+    assert "**PASS**" in before
+    summary = report.render_figure(target("figure"), "paper", [(cs[0], record(cs[0], 0.5))],
+                                   {"missing_data": {"cifar10": "cifar10 train unavailable"}})
+    assert summary.get("kept") and not summary["not_run"]
+    assert (tmp_path / "tables/paper/ng-figure-zz.md").read_text() == before
+    assert "kept figures/paper/ng-figure-zz.png and its note as they were" in capsys.readouterr().out
+    (tmp_path / "tables/paper/ng-figure-zz.json").unlink()  # nothing drawn before: "not drawn" is written
+    assert report.render_figure(target("figure"), "paper", [], {"missing_data": {"cifar10": "x"}})["not_run"]
