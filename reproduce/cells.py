@@ -174,14 +174,16 @@ def git_commit() -> str:
     figures/ and results/ differ from it), or $REPRO_COMMIT where
     there is no git checkout (e.g. a copy of the tree on a GPU machine).
     Read once, when the process first asks: the code it runs is that one,
-    even if the tree changes while a long run goes on."""
+    even if the tree changes while a long run goes on. Asked of the checkout
+    this code lives in (ROOT), whatever the working directory: a run started
+    from another folder records the same commit."""
     if os.environ.get("REPRO_COMMIT"):
         return os.environ["REPRO_COMMIT"]
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT,
                              timeout=5).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *OUTPUT_PATHS],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+                               capture_output=True, text=True, cwd=ROOT, timeout=5).stdout.strip()
         return (sha + ("-dirty" if dirty else "")) or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

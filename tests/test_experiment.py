@@ -266,3 +266,17 @@ def test_a_measurement_job_is_reused_whatever_amp_says(tmp_path, native_bf16):
     t = CountingTrainer()
     Runner(RunOptions(amp=False), root=str(tmp_path), train_fn=t, progress=False).run([c])
     assert t.calls == []
+
+
+def test_the_commit_is_the_checkouts_whatever_the_working_directory(tmp_path, monkeypatch):
+    """A run started from another folder (tests, SLURM jobs, a user's results folder) records this checkout's
+    commit, not 'unknown': failures are kept per commit and would otherwise never match."""
+    from reproduce import cells
+    here = cells.git_commit()
+    cells.git_commit.cache_clear()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REPRO_COMMIT", raising=False)
+    try:
+        assert cells.git_commit() == here != "unknown"
+    finally:
+        cells.git_commit.cache_clear()
