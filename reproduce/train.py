@@ -350,7 +350,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         if opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only else None
     schedule = LRSchedule(spec)
     gen = torch.Generator(device=device).manual_seed(seed)
-    reference = None  # the run's starting loss, floored at ln(classes): see divergence_limit
+    reference = None  # the run's starting loss (first step), floored at ln(classes); the limit is 10x it
 
     history: list[dict] = []
     status, reason = "ok", "completed all epochs"
