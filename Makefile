@@ -1,6 +1,7 @@
 # Reproduction suite: see README.md. Every reproduce target takes SCALE=smoke|fast|paper (default paper).
 SCALE ?= paper
 export SCALE
+export SEEDS
 PY := $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 REPRO := $(PY) -m reproduce
 
@@ -9,6 +10,7 @@ REPRO := $(PY) -m reproduce
 help:
 	@echo "make install | smoke | test | bench | list | report | reproduce-all | reproduce-<paper> | reproduce-table-<paper>-<id> | reproduce-figure-<paper>-<id>"
 	@echo "  options: SCALE=smoke|fast|paper (default paper)  DEVICE=cpu|cuda  AMP=0 (fp32)  COMPILE=1  FORCE=1 (CPU over 30 min)"
+	@echo "           SEEDS=0,1,2 (train every cell under these seeds; default the paper's count)"
 	@echo "           RETRAIN_STALE=1 (retrain fast/paper cells trained by other code; default: shown as stale)"
 	@echo "           REPRO_DATA=<folder> (datasets; default ./data, downloaded there when writable)  EXECUTOR=local|slurm  JOBS=N"
 

@@ -7,7 +7,7 @@
     python -m reproduce list              # targets with estimated cost per scale
     python -m reproduce report            # rebuild tables/<scale>/REPORT.md
 
-Defaults come from the environment: SCALE (paper), FORCE, DEVICE, COMPILE, AMP (0: fp32), RETRAIN_STALE
+Defaults come from the environment: SCALE (paper), SEEDS (the paper's; e.g. 0,1,2), FORCE, DEVICE, COMPILE, AMP (0: fp32), RETRAIN_STALE
 (1: retrain fast/paper cells trained by other code, see reproduce/experiment.py), and the executor:
 EXECUTOR=local|slurm, JOBS=N (see reproduce/executors.py).
 Exit status: 0 done; 2 bad input (one line on stderr) or refused; 3 data missing for a single
@@ -22,6 +22,8 @@ import sys
 from .executors import Slurm, make_executor
 from .experiment import SCALES, Runner, default_device, estimate_cost, format_seconds, git_commit, lookup
 from .report import ScorecardError, dataset_status, render_figure, render_table, write_scorecard
+from .seeds import ENV as SEEDS_ENV
+from .seeds import parse_seeds
 from .targets import PAPERS, Target, get_target, targets
 from .train import RunOptions, device_name
 
@@ -160,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--retrain-stale", action="store_true",
                     default=os.environ.get("RETRAIN_STALE", "") not in ("", "0"),
                     help="at fast/paper scale, retrain cells trained by other code (default: show them as stale)")
+    ap.add_argument("--seeds", default=os.environ.get("SEEDS") or None,
+                    help="comma-separated seeds every cell is trained under, e.g. 0,1,2 (default: $SEEDS, else "
+                         "the paper's count: one run, five for the CReLU paper's medians); see reproduce/seeds.py")
     ap.add_argument("--executor", default=os.environ.get("EXECUTOR") or "local", choices=["local", "slurm"])
     ap.add_argument("--jobs", type=int, default=os.environ.get("JOBS") or "1",
                     help="worker processes (local executor)")
@@ -171,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         "cuda" if on_cluster and os.environ.get("SLURM_GPUS_PER_TASK") else default_device())
     opts = RunOptions(device=a.device, compile=a.compile, amp=not a.no_amp)
     try:
+        if a.seeds:
+            os.environ[SEEDS_ENV] = ",".join(map(str, parse_seeds(a.seeds)))  # what every paper module reads
         if not on_cluster:
             check_device(a.device)
         executor = make_executor(a.executor, a.jobs)
