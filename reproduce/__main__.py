@@ -11,7 +11,8 @@ Defaults come from the environment: SCALE (paper), SEEDS (the paper's; e.g. 0,1,
 (1: retrain fast/paper cells trained by other code, see reproduce/experiment.py), and the executor:
 EXECUTOR=local|slurm, JOBS=N (see reproduce/executors.py).
 Exit status: 0 done; 2 bad input (one line on stderr) or refused; 3 data missing for a single
-target (its table is still rendered as "not run"); 130 interrupted.
+target (its table is still rendered as "not run"); 4 at smoke scale, a declared claim (Claim.smoke_gate, the
+claims the smoke is calibrated to show) did not hold on every seed: each is named on stderr; 130 interrupted.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import sys
 
 from .executors import Slurm, make_executor
 from .experiment import SCALES, Runner, default_device, estimate_cost, format_seconds, git_commit, lookup
-from .report import ScorecardError, dataset_status, render_figure, render_table, write_scorecard
+from .report import ScorecardError, dataset_status, gate_failures, render_figure, render_table, write_scorecard
 from .seeds import ENV as SEEDS_ENV
 from .seeds import parse_seeds
 from .targets import PAPERS, Target, get_target, targets
@@ -227,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     not_run = [s["target"] for s in summaries if s.get("missing")]
     print(f"scorecard: {report}")
+    failing = gate_failures(summaries) if a.scale == "smoke" else []
+    if failing:  # the claims the smoke is calibrated to show (Claim.smoke_gate): CI fails when one does not hold
+        print(f"smoke gate FAILED: {len(failing)} declared claims do not hold:", file=sys.stderr)
+        for line in failing:
+            print(f"  {line}", file=sys.stderr)
+        return 4
     if not_run:
         print("not run (data unavailable): " + ", ".join(not_run), file=sys.stderr)
         if len(chosen) == 1:

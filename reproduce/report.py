@@ -264,13 +264,8 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
             means[key] = mean
             lines.append(f"| {v.row} | {v.column} | (not in paper) | {fmt(mean, std, v.unit)} | | {n} | | {v.evidence} |")
 
-    claim_lines, claim_results = [], []
-    for c in target.claims:
-        ok, detail = check_claim(c, means, decidable=bool(done) and not missing and not pending)
-        if pending and ok is None:
-            detail = f"not checked: {len(pending)} cells pending"
-        claim_lines.append(f"- **{claim_mark(ok, c.analytic)}** — {c.text}  \n  {detail}")
-        claim_results.append({"claim": c.text, "passed": ok, "detail": detail, "analytic": c.analytic})
+    claim_results = checked_claims(target, means, done, pending, decidable=bool(done) and not missing)
+    claim_lines = [claim_line(c) for c in claim_results]
 
     results = [r["result"] for r in distinct_records(done)]
     cell_seconds = sum(r.get("wall_time_s") or 0 for r in results)
@@ -386,13 +381,62 @@ def check_claims(target: Target, done: list[tuple], pending: list | None = None)
     some are `pending`)."""
     values = target.values(done) if done and target.values and not pending else []
     means = {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in values}
+    return checked_claims(target, means, done, pending or [], decidable=bool(done))
+
+
+def seed_means(target: Target, done: list[tuple]) -> dict:
+    """{seed: {(row, column): value}}: each seed's own reproduced values (the target's `values` on the cells of
+    that seed alone), when the finished cells were trained under several seeds (SEEDS=0,1,2); {} for one seed,
+    and for a target whose cell seeds are a measurement's samples (Target.per_seed_claims False)."""
+    seeds = sorted({c.seed for c, _ in done})
+    if len(seeds) < 2 or not target.per_seed_claims or not target.values:
+        return {}
+    return {s: {(v.row, v.column): summarize(v.values, v.aggregate)[0]
+                for v in target.values([(c, r) for c, r in done if c.seed == s])} for s in seeds}
+
+
+def checked_claims(target: Target, means: dict, done: list[tuple], pending: list, decidable: bool) -> list[dict]:
+    """Every claim of `target` checked on the reproduced values `means` (mean, or median, over seeds) and, when
+    the cells have several seeds, on each seed alone ("per_seed": {seed: passed}). Nothing is checked while
+    cells are `pending` or when nothing was `decidable`."""
+    decidable = decidable and not pending
+    per_seed = seed_means(target, done) if decidable else {}
     out = []
     for c in target.claims:
-        ok, detail = check_claim(c, means, decidable=bool(done) and not pending)
+        ok, detail = check_claim(c, means, decidable=decidable)
         if pending:
             detail = f"not checked: {len(pending)} cells pending"
-        out.append({"claim": c.text, "passed": ok, "detail": detail, "analytic": c.analytic})
+        entry = {"claim": c.text, "passed": ok, "detail": detail, "analytic": c.analytic, "smoke_gate": c.smoke_gate}
+        if per_seed:
+            entry["per_seed"] = {str(s): check_claim(c, m)[0] for s, m in per_seed.items()}
+        out.append(entry)
     return out
+
+
+def seed_summary(per_seed: dict) -> str:
+    """'PASS in 2 of 3 seeds (0 PASS, 1 PASS, 2 FAIL)'."""
+    k = sum(v is True for v in per_seed.values())
+    marks = ", ".join(f"{s} {claim_mark(v)}" for s, v in per_seed.items())
+    return f"PASS in {k} of {len(per_seed)} seeds ({marks})"
+
+
+def gate_holds(entry: dict) -> bool:
+    """A declared (smoke_gate) claim holds when it passes on every seed: on the one seed, or, with several, on
+    each seed alone (the verdict on the mean is shown beside it)."""
+    if entry.get("per_seed"):
+        return all(v is True for v in entry["per_seed"].values())
+    return entry.get("passed") is True
+
+
+def claim_line(entry: dict) -> str:
+    """The markdown line of one checked claim (tables and figure notes)."""
+    line = f"- **{claim_mark(entry['passed'], entry.get('analytic', False))}** — {entry['claim']}  \n  {entry['detail']}"
+    if entry.get("per_seed"):
+        line += f"  \n  per seed: {seed_summary(entry['per_seed'])}"
+    if entry.get("smoke_gate"):
+        line += ("  \n  declared: the smoke scale is calibrated to show this claim (`make smoke` fails when it does "
+                 "not hold on every seed)")
+    return line
 
 
 def claim_mark(passed: bool | None, analytic: bool = False) -> str:
@@ -421,8 +465,7 @@ def write_figure_note(target: Target, scale: str, summary: dict, path: str, pair
           f"Figure: [{os.path.basename(summary['path'])}](../../{summary['path']})"
           + (f" — NOT DRAWN: {summary['reason']}" if summary["not_run"] else ""), "", *cache_notice(run_info),
           "## Claims", "",
-          *[f"- **{claim_mark(c['passed'], c.get('analytic', False))}** — {c['claim']}  \n  {c['detail']}"
-            for c in summary["claims"]], "",
+          *[claim_line(c) for c in summary["claims"]], "",
           "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
           "## Deviations from the paper and assumptions", "",
           *[f"- {x}" for x in (*target.deviations(scale), *dtype_deviations(results))], "",
@@ -431,6 +474,36 @@ def write_figure_note(target: Target, scale: str, summary: dict, path: str, pair
     with open(path + ".tmp", "w") as fh:
         fh.write("\n".join(md))
     os.replace(path + ".tmp", path)
+
+
+def gate_failures(entries: list[dict]) -> list[str]:
+    """One line per declared (smoke_gate) claim of these summaries that does not hold: '<target>: <claim> —
+    <why>'. A target still waiting for pending cells is not decided and not listed."""
+    out = []
+    for e in entries:
+        for c in e.get("claims", []):
+            if c.get("smoke_gate") and not gate_holds(c) and not e.get("pending"):
+                why = (f"not run: {e.get('reason') or 'data missing'}" if e.get("not_run") else
+                       seed_summary(c["per_seed"]) if c.get("per_seed") else f"{claim_mark(c['passed'])}: {c['detail']}")
+                out.append(f"{e['target']}: {c['claim']} — {why}")
+    return out
+
+
+def smoke_gate_section(entries: list[dict]) -> list[str]:
+    """The scorecard's per-paper count of the claims each paper's smoke is calibrated to show."""
+    papers: dict[str, list] = {}
+    for e in entries:
+        for c in e.get("claims", []):
+            if c.get("smoke_gate"):
+                papers.setdefault(e["target"].split("-")[0], []).append((e, c))
+    lines = ["## Smoke gate: the claims each paper's smoke is calibrated to show", "",
+             "`make smoke` fails when one of them does not hold on every seed it ran under (SEEDS).", "",
+             "| paper | smoke: declared claims that hold |", "|---|---|"]
+    for paper, cs in sorted(papers.items()):
+        lines.append(f"| {paper} | smoke: {sum(gate_holds(c) for _, c in cs)} of {len(cs)} declared claims hold |")
+    failing = gate_failures(entries)
+    return lines + ["", *(["Declared claims that do not hold:", "", *[f"- {f}" for f in failing]] if failing
+                          else ["Every declared claim holds."]), ""]
 
 
 def write_scorecard(scale: str, out_dir: str = "tables") -> str:
@@ -463,6 +536,8 @@ def write_scorecard(scale: str, out_dir: str = "tables") -> str:
         lines.append(f"| {link} | {e['title']} | " + " | ".join(str(v.get(k, "")) for k in VERDICTS)
                      + f" | {passed} | {failed} | {na} | {analytic} | {status} |")
     lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in total.items()), ""]
+    if scale == "smoke":
+        lines += smoke_gate_section(entries)
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "REPORT.md")
     with open(path, "w") as fh:

@@ -64,6 +64,9 @@ class Target:
     # reuses cells. Without it, every cell of cells(scale) is trained.
     execute: Callable | None = None
     cost_note: str = ""                               # e.g. "upper bound: the search may stop early"
+    # claims are also checked on each seed's cells alone when several seeds ran (report.seed_means); False where
+    # the cells' seeds are a measurement's samples rather than repeated runs (e.g. ConvInit's weight draws)
+    per_seed_claims: bool = True
 
     @property
     def name(self) -> str:
