@@ -38,7 +38,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .activations import activation
+
 NORMPROPS = ("normprop", "normprop2", "normprop3")
+NORMS = ("bn", "none") + NORMPROPS  # every normalization a conv -> norm -> act unit can have
 GAMMA_INIT = 1 / 1.21
 RELU_MEAN = 1 / math.sqrt(2 * math.pi)          # E[ReLU(z)], z ~ N(0, 1)
 RELU_STD = math.sqrt(0.5 - 1 / (2 * math.pi))   # sqrt(Var[ReLU(z)])
@@ -90,3 +93,36 @@ class NormPropActivation(nn.Module):
 
     def extra_repr(self) -> str:
         return f"affine={self.affine}"
+
+
+# ------------------------------------------------ conv -> norm -> act units, for every normalization
+
+
+def check_norm(norm: str) -> None:
+    if norm not in NORMS:
+        raise ValueError(f"unknown normalization {norm!r}; known: {', '.join(NORMS)}")
+
+
+def norm_conv(cin: int, cout: int, kernel: int, stride: int = 1, norm: str = "bn", bias: bool = True,
+              padding_mode: str = "zeros") -> nn.Conv2d:
+    """A kxk conv ('same' padding) for normalization `norm`: a NormPropConv2d for
+    the NormProp forms (zero padding only); otherwise a Conv2d, with a bias only without BN and if `bias`."""
+    if norm in NORMPROPS:
+        if padding_mode != "zeros":
+            raise ValueError(f"NormProp convs pad with zeros only, not {padding_mode!r}")
+        return NormPropConv2d(cin, cout, kernel, stride=stride, padding=kernel // 2,
+                              fixed_gamma=norm == "normprop3")
+    return nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=norm == "none" and bias,
+                     padding_mode=padding_mode)
+
+
+def norm_layer(norm: str, channels: int) -> nn.Module:
+    """BN after a conv for norm "bn"; nothing otherwise (NormProp normalises inside its conv)."""
+    return nn.BatchNorm2d(channels) if norm == "bn" else nn.Identity()
+
+
+def norm_activation(act: str, channels: int, norm: str = "bn", **ng) -> nn.Module:
+    """The activation of a conv -> norm -> act unit: `act` over `channels`, with NormProp's constant affine map
+    when norm is "normprop" (the unit is then one NormProp layer, the paper's equation)."""
+    m = activation(act, channels, **ng)
+    return NormPropActivation(m, affine=True) if norm == "normprop" else m

@@ -33,6 +33,16 @@ Assumed where the paper is silent:
   - every activation is a fresh module from ``models.activations.activation``
     with one channel-wise parameter set per layer (NG's channel-wise t,
     PReLU's per-channel slope).
+
+For the other papers' methods on this one network (the ``compare`` targets,
+reproduce/compare.py) the unit conv - norm - act also takes
+  - ``norm="normprop"`` (and its NormProp2/3 forms), the CReLU paper's
+    NormProp "in replacement of BatchNorm": every conv a NormPropConv2d and
+    NormProp's constant map after its activation (models.normprop), the same
+    units as the CReLU paper's ResNets;
+  - ``act="crelu"``: the CReLU paper's convention (Figure 1(a)): the number
+    of filters is unchanged and the next conv (and the dense layer) sees
+    twice the channels.
 """
 from __future__ import annotations
 
@@ -40,8 +50,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .activations import activation
+from .activations import output_channels
 from .depth import units_per_stage
+from .normprop import check_norm, norm_activation, norm_conv
 
 
 def _depth_to_n(depth: int) -> int:
@@ -54,7 +65,10 @@ class PlainCNN(nn.Module):
     Args:
         depth: number of weight layers, 3n + 2 (44 -> n = 14, 56 -> n = 18).
         act: activation name (see ``models.activations.activation``).
-        bn: batch normalization after every conv (conv - BN - act).
+        bn: batch normalization after every conv (conv - BN - act); the same as
+            ``norm="bn"``.
+        norm: the normalization of every unit (models.normprop.NORMS: "none",
+            "bn", "normprop", "normprop2", "normprop3"); default from `bn`.
         width: channels of stage 1; stages 2 and 3 have 2x and 4x.
         num_classes, in_channels: classifier outputs and input channels.
         t_init, t_trainable: NG's t (used only by ``ng-*`` activations).
@@ -71,8 +85,12 @@ class PlainCNN(nn.Module):
     def __init__(self, depth: int, act: str = "relu", bn: bool = False, width: int = 16,
                  num_classes: int = 10, in_channels: int = 3, t_init: float = -1.0,
                  t_trainable: bool = True, downsample: str = "maxpool",
-                 padding_mode: str = "zeros"):
+                 padding_mode: str = "zeros", norm: str | None = None):
         super().__init__()
+        if norm is not None and bn and norm != "bn":
+            raise ValueError(f"bn=True and norm={norm!r} contradict each other")
+        norm = norm or ("bn" if bn else "none")
+        check_norm(norm)
         n = _depth_to_n(depth)
         self.depth = 3 * n + 2
         self.n = n
@@ -81,25 +99,24 @@ class PlainCNN(nn.Module):
             raise ValueError(f"downsample must be 'maxpool', 'stride' or 'none', got {downsample!r}")
 
         def unit(cin: int, cout: int, stride: int = 1) -> list[nn.Module]:
-            layers: list[nn.Module] = [nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=not bn,
-                                               padding_mode=padding_mode)]
-            if bn:
+            layers: list[nn.Module] = [norm_conv(cin, cout, 3, stride, norm, padding_mode=padding_mode)]
+            if norm == "bn":
                 layers.append(nn.BatchNorm2d(cout))
-            layers.append(activation(act, cout, t_init=t_init, t_trainable=t_trainable))
+            layers.append(norm_activation(act, cout, norm, t_init=t_init, t_trainable=t_trainable))
             return layers
 
         layers = unit(in_channels, width)
-        cin = width
+        cin = output_channels(act, width)  # CReLU doubles the channels the next layer sees
         for stage, cout in enumerate((width, 2 * width, 4 * width)):
             if stage > 0 and downsample == "maxpool":
                 layers.append(nn.MaxPool2d(2))
             for i in range(n):
                 stride = 2 if stage > 0 and i == 0 and downsample == "stride" else 1
                 layers += unit(cin, cout, stride)
-                cin = cout
+                cin = output_channels(act, cout)
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(4 * width, num_classes)
+        self.fc = nn.Linear(cin, num_classes)
 
     def weight_layers(self) -> list[nn.Module]:
         """The layers counted in the depth: every Conv2d, then the Linear."""

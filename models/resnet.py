@@ -78,43 +78,14 @@ import torch.nn.functional as F
 
 from .activations import activation, output_channels
 from .depth import units_per_stage
-from .normprop import NORMPROPS, NormPropActivation, NormPropConv2d
-
-NORMS = ("bn", "none") + NORMPROPS
-
+from .normprop import NORMPROPS, NORMS, check_norm, norm_activation, norm_conv, norm_layer
 
 def _depth_to_n(depth: int) -> int:
     return units_per_stage(depth, 2, "CIFAR ResNet")
 
 
-def _check_norm(norm: str) -> None:
-    if norm not in NORMS:
-        raise ValueError(f"unknown normalization {norm!r}; known: {', '.join(NORMS)}")
-
-
 def conv3x3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-
-
-def norm_conv(cin: int, cout: int, kernel: int, stride: int = 1, norm: str = "bn", bias: bool = True) -> nn.Conv2d:
-    """A kxk conv ('same' padding) for normalization `norm`: a NormPropConv2d for
-    the NormProp forms; otherwise a Conv2d, with a bias only without BN and if `bias`."""
-    if norm in NORMPROPS:
-        return NormPropConv2d(cin, cout, kernel, stride=stride, padding=kernel // 2,
-                              fixed_gamma=norm == "normprop3")
-    return nn.Conv2d(cin, cout, kernel, stride=stride, padding=kernel // 2, bias=norm == "none" and bias)
-
-
-def norm_layer(norm: str, channels: int) -> nn.Module:
-    """BN after a conv for norm "bn"; nothing otherwise (NormProp normalises inside its conv)."""
-    return nn.BatchNorm2d(channels) if norm == "bn" else nn.Identity()
-
-
-def norm_activation(act: str, channels: int, norm: str = "bn", **ng) -> nn.Module:
-    """The activation of a conv -> norm -> act unit: `act` over `channels`, with NormProp's constant affine map
-    when norm is "normprop" (the unit is then one NormProp layer, the paper's equation)."""
-    m = activation(act, channels, **ng)
-    return NormPropActivation(m, affine=True) if norm == "normprop" else m
 
 
 class ShortcutA(nn.Module):
@@ -177,7 +148,7 @@ class BasicBlock(nn.Module):
                  t_init: float = -1.0, t_trainable: bool = True, shortcut: str = "A", norm: str = "bn",
                  bias: bool = True):
         super().__init__()
-        _check_norm(norm)
+        check_norm(norm)
         ng = dict(t_init=t_init, t_trainable=t_trainable)
         self.conv1 = norm_conv(in_channels, out_channels, 3, stride, norm, bias)
         self.bn1 = norm_layer(norm, out_channels)
@@ -204,7 +175,7 @@ class Bottleneck(nn.Module):
     def __init__(self, in_channels: int, width: int, stride: int = 1, act: str = "relu", shortcut: str = "B",
                  norm: str = "bn", bias: bool = True):
         super().__init__()
-        _check_norm(norm)
+        check_norm(norm)
         out_channels = width * self.expansion
         mid = output_channels(act, width)
         self.conv1 = norm_conv(in_channels, width, 1, 1, norm, bias)
@@ -255,7 +226,7 @@ class CifarResNet(nn.Module):
             raise ValueError(f"widths must have three entries (one per stage), got {widths!r}")
         if shortcut not in ("A", "B", "P3"):
             raise ValueError(f"unknown shortcut option {shortcut!r}; known: 'A', 'B', 'P3'")
-        _check_norm(norm)
+        check_norm(norm)
         self.depth, self.n, self.widths, self.shortcut = 6 * n + 2, n, widths, shortcut
         self.norm, self.act = norm, act
         ng = dict(t_init=t_init, t_trainable=t_trainable)
@@ -317,7 +288,7 @@ class ImageNetResNet(nn.Module):
         super().__init__()
         if depth not in IMAGENET_LAYOUTS:
             raise ValueError(f"ImageNet ResNet depth must be one of {sorted(IMAGENET_LAYOUTS)}, got {depth}")
-        _check_norm(norm)
+        check_norm(norm)
         kind, counts = IMAGENET_LAYOUTS[depth]
         widths = tuple(widths)
         self.depth, self.norm, self.act = depth, norm, act

@@ -17,6 +17,11 @@ it instead of training it to the end (Cell.job names one of JOBS).
   relative size of the weight update ||W_after - W_before|| / ||W_before||
   (LSUV Figure 1).
 - ``norm_profile``: reproduce.norm_profile (ConvInit section 3).
+- ``step_memory``: the memory one training step of the cell's network holds
+  at its batch size (fp32, NCHW, eager): the tensors autograd saves for the
+  backward pass, each storage once, plus the parameters and their gradients;
+  on CUDA also the peak allocated during the step. The cost columns of the
+  ``compare`` targets (reproduce/compare.py).
 
 Each returns a record with the fields every result has (status, wall time,
 device, dtype) so tables render it like a trained cell.
@@ -115,8 +120,43 @@ def early_training(model: nn.Module, task, cell, opts: RunOptions) -> dict:
             "train_images_per_s": n * spec.batch_size / seconds if seconds > 0 else None}
 
 
+def step_memory(model: nn.Module, task, cell, opts: RunOptions) -> dict:
+    """Bytes held by one forward + backward pass on the first training batch (see the module docstring):
+    `saved_bytes` (tensors saved for backward that are not parameters, each storage once), `param_bytes`
+    (parameters and, after the step, as many bytes of gradients), and on CUDA `cuda_peak_bytes`."""
+    device = task.train.device
+    model.to(device).train()
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(t):
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in params:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    gen = torch.Generator(device=device).manual_seed(cell.seed)
+    xb, yb = next(task.train.batches(cell.train.batch_size, shuffle=True, augment=False, generator=gen))
+    cuda = torch.device(device).type == "cuda"
+    if cuda:
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+    t0 = time.perf_counter()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = nn.functional.cross_entropy(model(xb), yb)
+    loss.backward()
+    param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
+    out = {**_common(device, time.perf_counter() - t0, "ok" if math.isfinite(float(loss.detach())) else "diverged"),
+           "batch_size": len(xb), "saved_bytes": sum(saved.values()), "param_bytes": param_bytes,
+           "step_bytes": sum(saved.values()) + 2 * param_bytes}
+    if cuda:
+        out["cuda_peak_bytes"] = torch.cuda.max_memory_allocated(device)
+    return out
+
+
 JOBS = {
     "init_stats": init_stats,
     "early_training": early_training,
     "norm_profile": norm_profile,
+    "step_memory": step_memory,
 }

@@ -12,7 +12,8 @@ from typing import Callable
 
 from .experiment import Cell
 
-PAPERS = ("ng", "lsuv", "crelu", "ortho", "convinit")  # paper keys, each with a module reproduce/<key>.py
+# paper keys, each with a module reproduce/<key>.py; "compare" is no paper: every method on one protocol (issue 20)
+PAPERS = ("ng", "lsuv", "crelu", "ortho", "convinit", "compare")
 
 
 @dataclass

@@ -79,3 +79,14 @@ def no_network(monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     from reproduce import data
     monkeypatch.setattr(data, "_FAILED_DOWNLOADS", {})
+
+
+@pytest.fixture(autouse=True)
+def no_seeds_override():
+    """Every test starts without SEEDS and leaves none behind: `python -m reproduce --seeds` sets it in the
+    process environment (that is how the paper modules read it), which would leak into later tests."""
+    saved = os.environ.pop("SEEDS", None)
+    yield
+    os.environ.pop("SEEDS", None)
+    if saved is not None:
+        os.environ["SEEDS"] = saved
