@@ -342,6 +342,42 @@ def lr_init_values(pairs):
     return out
 
 
+# Section 4.3: "When the initial learning rate is bigger, let gamma_l < 1 make Var(w_l) bigger; and when the initial
+# learning rate is small, let gamma_l > 1 make Var(w_l) smaller" -- relative to gamma = 1, eq. 41's Var = 2 / m
+# (k = 2 / gamma = 2). Figures 2 / 5 (lr 0.1, the paper's training lr, for which it takes k = 5, gamma = 0.4) and
+# 4 / 7 (lr 0.001, the smallest) are the "bigger" and "small" rates; the text calls lr 0.01 neither, so Figures 3 /
+# 6 carry no claim of their own.
+GAMMA_ONE_K = 2.0
+FIG_RATE = {0.1: "bigger", 0.001: "small"}
+
+
+def claim_best_k_side(net: str, lr: float):
+    """The figure of (net, lr)'s best k on the side of k = 2 (gamma = 1) that section 4.3 gives its rate: above 2
+    (gamma < 1) for the bigger rate, below 2 (gamma > 1) for the small one; n/a when no k is best."""
+    bigger = FIG_RATE[lr] == "bigger"
+
+    def check(means: dict):
+        k = means.get((net, f"lr={lr:g}"))
+        if not isinstance(k, float):
+            raise ValueError(f"{net} at lr {lr:g}: best k {'not reproduced' if k is None else k}")
+        ok = k > GAMMA_ONE_K if bigger else k < GAMMA_ONE_K
+        return ok, f"{net} at lr {lr:g}: best k {k:g}, gamma = 2 / k = {2 / k:.2g} (pass: gamma " \
+            f"{'< 1' if bigger else '> 1'}, i.e. k {'>' if bigger else '<'} {GAMMA_ONE_K:g})"
+    return check
+
+
+def figure_claims(net: str, lr: float) -> list:
+    if lr not in FIG_RATE:
+        return []
+    if FIG_RATE[lr] == "bigger":
+        text = ("'When the initial learning rate is bigger, let gamma_l < 1 make Var(w_l) bigger' (section 4.3): at "
+                "lr 0.1 the best k exceeds 2")
+    else:
+        text = ("'when the initial learning rate is small, let gamma_l > 1 make Var(w_l) smaller' (section 4.3): at "
+                "lr 0.001 the best k is below 2")
+    return [Claim(text, claim_best_k_side(net, lr))]
+
+
 def claim_best_k_decreases(means: dict):
     parts, ok = [], True
     for net in FIG_NETS:
@@ -435,6 +471,6 @@ TARGETS = [
     Target(PAPER, fig, "figure", f"{net} with BN: training accuracy and loss per epoch for several init variances, "
            f"initial lr {lr:g}", cells=layout_cells(figure_layout(net, lr)), protocol=figure_protocol,
            deviations=deviations, datasets=("cifar10",), plot=figure_plot(net, lr, fig),
-           values=figure_values(net, lr))
+           values=figure_values(net, lr), claims=figure_claims(net, lr))
     for net, figs in FIG_NETS.items() for fig, lr in zip(figs, FIG_LRS)
 ]

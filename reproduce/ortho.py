@@ -26,6 +26,24 @@ the modulation schedule, Figure 5's "helps convergence") rank a diverged run
 below every converged one, the outcome Table 2 itself reports for methods
 that "cannot converge"; claims about a size (a gain, a ratio, "match") are
 n/a when a value they need is n/c.
+
+Seeds: every cell trains under seeds(SCALES[scale]["seeds"]) (reproduce.seeds; the paper: one run, seed 0).
+
+Smoke declares no claim for the smoke gate (Claim.smoke_gate): none of the paper's central effects shows within
+the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 2026):
+- Figure 2, lower filter correlation with the orthonormal regularizer: at plain-8 after 16 or 48 SGD steps the
+  signed eq. 8 correlations are init noise of +-0.003 in either order (48 steps: L2 0.0021 / 0.0001 / -0.0011 /
+  0.0035 vs ortho -0.0012 / 0.0035 / -0.0008 / 0.0008 on seeds 0-3: ortho lower on 2 of 4). The regularizer at
+  the paper's lambda = 1e-4 moves a weight by about lr * 2 * lambda = 2e-5 of its size per step, 1e-3 in 48
+  steps; the paper's effect builds over 64k iterations.
+- Modulation keeping the error-moment ratio near 1: with the mismatch threshold (models.ortho.MISMATCH = 2) the
+  smooth growth of the error moment through BN (x1.33 per layer in a plain-56 at init, first / last conv 2e6 to
+  6e6) is never modulated; plain-56, modulation for the first 32 of 64 steps: mean |log10 q_first / q_last| over
+  those steps 1.41, vs 1.38 without modulation.
+- Ortho + modulation ahead of L2 at depth: plain-56 width 8, 64 steps (2,048 images), about 100 s per cell under
+  load: SGD + L2 12.1 %, Ours 10.2 %, ortho without modulation 9.8 % test accuracy -- nothing leaves chance; at
+  depth 14 (today's smoke) SGD + L2 trains as well as Ours. Showing the paper's 110-layer failure of L2 needs
+  hundreds of steps on 7 deep cells (Table 2), far over the smoke's 120 idle cell-seconds.
 """
 from __future__ import annotations
 

@@ -485,3 +485,17 @@ def test_table_values_are_lists_over_seeds(monkeypatch):
 def test_s3_declares_the_necessary_condition_at_init_for_the_smoke_gate():
     gated = [c.text for c in s3.TARGET.claims if c.smoke_gate]
     assert len(gated) == 4 and not any("backpropagation vector delta_l" in t for t in gated)
+
+
+def test_figure_claims_gamma_side_of_one_pass_fail_and_na():
+    from reproduce.report import check_claim
+    figs = {t.id: t for t in convinit.TARGETS if t.kind == "figure" and t.id != "S3"}
+    assert [len(figs[f].claims) for f in "234567"] == [1, 0, 1, 1, 0, 1]  # lr 0.01: the text calls it neither
+    big, small = figs["2"].claims[0], figs["7"].claims[0]  # VGG lr 0.1; ResNet-34 lr 0.001
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): 10.0})[0] is True
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): 2.0})[0] is False  # gamma = 1 is not "< 1"
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): 0.5})[0] is False
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): "n/c"})[0] is None
+    assert check_claim(small, {("ResNet-34", "lr=0.001"): 0.5})[0] is True
+    assert check_claim(small, {("ResNet-34", "lr=0.001"): 10.0})[0] is False
+    assert check_claim(small, {})[0] is None
