@@ -135,8 +135,8 @@ def by_row(layout, pairs) -> dict:
 
 def table2_layout(scale: str):
     d44, d110 = SCALES[scale]["depths"]
-    return [(m, col, method_cell(scale, m, d, s)) for m in METHODS for col, d in (("44-layer", d44), ("110-layer", d110))
-            for s in scale_seeds(scale)]
+    return [(m, col, method_cell(scale, m, d, s)) for m in METHODS
+            for col, d in (("44-layer", d44), ("110-layer", d110)) for s in scale_seeds(scale)]
 
 
 def _accuracy(r: dict):
@@ -400,8 +400,8 @@ def protocol(scale: str) -> list[str]:
             f"Modulation only where consecutive convs' error moments differ by more than a factor "
             f"{MISMATCH:g}; eq. 8 as the signed mean cosine over pairs of filters.",
             f"Data: CIFAR-10 train {s['train_size'] or 'all 50,000'}, test {s['test_size'] or 'all'}; seeds "
-            f"{', '.join(map(str, scale_seeds(scale)))} (mean over seeds; every claim also checked on each seed alone); "
-            "final-epoch test accuracy; a diverged run is n/c."]
+            f"{', '.join(map(str, scale_seeds(scale)))} (mean over seeds; every claim also checked on each seed "
+            "alone); final-epoch test accuracy; a diverged run is n/c."]
 
 
 def deviations(scale: str) -> list[str]:

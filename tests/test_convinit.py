@@ -499,3 +499,10 @@ def test_figure_claims_gamma_side_of_one_pass_fail_and_na():
     assert check_claim(small, {("ResNet-34", "lr=0.001"): 0.5})[0] is True
     assert check_claim(small, {("ResNet-34", "lr=0.001"): 10.0})[0] is False
     assert check_claim(small, {})[0] is None
+
+
+def test_smoke_gate_declares_the_small_rate_figures_only():
+    gated = {t.id for t in convinit.TARGETS if t.kind == "figure" and any(c.smoke_gate for c in t.claims)}
+    assert gated == {"4", "7", "S3"}
+    lr_init = next(t for t in convinit.TARGETS if t.id == "lr-init")
+    assert not any(c.smoke_gate for c in lr_init.claims)
