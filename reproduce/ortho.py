@@ -26,6 +26,24 @@ the modulation schedule, Figure 5's "helps convergence") rank a diverged run
 below every converged one, the outcome Table 2 itself reports for methods
 that "cannot converge"; claims about a size (a gain, a ratio, "match") are
 n/a when a value they need is n/c.
+
+Seeds: every cell trains under seeds(SCALES[scale]["seeds"]) (reproduce.seeds; the paper: one run, seed 0).
+
+Smoke declares no claim for the smoke gate (Claim.smoke_gate): none of the paper's central effects shows within
+the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 2026):
+- Figure 2, lower filter correlation with the orthonormal regularizer: at plain-8 after 16 or 48 SGD steps the
+  signed eq. 8 correlations are init noise of +-0.003 in either order (48 steps: L2 0.0021 / 0.0001 / -0.0011 /
+  0.0035 vs ortho -0.0012 / 0.0035 / -0.0008 / 0.0008 on seeds 0-3: ortho lower on 2 of 4). The regularizer at
+  the paper's lambda = 1e-4 moves a weight by about lr * 2 * lambda = 2e-5 of its size per step, 1e-3 in 48
+  steps; the paper's effect builds over 64k iterations.
+- Modulation keeping the error-moment ratio near 1: with the mismatch threshold (models.ortho.MISMATCH = 2) the
+  smooth growth of the error moment through BN (x1.33 per layer in a plain-56 at init, first / last conv 2e6 to
+  6e6) is never modulated; plain-56, modulation for the first 32 of 64 steps: mean |log10 q_first / q_last| over
+  those steps 1.41, vs 1.38 without modulation.
+- Ortho + modulation ahead of L2 at depth: plain-56 width 8, 64 steps (2,048 images), about 100 s per cell under
+  load: SGD + L2 12.1 %, Ours 10.2 %, ortho without modulation 9.8 % test accuracy -- nothing leaves chance; at
+  depth 14 (today's smoke) SGD + L2 trains as well as Ours. Showing the paper's 110-layer failure of L2 needs
+  hundreds of steps on 7 deep cells (Table 2), far over the smoke's 120 idle cell-seconds.
 """
 from __future__ import annotations
 
@@ -37,6 +55,7 @@ from models.ortho import MISMATCH
 from .data import DataSpec
 from .experiment import Cell
 from .report import save_figure
+from .seeds import seeds
 from .targets import Claim, Target, Value, layout_cells, layout_records
 from .train import TrainSpec
 
@@ -47,11 +66,11 @@ SCALES = {
     # plain depths (the paper's 44 and 110), width, images, epochs, lr milestones, batch, modulation steps,
     # step-probe interval, Figure 4's iterations
     "paper": dict(depths=(44, 110), width=16, train_size=None, test_size=None, epochs=164, milestones=(82, 123),
-                  batch=128, modulation=2000, every=50, fig4=(200, 2000, 20000, 30000), warmup_epochs=1),
+                  batch=128, modulation=2000, every=50, fig4=(200, 2000, 20000, 30000), warmup_epochs=1, seeds=(0,)),
     "fast": dict(depths=(44, 110), width=16, train_size=None, test_size=None, epochs=30, milestones=(15, 23),
-                 batch=128, modulation=2000, every=50, fig4=(200, 2000, 5000, 10000), warmup_epochs=1),
+                 batch=128, modulation=2000, every=50, fig4=(200, 2000, 5000, 10000), warmup_epochs=1, seeds=(0,)),
     "smoke": dict(depths=(8, 14), width=8, train_size=512, test_size=256, epochs=2, milestones=(1,),
-                  batch=64, modulation=4, every=4, fig4=(0, 4, 8, 12), warmup_epochs=0),
+                  batch=64, modulation=4, every=4, fig4=(0, 4, 8, 12), warmup_epochs=0, seeds=(0,)),
 }
 # He et al.'s ResNet-110 warmup: lr 0.01 for "about 400 iterations", read as the first epoch (391 iterations of
 # batch 128 over 50,000 images), not as "until the training error is below 80%" (a data-dependent switch). At smoke
@@ -74,9 +93,9 @@ def data_spec(scale: str) -> DataSpec:
 
 
 def cell(scale: str, arch: str, depth: int, optimizer: str = "sgd", nesterov: bool = False, reg: str = "L2",
-         modulation: str = "none") -> Cell:
+         modulation: str = "none", seed: int = 0) -> Cell:
     """arch "plain" | "resnet"; reg "L2" (msra init + weight decay) or "ortho" (ortho-gs init + eq. 3);
-    modulation "none" | "first-n" | "all"."""
+    modulation "none" | "first-n" | "all"; `seed` the training seed (reproduce.seeds)."""
     s = SCALES[scale]
     model = ({"arch": "plain", "depth": depth, "bn": True, "downsample": "stride", "width": s["width"]}
              if arch == "plain" else
@@ -91,19 +110,33 @@ def cell(scale: str, arch: str, depth: int, optimizer: str = "sgd", nesterov: bo
                       step_probes=STEP_PROBES if arch == "plain" else (), step_probe_every=s["every"],
                       warmup_epochs=warmup, warmup_lr=WARMUP_LR if warmup else 0.0)
     label = f"{arch}-{depth} {optimizer}{' nesterov' if nesterov else ''} {reg} modulation={modulation}"
-    return Cell.make(PAPER, label, model, data_spec(scale), train, 0, scale)
+    return Cell.make(PAPER, label, model, data_spec(scale), train, seed, scale)
 
 
-def method_cell(scale: str, method: str, depth: int) -> Cell:
+def method_cell(scale: str, method: str, depth: int, seed: int = 0) -> Cell:
     opt, nesterov, reg, modulated = METHODS[method]
-    return cell(scale, "plain", depth, opt, nesterov, reg, "first-n" if modulated else "none")
+    return cell(scale, "plain", depth, opt, nesterov, reg, "first-n" if modulated else "none", seed)
+
+
+def scale_seeds(scale: str) -> tuple[int, ...]:
+    """The seeds every cell of `scale` trains under: $SEEDS / --seeds, else the scale's own (one run, seed 0)."""
+    return seeds(SCALES[scale]["seeds"])
+
+
+def by_row(layout, pairs) -> dict:
+    """{(row, column): [(cell, result), one per seed]} of the finished cells of a layout, in layout order."""
+    out: dict = {}
+    for row, col, c, r in layout_records(layout, pairs):
+        out.setdefault((row, col), []).append((c, r))
+    return out
 
 
 # ------------------------------------------------------------------ Table 2 and the text table
 
 def table2_layout(scale: str):
     d44, d110 = SCALES[scale]["depths"]
-    return [(m, col, method_cell(scale, m, d)) for m in METHODS for col, d in (("44-layer", d44), ("110-layer", d110))]
+    return [(m, col, method_cell(scale, m, d, s)) for m in METHODS
+            for col, d in (("44-layer", d44), ("110-layer", d110)) for s in scale_seeds(scale)]
 
 
 def _accuracy(r: dict):
@@ -111,12 +144,18 @@ def _accuracy(r: dict):
     return 100 * r["final_test_acc"] if r.get("status") == "ok" and r.get("final_test_acc") is not None else "n/c"
 
 
+def _evidence(runs: list) -> str:
+    """'plain-8, ok, 2 ep, final train acc 25.2%' (one seed); with several, each seed's status and train acc."""
+    c = runs[0][0]
+    each = [f"{r['status']}, {r.get('epochs_run')} ep, final train acc {100 * (r.get('final_train_acc') or 0):.1f}%"
+            + (f" (seed {cc.seed})" if len(runs) > 1 else "") for cc, r in runs]
+    return f"{c.model_kwargs['arch']}-{c.model_kwargs['depth']}, " + "; ".join(each)
+
+
 def _acc_values(layout):
     def values(pairs):
-        return [Value(row, col, [_accuracy(r)], evidence=f"{c.model_kwargs['arch']}-{c.model_kwargs['depth']}, "
-                      f"{r['status']}, {r.get('epochs_run')} ep, final train acc "
-                      f"{100 * (r.get('final_train_acc') or 0):.1f}%")
-                for row, col, c, r in layout_records(layout, pairs)]
+        return [Value(row, col, [_accuracy(r) for _, r in runs], evidence=_evidence(runs))
+                for (row, col), runs in by_row(layout, pairs).items()]
     return values
 
 
@@ -159,23 +198,30 @@ def claim_deep_margin(means: dict):
 
 def text_layout(scale: str):
     d44, d110 = SCALES[scale]["depths"]
-    return [("44-layer plain: ortho init + ortho reg", "acc", cell(scale, "plain", d44, reg="ortho")),
-            ("44-layer plain: msra + L2", "acc", method_cell(scale, "SGD", d44)),
-            ("110-layer plain: modulation throughout", "Top-1", cell(scale, "plain", d110, reg="ortho",
-                                                                     modulation="all")),
-            ("110-layer plain: modulation for the first n iterations", "Top-1", method_cell(scale, "Ours", d110))]
+    return [(row, col, c) for s in scale_seeds(scale) for row, col, c in (
+        ("44-layer plain: ortho init + ortho reg", "acc", cell(scale, "plain", d44, reg="ortho", seed=s)),
+        ("44-layer plain: msra + L2", "acc", method_cell(scale, "SGD", d44, s)),
+        ("110-layer plain: modulation throughout", "Top-1", cell(scale, "plain", d110, reg="ortho", modulation="all",
+                                                                 seed=s)),
+        ("110-layer plain: modulation for the first n iterations", "Top-1", method_cell(scale, "Ours", d110, s)))]
+
+
+def _show_acc(x) -> str:
+    return x if isinstance(x, str) else f"{x:.2f}"
 
 
 def text_values(pairs):
-    vals = {row: v for v in _acc_values(text_layout)(pairs) for row in [v.row]}
-    out = [v for v in vals.values() if v.column == "Top-1"]
-    a, b = vals.get("44-layer plain: ortho init + ortho reg"), vals.get("44-layer plain: msra + L2")
-    if a and b:
-        (x,), (y,) = a.values, b.values
-        both = isinstance(x, float) and isinstance(y, float)
-        out.append(Value("44-layer plain: ortho over L2", "gain", [x - y if both else "n/c"],
-                         evidence=f"ortho {x if isinstance(x, str) else f'{x:.2f}'} vs L2 "
-                                  f"{y if isinstance(y, str) else f'{y:.2f}'}"))
+    runs = by_row(text_layout, pairs)
+    out = [v for v in _acc_values(text_layout)(pairs) if v.column == "Top-1"]
+    ortho_ = {c.seed: _accuracy(r) for c, r in runs.get(("44-layer plain: ortho init + ortho reg", "acc"), [])}
+    l2 = {c.seed: _accuracy(r) for c, r in runs.get(("44-layer plain: msra + L2", "acc"), [])}
+    both = [s for s in ortho_ if s in l2]  # the gain of each seed: its own two runs
+    if both:
+        gains = [ortho_[s] - l2[s] if isinstance(ortho_[s], float) and isinstance(l2[s], float) else "n/c"
+                 for s in both]
+        out.append(Value("44-layer plain: ortho over L2", "gain", gains,
+                         evidence="; ".join(f"ortho {_show_acc(ortho_[s])} vs L2 {_show_acc(l2[s])}"
+                                            + (f" (seed {s})" if len(both) > 1 else "") for s in both)))
     return out
 
 
@@ -203,8 +249,9 @@ def claim_schedule(means: dict):
 
 def fig23_layout(scale: str):
     d44 = SCALES[scale]["depths"][0]
-    return [("msra + L2 reg", "", method_cell(scale, "SGD", d44)),
-            ("ortho init + ortho reg", "", cell(scale, "plain", d44, reg="ortho"))]
+    return [(row, "", c) for s in scale_seeds(scale) for row, c in (
+        ("msra + L2 reg", method_cell(scale, "SGD", d44, s)),
+        ("ortho init + ortho reg", cell(scale, "plain", d44, reg="ortho", seed=s)))]
 
 
 def _series(r: dict, key: str):
@@ -219,9 +266,10 @@ def _tail_mean(values: list) -> float:
 
 def fig_values(key: str, col: str):
     def values(pairs):
-        return [Value(row, col, [_tail_mean(_series(r, key)[1])], unit="ratio",
-                      evidence="mean over the second half of the recorded steps")
-                for row, _, _, r in layout_records(fig23_layout, pairs)]
+        return [Value(row, col, [_tail_mean(_series(r, key)[1]) for _, r in runs], unit="ratio",
+                      evidence="mean over the second half of the recorded steps"
+                      + (f", {len(runs)} seeds" if len(runs) > 1 else ""))
+                for (row, _), runs in by_row(fig23_layout, pairs).items()]
     return values
 
 
@@ -254,8 +302,8 @@ def curve_plot(key: str, ylabel: str, title: str, log: bool = False):
         import matplotlib.pyplot as plt
 
         f, a = plt.subplots(figsize=(8, 4))
-        for row, _, _, r in layout_records(fig23_layout, pairs):
-            a.plot(*_series(r, key), label=row)
+        for row, _, c, r in layout_records(fig23_layout, pairs):
+            a.plot(*_series(r, key), label=f"{row} (seed {c.seed})" if len(scale_seeds(scale)) > 1 else row)
         if log:
             a.set_yscale("log")
         a.set_xlabel("iteration")
@@ -266,20 +314,20 @@ def curve_plot(key: str, ylabel: str, title: str, log: bool = False):
 
 
 def fig4_layout(scale: str):
-    return fig23_layout(scale)[1:]
+    return [x for x in fig23_layout(scale) if x[0] == "ortho init + ortho reg"]
 
 
 def fig4_plot(pairs, path: str, scale: str) -> None:
     import matplotlib.pyplot as plt
 
     f, a = plt.subplots(figsize=(8, 4))
-    for _, _, _, r in layout_records(fig4_layout, pairs):
+    for _, _, c, r in layout_records(fig4_layout, pairs)[:1]:  # one run (the first seed): one profile per iteration
         recs = {x["step"]: x for x in r.get("step_probes", [])}
         for it in SCALES[scale]["fig4"]:
             near = min(recs, key=lambda s: abs(s - it)) if recs else None
             if near is not None and recs[near]["error_moments"]:
                 q = recs[near]["error_moments"]
-                a.plot(range(1, len(q) + 1), q, marker=".", label=f"iteration {near}")
+                a.plot(range(1, len(q) + 1), q, marker=".", label=f"iteration {near} (seed {c.seed})")
     a.set_yscale("log")
     a.set_xlabel("conv layer (bottom to top)")
     a.set_ylabel("error second moment / highest layer's")
@@ -290,24 +338,27 @@ def fig4_plot(pairs, path: str, scale: str) -> None:
 
 def fig5_layout(scale: str):
     d44, d110 = SCALES[scale]["depths"]
-    return [("plain-44 ortho", "left", cell(scale, "plain", d44, reg="ortho")),
-            ("plain-44 L2", "left", method_cell(scale, "SGD", d44)),
-            ("ResNet-44 L2", "left", cell(scale, "resnet", d44)),
-            ("ResNet-110 ortho", "middle", cell(scale, "resnet", d110, reg="ortho")),
-            ("ResNet-110 L2", "middle", cell(scale, "resnet", d110))]
+    return [(row, panel, c) for s in scale_seeds(scale) for row, panel, c in (
+        ("plain-44 ortho", "left", cell(scale, "plain", d44, reg="ortho", seed=s)),
+        ("plain-44 L2", "left", method_cell(scale, "SGD", d44, s)),
+        ("ResNet-44 L2", "left", cell(scale, "resnet", d44, seed=s)),
+        ("ResNet-110 ortho", "middle", cell(scale, "resnet", d110, reg="ortho", seed=s)),
+        ("ResNet-110 L2", "middle", cell(scale, "resnet", d110, seed=s)))]
 
 
 def fig5_values(pairs):
-    return [Value(row, "final test acc", [_accuracy(r)]) for row, _, _, r in layout_records(fig5_layout, pairs)]
+    return [Value(row, "final test acc", [_accuracy(r) for _, r in runs])
+            for (row, _), runs in by_row(fig5_layout, pairs).items()]
 
 
 def fig5_plot(pairs, path: str, scale: str) -> None:
     import matplotlib.pyplot as plt
 
     f, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for row, panel, _, r in layout_records(fig5_layout, pairs):
+    for row, panel, c, r in layout_records(fig5_layout, pairs):
         h = [x for x in r["history"] if "test_acc" in x]
-        axes[0 if panel == "left" else 1].plot([x["epoch"] for x in h], [100 * x["test_acc"] for x in h], label=row)
+        label = f"{row} (seed {c.seed})" if len(scale_seeds(scale)) > 1 else row
+        axes[0 if panel == "left" else 1].plot([x["epoch"] for x in h], [100 * x["test_acc"] for x in h], label=label)
     for a, t in zip(axes, ("44 layers, CIFAR-10", "110-layer ResNet, CIFAR-10")):
         a.set_xlabel("epoch")
         a.set_ylabel("test accuracy (%)")
@@ -348,8 +399,9 @@ def protocol(scale: str) -> list[str]:
             "No warmup at this scale (He et al.'s 400 of 64k iterations is under one step here).",
             f"Modulation only where consecutive convs' error moments differ by more than a factor "
             f"{MISMATCH:g}; eq. 8 as the signed mean cosine over pairs of filters.",
-            f"Data: CIFAR-10 train {s['train_size'] or 'all 50,000'}, test {s['test_size'] or 'all'}; one seed; "
-            "final-epoch test accuracy; a diverged run is n/c."]
+            f"Data: CIFAR-10 train {s['train_size'] or 'all 50,000'}, test {s['test_size'] or 'all'}; seeds "
+            f"{', '.join(map(str, scale_seeds(scale)))} (mean over seeds; every claim also checked on each seed "
+            "alone); final-epoch test accuracy; a diverged run is n/c."]
 
 
 def deviations(scale: str) -> list[str]:

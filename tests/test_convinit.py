@@ -435,3 +435,74 @@ def test_no_best_k_from_part_of_the_k_grid():
     pairs = [(c, {"result": {"status": "ok", "history": [{"train_loss": 1.0 / (i + 1)}]}}) for i, c in enumerate(cells)]
     assert convinit.figure_values("VGGNet-19", 0.1)(pairs)[0].values != []
     assert convinit.figure_values("VGGNet-19", 0.1)(pairs[:-1]) == []
+
+
+# ------------------------------------------------------------------ seeds (reproduce.seeds)
+
+
+def test_every_training_cell_runs_under_SEEDS_and_S3_takes_them_as_its_draws(monkeypatch):
+    monkeypatch.delenv("SEEDS", raising=False)
+    one = {t.name: t.cells("smoke") for t in convinit.TARGETS}
+    assert all({c.seed for c in cells} == {0} for name, cells in one.items() if "S3" not in name)
+    assert {c.seed for c in one["convinit-figure-S3"]} == set(range(s3.DRAWS["smoke"]))
+    assert [c.seed for _, _, c in s3.layout("paper")][:10] == list(range(10))  # the paper scale's 10 draws
+    monkeypatch.setenv("SEEDS", "1,2,3")
+    for t in convinit.TARGETS:
+        cells = t.cells("smoke")
+        assert {c.seed for c in cells} == {1, 2, 3}, t.name
+        if "S3" not in t.name:
+            assert len(cells) == 3 * len(one[t.name]), t.name
+    assert [c.seed for _, _, c in s3.layout("paper")][:3] == [1, 2, 3]  # SEEDS names the draws, at every scale
+    s3_target = next(t for t in convinit.TARGETS if t.id == "S3")
+    assert s3_target.per_seed_claims is False and all(t.per_seed_claims for t in convinit.TARGETS if t.id != "S3")
+
+
+def test_best_k_per_seed_and_one_seed_on_a_one_seed_subset(monkeypatch):
+    monkeypatch.setenv("SEEDS", "7,8")
+    layout = convinit.figure_layout("VGGNet-19", 0.1)
+    pairs = []
+    for row, _, c in layout("smoke"):  # seed 7: k=0.5 lowest; seed 8: k=10 lowest
+        low = (c.seed == 7) == (row == "k=0.5")
+        pairs.append((c, {"result": {"status": "ok", "history": [{"train_loss": 0.5 if low else 1.0}]}}))
+    values = convinit.figure_values("VGGNet-19", 0.1)
+    assert values(pairs)[0].values == [0.5, 10.0]
+    assert values([(c, r) for c, r in pairs if c.seed == 8])[0].values == [10.0]
+    assert values([(c, r) for c, r in pairs if c.seed == 7])[0].values == [0.5]
+    # seed 8 lacks a k: no best k for it, so none for the lr (a missing k could have been the best)
+    assert values([p for p in pairs if not (p[0].seed == 8 and p[0].model_kwargs["init_k"] == 0.5)]) == []
+
+
+def test_table_values_are_lists_over_seeds(monkeypatch):
+    monkeypatch.setenv("SEEDS", "0,1")
+    pairs = [(c, {"result": {"status": "ok", "best_test_acc": 0.5 + c.seed / 10, "epochs_run": 2, "history": []}})
+             for _, _, c in convinit.table2_layout("smoke")]
+    vals = convinit.best_accuracy_values(convinit.table2_layout)(pairs)
+    assert len(vals) == 2 and all(v.values == [pytest.approx(50.0), pytest.approx(60.0)] for v in vals)
+    one = convinit.best_accuracy_values(convinit.table2_layout)([(c, r) for c, r in pairs if c.seed == 1])
+    assert all(v.values == [pytest.approx(60.0)] for v in one)
+
+
+def test_s3_declares_the_necessary_condition_at_init_for_the_smoke_gate():
+    gated = [c.text for c in s3.TARGET.claims if c.smoke_gate]
+    assert len(gated) == 4 and not any("backpropagation vector delta_l" in t for t in gated)
+
+
+def test_figure_claims_gamma_side_of_one_pass_fail_and_na():
+    from reproduce.report import check_claim
+    figs = {t.id: t for t in convinit.TARGETS if t.kind == "figure" and t.id != "S3"}
+    assert [len(figs[f].claims) for f in "234567"] == [1, 0, 1, 1, 0, 1]  # lr 0.01: the text calls it neither
+    big, small = figs["2"].claims[0], figs["7"].claims[0]  # VGG lr 0.1; ResNet-34 lr 0.001
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): 10.0})[0] is True
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): 2.0})[0] is False  # gamma = 1 is not "< 1"
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): 0.5})[0] is False
+    assert check_claim(big, {("VGGNet-19", "lr=0.1"): "n/c"})[0] is None
+    assert check_claim(small, {("ResNet-34", "lr=0.001"): 0.5})[0] is True
+    assert check_claim(small, {("ResNet-34", "lr=0.001"): 10.0})[0] is False
+    assert check_claim(small, {})[0] is None
+
+
+def test_smoke_gate_declares_the_small_rate_figures_only():
+    gated = {t.id for t in convinit.TARGETS if t.kind == "figure" and any(c.smoke_gate for c in t.claims)}
+    assert gated == {"4", "7", "S3"}
+    lr_init = next(t for t in convinit.TARGETS if t.id == "lr-init")
+    assert not any(c.smoke_gate for c in lr_init.claims)

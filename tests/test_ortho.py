@@ -407,3 +407,42 @@ def test_warmup_fields_keep_the_hash_of_cells_without_warmup():
     from reproduce.train import TrainSpec
     assert "warmup_epochs" not in non_default(TrainSpec(epochs=2))
     assert non_default(TrainSpec(epochs=2, warmup_epochs=1, warmup_lr=0.01))["warmup_lr"] == 0.01
+
+
+# ------------------------------------------------------------------ seeds (reproduce.seeds)
+
+
+def test_every_ortho_cell_trains_under_SEEDS(monkeypatch):
+    from reproduce import ortho
+    monkeypatch.delenv("SEEDS", raising=False)
+    one = {t.name: t.cells("smoke") for t in ortho.TARGETS}
+    assert all({c.seed for c in cells} == {0} for cells in one.values())  # the paper's count: one run, seed 0
+    monkeypatch.setenv("SEEDS", "917")
+    assert all({c.seed for c in t.cells("smoke")} == {917} for t in ortho.TARGETS)
+    monkeypatch.setenv("SEEDS", "1,2,3")
+    for t in ortho.TARGETS:
+        cells = t.cells("smoke")
+        assert {c.seed for c in cells} == {1, 2, 3} and len(cells) == 3 * len(one[t.name]), t.name
+    # seed 0 keeps the hash of the cells trained before seeds were an option (the committed results)
+    monkeypatch.setenv("SEEDS", "0")
+    assert [c.hash for c in ortho.TARGETS[0].cells("paper")] == [
+        ortho.method_cell("paper", m, d).hash for m in ortho.METHODS for d in (44, 110)]
+
+
+def test_ortho_values_are_per_seed_lists_and_one_seed_on_a_one_seed_subset(monkeypatch):
+    from reproduce import ortho
+    monkeypatch.setenv("SEEDS", "4,5")
+    text = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "text")
+    pairs = _fake_records(ortho.text_layout("smoke"))  # accuracy 50 % + the layout index
+    vals = {(v.row, v.column): v.values for v in text.values(pairs)}
+    # seed 4: ortho 50 %, L2 51 %; seed 5: ortho 54 %, L2 55 % -- each seed's gain from its own two runs
+    assert vals[("44-layer plain: ortho over L2", "gain")] == [pytest.approx(-1.0), pytest.approx(-1.0)]
+    assert vals[("110-layer plain: modulation throughout", "Top-1")] == [pytest.approx(52.0), pytest.approx(56.0)]
+    only5 = [(c, r) for c, r in pairs if c.seed == 5]
+    vals5 = {(v.row, v.column): v.values for v in text.values(only5)}
+    assert vals5[("110-layer plain: modulation throughout", "Top-1")] == [pytest.approx(56.0)]
+    assert vals5[("44-layer plain: ortho over L2", "gain")] == [pytest.approx(-1.0)]
+    table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
+    pairs = _fake_records(ortho.table2_layout("smoke"))
+    assert all(len(v.values) == 2 for v in table2.values(pairs))
+    assert all(len(v.values) == 1 for v in table2.values([(c, r) for c, r in pairs if c.seed == 4]))
