@@ -555,3 +555,53 @@ def test_a_diverged_seed_is_nc_not_its_best_epoch_before_diverging():
     assert crelu.test_error(None, {"status": "ok", "best_test_acc": 0.9}) == pytest.approx(10.0)
     assert crelu.test_error(None, {"status": "diverged", "best_test_acc": 0.6}) == "n/c"
     assert crelu.test_error(None, {"status": "diverged", "best_test_acc": None}) == "n/c"
+
+
+# ------------------------------------------------------------------ smoke gate and per-seed values
+
+
+def test_the_smoke_gate_declares_the_calibrated_claims():
+    """Issue "smoke that shows the science": the claims the smoke scale is calibrated to show (each has its pass
+    and fail data above: FAILING_TABLE_CLAIMS, test_figure3_coherence_claim*), on seeds 0, 1 and the fresh 917,
+    4242, 31337."""
+    gated = {c.check for t in crelu.TARGETS for c in t.claims if c.smoke_gate}
+    assert gated == {crelu.claim_normprop2_beats_normprop, crelu.claim_fig3_coherent}
+    s = crelu.SCALES["smoke"]
+    assert s["milestones"] and max(s["milestones"]) < s["epochs"] and s["test_size"] <= 1000  # the offline test subset
+
+
+def _fake_records(searches, seeds, value):
+    """(cell, record) of every seed's first rate, converged, with `value(row, seed)` as test accuracy and as every
+    layer's coherence."""
+    out = []
+    for s in searches:
+        for seed in seeds:
+            c = s.make_cell(s.lrs[0], seed)
+            v = value(s.row, seed)
+            out.append((c, {"result": {"status": "ok", "final_train_acc": 0.5, "best_test_acc": v,
+                                       "final_test_acc": v, "epochs_run": 1,
+                                       "final_probes": {"coherence": [v] * 13}}}))
+    return out
+
+
+def test_target_values_on_one_seed_are_that_seeds(monkeypatch):
+    """The harness calls values(pairs) with the records of one seed only: Table 2's errors and Figure 3's
+    coherence are then that seed's; on every record, one value per seed (median aggregate)."""
+    monkeypatch.setenv("SEEDS", "0,1")
+    t2, f3 = _target("table", "2"), _target("figure", "3")
+    value = lambda row, seed: 0.3 + 0.1 * seed + (0.05 if "NormProp2" in row else 0)  # noqa: E731
+    pairs = _fake_records(crelu.table2_searches("smoke", columns=("CIFAR-10",)), (0, 1), value)
+    everything = {(v.row, v.column): v for v in t2.values(pairs)}
+    assert everything[("ReLU NormProp2", "CIFAR-10")].values == pytest.approx([65.0, 55.0])
+    assert everything[("ReLU NormProp2", "CIFAR-10")].aggregate == "median"
+    for seed in (0, 1):
+        mine = [(c, r) for c, r in pairs if c.seed == seed]
+        one = {(v.row, v.column): v for v in t2.values(mine)}
+        assert one[("ReLU NormProp2", "CIFAR-10")].values == pytest.approx([65.0 - 10 * seed])
+        assert one[("ReLU NormProp", "CIFAR-10")].values == pytest.approx([70.0 - 10 * seed])
+        mu = {(v.row, v.column): v.values for v in f3.values(mine)}
+        assert mu[("CReLU NormProp2", "median mu (CIFAR-10)")] == pytest.approx([0.35 + 0.1 * seed])
+        assert len(mu[("CReLU NormProp2", "median mu at init (CIFAR-10)")]) == 1
+    mu = {(v.row, v.column): v.values for v in f3.values(pairs)}
+    assert mu[("ReLU NormProp2", "median mu (CIFAR-10)")] == pytest.approx([0.35, 0.45])
+    assert len(mu[("ReLU NormProp2", "median mu at init (CIFAR-10)")]) == 2
