@@ -32,6 +32,13 @@ number of filters for ReLU model (32-64-128), 1.5 times for CReLU
 CIFAR-10 column keeps 1e-4 (its ReLU 6.35 is Table 2's BatchNorm ReLU).
 "We ... report the median of 5 runs."
 
+Seeds (reproduce.seeds): SEEDS / --seeds replaces every scale's default seeds (paper: 0-4, the five runs;
+fast and smoke: 0; ImageNet: 0, the paper's one run) in every search of every table and figure. The lr-halving
+rule runs once per seed (reproduce.lr_search): each seed starts at the initial rate and halves its own until its
+run converges, so each seed is a whole replicate of the protocol. On the records of one seed (the harness checks
+every claim per seed) each value is that seed's: its error at the rate it settled, its probes; on the records
+of every seed, the median over seeds.
+
 Measurements of the trained networks (Table 1, Figures 2 and 3) read the
 final probes of Table 2's own cells (reproduce.probes: last_activation,
 residual_delta, coherence), so they cost no extra training.
