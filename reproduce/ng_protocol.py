@@ -45,8 +45,9 @@ PLAIN_SCALES = {
     # smoke (calibrated, issue 18: the claims reproduce.ng marks smoke_gate): Tables 5 and A4 search the Xavier
     # rows only (the others render "not run": the NG paper's smoke budget affords one init). Tables 5 and 2 search
     # depths 14 and 32 at width 8 with about 190 SGD steps, enough for every NG variant to leave chance at 32 layers
-    # while ReLU, LReLU and PReLU under Xavier stay at chance from 20 (notes/smoke-probes.md): whether a base
-    # fails at 14 ('<14') or only at 32 (14), an NG variant that converges at 32 is at least twice as deep. Appendix
+    # while ReLU, LReLU and PReLU under Xavier stay below 15% already at 14 (probes, seeds 0-3: 8.5-13.4% at 14;
+    # NG variants 20-26% at 14 and 32): whether a base fails at 14 ('<14') or only at 32 (14), an NG variant that
+    # converges at 32 is at least twice as deep. Appendix
     # Table 4's BN nets leave chance at every depth a smoke grid can afford, so its claims stay undecided (n/a)
     # there; they run 1 epoch over 8 and 20.
     "smoke": dict(width=8, train_size=2000, test_size=500, epochs=3, epochs_bn=1, patience=2, batch_size=32,
