@@ -46,7 +46,7 @@ PLAIN_SCALES = {
     # rows only (the others render "not run": the NG paper's smoke budget affords one init). Tables 5 and 2 search
     # depths 14 and 32 at width 8 with about 190 SGD steps, enough for every NG variant to leave chance at 32 layers
     # while ReLU, LReLU and PReLU under Xavier stay below 15% already at 14 (probes, seeds 0-3: 8.5-13.4% at 14;
-    # NG variants 20-26% at 14 and 32): whether a base fails at 14 ('<14') or only at 32 (14), an NG variant that
+    # NG variants 19.8-27.1% at 14 and 32): whether a base fails at 14 ('<14') or only at 32 (14), an NG variant that
     # converges at 32 is at least twice as deep. Appendix
     # Table 4's BN nets leave chance at every depth a smoke grid can afford, so its claims stay undecided (n/a)
     # there; they run 1 epoch over 8 and 20.
