@@ -172,17 +172,25 @@ def test_table5_is_na_when_pairs_are_missing_or_capped_and_fails_whatever_is_mis
 
 
 def test_tableA4_claims():
-    much, every = claims("A4")
+    *per_init, every = claims("A4")
+    assert [c.text.split(" rows")[0] for c in per_init] == ["MSRA", "Xavier", "Orthogonal"]
+    much = per_init[2]  # Orthogonal
     m = means_of("A4")
     caps = [k for k, v in m.items() if v == 248.0]  # the paper's own caps (GPU memory)
-    assert much.check(capped(m, *caps))[0] is True and every.check(capped(m, *caps))[0] is True
+    assert all(c.check(capped(m, *caps))[0] is True for c in per_init) and every.check(capped(m, *caps))[0] is True
     ok, detail = much.check({**m, ("NG-ReLU-Orthogonal", C): 224.0})  # 224 < 2 x 116
     assert ok is False and "ReLU-Orthogonal: NG 224 vs 116 ✗" in detail
+    assert per_init[1].check({**m, ("NG-ReLU-Orthogonal", C): 224.0})[0] is True  # the Xavier rows hold
+    # smoke: Xavier rows only, BN nets over 8 and 20: ReLU 8 (fails at 20), NG-ReLU capped at 20 (>= 2 x 8)
+    smoke = capped({("ReLU-Xavier", C): 8.0, ("NG-ReLU-Xavier", C): 20.0}, ("NG-ReLU-Xavier", C))
+    assert per_init[1].check(smoke)[0] is True and per_init[0].check(smoke)[0] is None
+    assert per_init[1].check(capped({**smoke, ("ReLU-Xavier", C): 20.0}, ("ReLU-Xavier", C)))[0] is None
+    assert per_init[1].check({("ReLU-Xavier", C): 8.0, ("NG-ReLU-Xavier", C): 8.0})[0] is False
     ok, detail = every.check({**m, ("NG-PReLU-Orthogonal", C): 224.0})  # equals PReLU's: not greater
     assert ok is False and "PReLU-Orthogonal: NG 224 vs 224 ✗" in detail
     xavier_only = {k: v for k, v in m.items() if "Xavier" in k[0]}  # the smoke scale runs the Xavier rows only
     ok, detail = much.check(xavier_only)
-    assert ok is None and "1 of 3 pairs run" in detail
+    assert ok is None and "no pair of rows was run" in detail
     ok, detail = every.check(xavier_only)
     assert ok is None and "3 of 9 pairs run" in detail
     # NG-PReLU capped at 248 against PReLU 188: greater whatever the true depth
