@@ -42,8 +42,8 @@ from models.activations import reference_curve
 from .critical_depth import CONVERGENCE_FACTOR, all_hold, converged
 from .experiment import Cell
 from .ng_protocol import (ACC_SCALES, ACT_LABEL, BASES, INITS, PAPER, PLAIN_SCALES, T3_ACTS, WEIGHT_DECAY_READING,
-                          acc_plain_cell, decide_share, plain_acc_lines, plain_cell, plain_protocol, resnet_cell,
-                          resnet_lines)
+                          acc_plain_cell, acc_seeds, decide_share, plain_acc_lines, plain_cell, plain_protocol,
+                          resnet_cell, resnet_lines)
 from .report import save_figure
 from .targets import Claim, Target, Value, layout_cells, layout_records
 
@@ -91,42 +91,43 @@ def variance_spread(variances: list[float]) -> float:
 # ------------------------------------------------------------------ layouts
 
 
-def fig5_plain_cell(scale: str, act: str, init: str) -> Cell:
+def fig5_plain_cell(scale: str, act: str, init: str, seed: int = 0) -> Cell:
     """The 20-layer plain CNN of Figure 5: Table 5's depth-20 cell (the plain protocol). At smoke scale,
-    Table 3's reduced plain protocol at its deepest smoke depth instead (cheaper, and deep enough at width 4
-    for ReLU to stall; its MSRA runs are Table 3's)."""
+    Table 3's reduced plain protocol at its deepest smoke depth instead (cheaper, and deep enough for ReLU to
+    stall; its MSRA runs are Table 3's)."""
     if ACC_SCALES[scale]["plain"]:
-        return acc_plain_cell(scale, 56, act, init=init)
-    return plain_cell(scale, FIG5_PLAIN_DEPTH, act, init)
+        return acc_plain_cell(scale, 56, act, init=init, seed=seed)
+    return plain_cell(scale, FIG5_PLAIN_DEPTH, act, init, seed=seed)
 
 
 def fig5_layout(scale: str) -> list[tuple[str, str, Cell]]:
     """(panel row "<arch> / <init>", activation, cell): plain-20 (Table 5's cells) and ResNet-56 (Table 3's
-    protocol) under each init."""
+    protocol) under each init, under every seed (acc_seeds)."""
     out = []
     for init in INITS:
-        out += [(f"plain-20 / {INITS[init]}", ACT_LABEL[act], fig5_plain_cell(scale, act, init))
-                for act in T3_ACTS]
+        out += [(f"plain-20 / {INITS[init]}", ACT_LABEL[act], fig5_plain_cell(scale, act, init, seed))
+                for act in T3_ACTS for seed in acc_seeds(scale)]
     for init in INITS:
-        out += [(f"ResNet-56 / {INITS[init]}", ACT_LABEL[act], resnet_cell(scale, 56, act, init=init))
-                for act in T3_ACTS]
+        out += [(f"ResNet-56 / {INITS[init]}", ACT_LABEL[act], resnet_cell(scale, 56, act, init=init, seed=seed))
+                for act in T3_ACTS for seed in acc_seeds(scale)]
     return out
 
 
 def figA1_layout(scale: str) -> list[tuple[str, str, Cell]]:
     """56-layer plain CNN with BN under each init (appendix Table 3's protocol; MSRA = its runs)."""
-    return [(f"plain-56 BN / {INITS[init]}", ACT_LABEL[act], acc_plain_cell(scale, 56, act, bn=True, init=init))
-            for init in INITS for act in T3_ACTS]
+    return [(f"plain-56 BN / {INITS[init]}", ACT_LABEL[act],
+             acc_plain_cell(scale, 56, act, bn=True, init=init, seed=seed))
+            for init in INITS for act in T3_ACTS for seed in acc_seeds(scale)]
 
 
 def fig2_layout(scale: str) -> list[tuple[str, str, Cell]]:
-    return [("plain-56", "NG-ReLU", acc_plain_cell(scale, 56, "ng-relu"))]
+    return [("plain-56", "NG-ReLU", acc_plain_cell(scale, 56, "ng-relu", seed=seed)) for seed in acc_seeds(scale)]
 
 
 def fig3_layout(scale: str) -> list[tuple[str, str, Cell]]:
-    """ResNet-56 on CIFAR-10, each base activation and its NG version: Table 3's cells."""
-    return [(ACT_LABEL[act], "", resnet_cell(scale, 56, act, seed=ACC_SCALES[scale]["seeds"][0]))
-            for base in BASES for act in (base, "ng-" + base)]
+    """ResNet-56 on CIFAR-10, each base activation and its NG version: Table 3's cells, under every seed."""
+    return [(ACT_LABEL[act], "", resnet_cell(scale, 56, act, seed=seed))
+            for base in BASES for act in (base, "ng-" + base) for seed in acc_seeds(scale)]
 
 
 def fig4_layout(scale: str) -> list[tuple[str, str, Cell]]:
@@ -139,21 +140,27 @@ def figA3_layout(scale: str) -> list[tuple[str, str, Cell]]:
             if row.endswith("/ MSRA") and col in ("ReLU", "NG-ReLU")]
 
 
-def high_lr_cell(scale: str, act: str, lr: float) -> Cell:
-    cell = acc_plain_cell(scale, 56, act, bn=True)
+def high_lr_cell(scale: str, act: str, lr: float, seed: int = 0) -> Cell:
+    cell = acc_plain_cell(scale, 56, act, bn=True, seed=seed)
     return dataclasses.replace(cell, train=dataclasses.replace(cell.train, lr=lr), label=f"{cell.label} lr={lr:g}")
 
 
 def figA2_layout(scale: str) -> list[tuple[str, str, Cell]]:
-    return [(f"lr = {lr:g}", ACT_LABEL[act], high_lr_cell(scale, act, lr)) for lr in HIGH_LRS
-            for act in ("relu", "ng-relu")]
+    return [(f"lr = {lr:g}", ACT_LABEL[act], high_lr_cell(scale, act, lr, seed)) for lr in HIGH_LRS
+            for act in ("relu", "ng-relu") for seed in acc_seeds(scale)]
+
+
+def _runs_by_row(layout, pairs) -> dict[str, dict[str, list[tuple[Cell, dict]]]]:
+    """{row: {column: [(cell, result) of each seed]}} of the finished cells of a layout."""
+    out: dict = {}
+    for row, col, cell, r in layout_records(layout, pairs):
+        out.setdefault(row, {}).setdefault(col, []).append((cell, r))
+    return out
 
 
 def _by_row(layout, pairs) -> dict[str, dict[str, tuple[Cell, dict]]]:
-    out: dict = {}
-    for row, col, cell, r in layout_records(layout, pairs):
-        out.setdefault(row, {})[col] = (cell, r)
-    return out
+    """{row: {column: (cell, result)}} of the first seed's run (what the plots draw)."""
+    return {row: {col: runs[0] for col, runs in cols.items()} for row, cols in _runs_by_row(layout, pairs).items()}
 
 
 def _scale_of(pairs) -> str:
@@ -168,11 +175,13 @@ def learning_values(layout):
     over epochs (row "<arch / init> mean") and the last-epoch training accuracy (row "<arch / init> final")."""
     def values(pairs) -> list[Value]:
         out = []
-        for row, cols in _by_row(layout, pairs).items():
-            for col, (cell, r) in cols.items():
-                evidence = f"{r['status']}, {r['epochs_run']} of {cell.train.epochs} epochs"
-                out.append(Value(f"{row} mean", col, [mean_train_acc(r, cell.train.epochs)], evidence=evidence))
-                out.append(Value(f"{row} final", col, [final_train_acc(r)], evidence=evidence))
+        for row, cols in _runs_by_row(layout, pairs).items():
+            for col, runs in cols.items():
+                evidence = "; ".join(f"{r['status']}, {r['epochs_run']} of {cell.train.epochs} epochs"
+                                     for cell, r in runs)
+                out.append(Value(f"{row} mean", col, [mean_train_acc(r, cell.train.epochs) for cell, r in runs],
+                                 evidence=evidence))
+                out.append(Value(f"{row} final", col, [final_train_acc(r) for _, r in runs], evidence=evidence))
         return out
     return values
 
@@ -248,12 +257,14 @@ def variance_values(layout):
     log10(weight variance) after the last epoch (unit "log10")."""
     def values(pairs) -> list[Value]:
         out = []
-        for row, cols in _by_row(layout, pairs).items():
-            for col, (cell, r) in cols.items():
-                v = final_weight_variance(r)
-                if v is not None:
-                    out.append(Value(row, col, [variance_spread(v)], unit="log10",
-                                     evidence=f"{len(v)} layers, after epoch {r['epochs_run']}"))
+        for row, cols in _runs_by_row(layout, pairs).items():
+            for col, runs in cols.items():
+                finished = [(final_weight_variance(r), r) for _, r in runs]
+                finished = [(v, r) for v, r in finished if v is not None]
+                if len(finished) == len(runs):  # a diverged seed leaves the value out (the claim undecided)
+                    out.append(Value(row, col, [variance_spread(v) for v, _ in finished], unit="log10",
+                                     evidence="; ".join(f"{len(v)} layers, after epoch {r['epochs_run']}"
+                                                        for v, r in finished)))
         return out
     return values
 
@@ -280,13 +291,15 @@ def _more_stable(rows):
 
 def t_values(pairs) -> list[Value]:
     """Figure 2: the spread (std over channels) of layer-19 t after the first and after the last epoch."""
-    out = []
+    first, last = [], []
     for _, col, cell, r in layout_records(fig2_layout, pairs):
         rows = [h["ng_t_layer19"] for h in r["history"] if h.get("ng_t_layer19")]
         if len(rows) >= 2:
-            out.append(Value("t std, first epoch", col, [statistics.pstdev(rows[0])], unit="t"))
-            out.append(Value("t std, last epoch", col, [statistics.pstdev(rows[-1])], unit="t"))
-    return out
+            first.append(statistics.pstdev(rows[0]))
+            last.append(statistics.pstdev(rows[-1]))
+    if not first:
+        return []
+    return [Value("t std, first epoch", "NG-ReLU", first, unit="t"), Value("t std, last epoch", "NG-ReLU", last, unit="t")]
 
 
 def _t_spreads(means: dict) -> tuple[bool | None, str]:
@@ -296,12 +309,63 @@ def _t_spreads(means: dict) -> tuple[bool | None, str]:
     return b > a, f"std over channels of t: {a:.4f} after the first epoch, {b:.4f} after the last"
 
 
+def test_drops(result: dict) -> float | None:
+    """Summed fall of the test accuracy from one epoch to the next, in percentage points (the sum of
+    max(0, acc[e-1] - acc[e]) over epochs): the suite's measure of how much the test accuracy "oscillated"
+    (Figure 3); 0 for a curve that never falls. None for a diverged run or one with fewer than two epochs."""
+    tests = [h["test_acc"] for h in result["history"] if "test_acc" in h]
+    if result["status"] != "ok" or len(tests) < 2:
+        return None
+    return 100 * sum(max(0.0, a - b) for a, b in zip(tests, tests[1:]))
+
+
+FIG3_COLUMN = "test-accuracy drops (pp)"
+# "far more stable" (Figure 3): "far" read as "much" elsewhere in the paper (MUCH_GREATER, MUCH_FASTER): at least
+# twice -- NG-X's summed test-accuracy drops at most half of X's. Fixed from the paper's words before any run.
+FAR_MORE_STABLE = 2.0
+
+
+def fig3_values(pairs) -> list[Value]:
+    """Figure 3: per activation, the summed epoch-to-epoch drops of the test accuracy (test_drops), one per seed;
+    left out when a seed's run diverged (the claim is then undecided)."""
+    out = []
+    for row, cols in _runs_by_row(fig3_layout, pairs).items():
+        for _, runs in cols.items():
+            drops = [test_drops(r) for _, r in runs]
+            if None not in drops:
+                out.append(Value(row, FIG3_COLUMN, drops, unit="pp",
+                                 evidence="; ".join(f"{r['epochs_run']} epochs" for _, r in runs)))
+    return out
+
+
+def _test_far_more_stable(means: dict) -> tuple[bool | None, str]:
+    """Figure 3, "although the training accuracies of ResNets with ReLUs, LReLUs and PReLUs increased steadily,
+    their test accuracy oscillated. By comparison, the test accuracies of ResNets with NG-ReLUs, NG-LReLUs and
+    NG-PReLUs were far more stable": for every base X, X's test accuracy fell at some epoch (it oscillated) and
+    NG-X's summed drops are at most 1 / FAR_MORE_STABLE of X's. A pair not run (or diverged) is undecided."""
+    outcomes, parts = [], []
+    for base in BASES:
+        b, ng = means.get((ACT_LABEL[base], FIG3_COLUMN)), means.get((ACT_LABEL["ng-" + base], FIG3_COLUMN))
+        if b is None or ng is None:
+            outcomes.append(None)
+            parts.append(f"NG-{ACT_LABEL[base]}: not run (or diverged)")
+            continue
+        win = b > 0 and FAR_MORE_STABLE * ng <= b
+        outcomes.append(win)
+        parts.append(f"NG-{ACT_LABEL[base]} {ng:.2f} vs {ACT_LABEL[base]} {b:.2f}{'' if win else ' ✗'}")
+    if outcomes.count(None) == len(outcomes):
+        return None, "no pair was run"
+    return all_hold(outcomes), (f"summed epoch-to-epoch drops of the test accuracy (pp); NG at most 1/"
+                                f"{FAR_MORE_STABLE:g} of its base's: " + "; ".join(parts))
+
+
 def high_lr_values(pairs) -> list[Value]:
     out = []
-    for row, cols in _by_row(figA2_layout, pairs).items():
-        for col, (cell, r) in cols.items():
-            out.append(Value(row, col, ["converged" if converged(r) else "n/c"], unit="",
-                             evidence=f"{r['status']}, final train acc {final_train_acc(r):.1f}%"))
+    for row, cols in _runs_by_row(figA2_layout, pairs).items():
+        for col, runs in cols.items():
+            out.append(Value(row, col, ["converged" if converged(r) else "n/c" for _, r in runs], unit="",
+                             evidence="; ".join(f"{r['status']}, final train acc {final_train_acc(r):.1f}%"
+                                                for _, r in runs)))
     return out
 
 
@@ -577,8 +641,18 @@ FIGURES = [
            claims=[Claim("As training proceeded, t became increasingly oscillatory (the spread of t over channels "
                          "grows from the first to the last epoch).", _t_spreads)]),
     Target(PAPER, "3", "figure", "Train and test accuracy per epoch of ResNet-56: each activation vs its NG version",
-           cells=layout_cells(fig3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=resnet_lines,
-           deviations=_deviations),
+           cells=layout_cells(fig3_layout), plot=figure3_plot, datasets=("cifar10",), values=fig3_values,
+           protocol=lambda scale: (["Table 3's ResNet-56 CIFAR-10 runs, MSRA; test accuracy on the test split after "
+                                    "every epoch."] + resnet_lines(scale)
+                                   + ["'Oscillated' / 'far more stable' made operational: the summed epoch-to-epoch "
+                                      "falls of the test accuracy (pp); 'far' = at least twice, as the paper's "
+                                      "'much greater' (smallest ratio 236/116 = 2.03, appendix Table 4)."]),
+           deviations=_deviations,
+           claims=[Claim("Although the training accuracies of ResNets with ReLUs, LReLUs and PReLUs increased "
+                         "steadily, their test accuracy oscillated; the test accuracies of ResNets with NG-ReLUs, "
+                         f"NG-LReLUs and NG-PReLUs were far more stable (each NG-X's summed test-accuracy drops at "
+                         f"most 1/{FAR_MORE_STABLE:g} of X's, and X's test accuracy fell at least once).",
+                         _test_far_more_stable)]),
     variance_figure("4", "Weight variance of every layer: 20-layer plain CNN and ResNet-56, ReLU vs NG-ReLU",
                     fig4_layout, [f"{arch} / MSRA" for arch in FIG5_ARCHS], "Figure 5's MSRA runs of ReLU and NG-ReLU: (a) the 20-layer plain CNN, (b) ResNet-56.",
                     "Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers)."),

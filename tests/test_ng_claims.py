@@ -104,44 +104,93 @@ def test_table2_trainable_claim():
 C = "Critical depth"
 
 
+def t5_claim(init):
+    """Table 5's "much greater" claim on the rows of one init (the sentence is the three together)."""
+    return next(c for c in claims("5") if c.text.startswith(f"{init} rows"))
+
+
+def test_table5_claims_are_the_sentence_per_init():
+    assert [c.text.split(" rows")[0] for c in claims("5")] == ["MSRA", "Xavier", "Orthogonal"]
+    assert [c.smoke_gate for c in claims("5")] == [False, True, False]  # smoke searches the Xavier rows
+    assert ng.PLAIN_SCALES["smoke"]["inits"] == ("xavier",)
+
+
 def test_table5_much_greater_fails_below_twice_the_base():
-    much = claims("5")[0]
+    much = t5_claim("MSRA")
     m = means_of("5")  # ReLU-MSRA 20, NG-ReLU-MSRA 80
     ok, detail = much.check({**m, ("NG-ReLU-MSRA", C): 32.0})  # greater, but not twice 20
     assert ok is False and "ReLU-MSRA: NG 32 vs 20 ✗" in detail
     assert much.check({**m, ("NG-ReLU-MSRA", C): 44.0})[0] is True  # 44 >= 2 x 20
+    assert t5_claim("Xavier").check({**m, ("NG-ReLU-MSRA", C): 32.0})[0] is True  # another init's rows
     # against '<20' (below 20: at most 19), twice is decided only from 38 up
-    assert much.check({**m, ("NG-ReLU-Xavier", C): 32.0})[0] is None
-    assert much.check({**m, ("NG-ReLU-Xavier", C): "<20"})[0] is None
+    xavier = t5_claim("Xavier")
+    assert xavier.check({**m, ("NG-ReLU-Xavier", C): 32.0})[0] is None
+    assert xavier.check({**m, ("NG-ReLU-Xavier", C): "<20"})[0] is None
+    assert xavier.check({**m, ("NG-LReLU-Xavier", C): 8.0})[0] is None  # 8 vs below 20: the base may be shallower
+    ok, detail = xavier.check({**m, ("NG-PReLU-Xavier", C): 32.0})  # PReLU-Xavier 20
+    assert ok is False and "PReLU-Xavier: NG 32 vs 20 ✗" in detail
+
+
+def test_table5_smoke_xavier_claim_on_smoke_shaped_searches():
+    """The smoke grid 8, 20, 32: bases fail at 20 (critical 8), NG variants capped at 32 (>= 32 >= 2 x 8): PASS;
+    an NG variant failing at 32 (critical 20 >= 2 x 8) still passes, one failing at 20 (critical 8) fails; a
+    base converging at 20 or capped at 32 leaves its pair undecided."""
+    xavier = t5_claim("Xavier")
+    bases = {(f"{b}-Xavier", C): 8.0 for b in ("ReLU", "LReLU", "PReLU")}
+    ngs = {(f"NG-{b}-Xavier", C): 32.0 for b in ("ReLU", "LReLU", "PReLU")}
+    smoke = capped({**bases, **ngs}, *ngs)
+    ok, detail = xavier.check(smoke)
+    assert ok is True and "3 of 3 pairs run" in detail
+    assert xavier.check({**smoke, ("NG-PReLU-Xavier", C): 20.0})[0] is True  # 20 >= 2 x 8
+    shallow = {k: v for k, v in smoke.items() if k[0] != "NG-PReLU-Xavier"}
+    ok, detail = xavier.check({**shallow, ("NG-PReLU-Xavier", C): 8.0})
+    assert ok is False and "PReLU-Xavier: NG 8 vs 8 ✗" in detail
+    assert xavier.check({**smoke, ("PReLU-Xavier", C): 20.0})[0] is None  # >= 32 vs 20: twice 20 is 40
+    assert xavier.check(capped({**smoke, ("PReLU-Xavier", C): 32.0}, ("PReLU-Xavier", C)))[0] is None
+    assert xavier.check({**shallow, ("NG-PReLU-Xavier", C): "<8"})[0] is False
+    assert t5_claim("MSRA").check(smoke)[0] is None  # MSRA rows not run at smoke
 
 
 def test_table5_is_na_when_pairs_are_missing_or_capped_and_fails_whatever_is_missing():
-    much = claims("5")[0]
     m = means_of("5")
+    much = t5_claim("Orthogonal")
     no_ortho = {k: v for k, v in m.items() if "Orthogonal" not in k[0]}
     ok, detail = much.check(no_ortho)
-    assert ok is None and "6 of 9 pairs run" in detail and "not run: ReLU-Orthogonal" in detail
-    assert much.check({**no_ortho, ("NG-PReLU-MSRA", C): 20.0})[0] is False  # a pair that ran fails
+    assert ok is None and "no pair of rows was run" in detail
+    assert t5_claim("MSRA").check({**no_ortho, ("NG-PReLU-MSRA", C): 20.0})[0] is False  # a pair that ran fails
+    partial = {k: v for k, v in m.items() if k[0] != "PReLU-MSRA"}
+    ok, detail = t5_claim("MSRA").check(partial)
+    assert ok is None and "2 of 3 pairs run" in detail and "not run: PReLU-MSRA" in detail
+    assert t5_claim("MSRA").check({**partial, ("NG-ReLU-MSRA", C): 20.0})[0] is False
     smoke = {("ReLU-MSRA", C): 20.0, ("NG-ReLU-MSRA", C): 20.0}  # every search capped at 20
-    ok, detail = much.check(capped({**m, **smoke}, *smoke))
+    ok, detail = t5_claim("MSRA").check(capped({**m, **smoke}, *smoke))
     assert ok is None and "NG ≥20 vs ≥20 (undecided: a bound)" in detail
-    ok, _ = much.check(capped({**m, ("ReLU-MSRA", C): 8.0, ("NG-ReLU-MSRA", C): 20.0}, ("NG-ReLU-MSRA", C)))
+    ok, _ = t5_claim("MSRA").check(capped({**m, ("ReLU-MSRA", C): 8.0, ("NG-ReLU-MSRA", C): 20.0},
+                                          ("NG-ReLU-MSRA", C)))
     assert ok is True  # >= 20 is at least twice 8: a cap that still decides
-    assert much.check({})[0] is None
+    assert all(c.check({})[0] is None for c in claims("5"))
 
 
 def test_tableA4_claims():
-    much, every = claims("A4")
+    *per_init, every = claims("A4")
+    assert [c.text.split(" rows")[0] for c in per_init] == ["MSRA", "Xavier", "Orthogonal"]
+    much = per_init[2]  # Orthogonal
     m = means_of("A4")
     caps = [k for k, v in m.items() if v == 248.0]  # the paper's own caps (GPU memory)
-    assert much.check(capped(m, *caps))[0] is True and every.check(capped(m, *caps))[0] is True
+    assert all(c.check(capped(m, *caps))[0] is True for c in per_init) and every.check(capped(m, *caps))[0] is True
     ok, detail = much.check({**m, ("NG-ReLU-Orthogonal", C): 224.0})  # 224 < 2 x 116
     assert ok is False and "ReLU-Orthogonal: NG 224 vs 116 ✗" in detail
+    assert per_init[1].check({**m, ("NG-ReLU-Orthogonal", C): 224.0})[0] is True  # the Xavier rows hold
+    # smoke: Xavier rows only, BN nets over 8 and 20: ReLU 8 (fails at 20), NG-ReLU capped at 20 (>= 2 x 8)
+    smoke = capped({("ReLU-Xavier", C): 8.0, ("NG-ReLU-Xavier", C): 20.0}, ("NG-ReLU-Xavier", C))
+    assert per_init[1].check(smoke)[0] is True and per_init[0].check(smoke)[0] is None
+    assert per_init[1].check(capped({**smoke, ("ReLU-Xavier", C): 20.0}, ("ReLU-Xavier", C)))[0] is None
+    assert per_init[1].check({("ReLU-Xavier", C): 8.0, ("NG-ReLU-Xavier", C): 8.0})[0] is False
     ok, detail = every.check({**m, ("NG-PReLU-Orthogonal", C): 224.0})  # equals PReLU's: not greater
     assert ok is False and "PReLU-Orthogonal: NG 224 vs 224 ✗" in detail
     xavier_only = {k: v for k, v in m.items() if "Xavier" in k[0]}  # the smoke scale runs the Xavier rows only
     ok, detail = much.check(xavier_only)
-    assert ok is None and "1 of 3 pairs run" in detail
+    assert ok is None and "no pair of rows was run" in detail
     ok, detail = every.check(xavier_only)
     assert ok is None and "3 of 9 pairs run" in detail
     # NG-PReLU capped at 248 against PReLU 188: greater whatever the true depth

@@ -199,3 +199,52 @@ def test_figures_import_the_protocol_not_the_tables():
     code = "import sys, reproduce.ng_figures; print('reproduce.ng' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ Figure 3: test accuracy far more stable
+
+def run(tests, status="ok"):
+    return {"status": status, "epochs_run": len(tests), "history": [{"epoch": i + 1, "train_acc": 0.5, "test_acc": a} for i, a in
+                                          enumerate(tests)]}
+
+
+def test_test_drops_sums_the_falls_of_the_test_accuracy():
+    assert ng_figures.test_drops(run([0.5, 0.4, 0.6, 0.55, 0.7])) == pytest.approx(15.0)  # 10 + 5 pp
+    assert ng_figures.test_drops(run([0.3, 0.4, 0.5])) == 0.0  # never falls
+    assert ng_figures.test_drops(run([0.3])) is None  # one epoch: no oscillation to measure
+    assert ng_figures.test_drops(run([0.3, 0.2], status="diverged")) is None
+
+
+def fig3_means(drops: dict) -> dict:
+    return {(row, ng_figures.FIG3_COLUMN): v for row, v in drops.items()}
+
+
+def test_figure3_claim():
+    """'their test accuracy oscillated ... NG ... far more stable': X's test accuracy fell, NG-X's summed falls at
+    most half of X's, for ReLU, LReLU and PReLU."""
+    claim = get_target("figure", "ng", "3").claims[0]
+    assert ng_figures.FAR_MORE_STABLE == ng.MUCH_GREATER  # 'far' read as the paper's 'much': at least twice
+    good = {"ReLU": 6.0, "NG-ReLU": 3.0, "LReLU": 4.0, "NG-LReLU": 0.0, "PReLU": 2.0, "NG-PReLU": 0.5}
+    ok, detail = claim.check(fig3_means(good))
+    assert ok is True and "NG-ReLU 3.00 vs ReLU 6.00" in detail
+    ok, detail = claim.check(fig3_means({**good, "NG-ReLU": 3.5}))  # more stable, but not twice
+    assert ok is False and "NG-ReLU 3.50 vs ReLU 6.00 ✗" in detail
+    assert claim.check(fig3_means({**good, "PReLU": 0.0, "NG-PReLU": 0.0}))[0] is False  # PReLU never oscillated
+    assert claim.check(fig3_means({k: v for k, v in good.items() if k != "NG-LReLU"}))[0] is None  # not run
+    assert claim.check(fig3_means({k: v for k, v in good.items() if k != "PReLU"} | {"NG-ReLU": 4.0}))[0] is False
+    assert claim.check({})[0] is None
+
+
+def test_figure3_values_read_tables_3_runs_per_seed(monkeypatch):
+    monkeypatch.setenv("SEEDS", "1,2")
+    layout = ng_figures.fig3_layout("smoke")
+    assert {c.hash for _, _, c in layout} <= {c.hash for _, _, c in ng.table3_layout("smoke")}
+    curves = {"ReLU": [0.3, 0.2, 0.4], "NG-ReLU": [0.3, 0.35, 0.4]}
+    pairs = [(c, {"result": run(curves.get(row, [0.3, 0.3]))}) for row, _, c in layout]
+    pairs[0] = (pairs[0][0], {"result": run([0.3, 0.1], status="diverged")})  # ReLU seed 1 diverged
+    vals = {(v.row, v.column): v.values for v in get_target("figure", "ng", "3").values(pairs)}
+    assert ("ReLU", ng_figures.FIG3_COLUMN) not in vals  # a diverged seed: no value (the claim is undecided)
+    assert vals[("NG-ReLU", ng_figures.FIG3_COLUMN)] == [0.0, 0.0]
+    one = get_target("figure", "ng", "3").values([p for p in pairs if p[0].seed == 2])
+    one = {v.row: v.values for v in one}
+    assert one["ReLU"] == [pytest.approx(10.0)] and one["NG-ReLU"] == [0.0]
