@@ -190,19 +190,31 @@ def execute_searches(specs: list[SearchSpec], run) -> list:
 
 def search_values(specs: list[SearchSpec], pairs: list) -> list:
     """Reproduced Values (critical depth + evidence) by replaying each search
-    on finished records; a search with missing records is left out."""
+    on finished records; a search with missing records is left out. Searches
+    of the same (row, column) under several seeds (one search per seed) give
+    one Value with one critical depth per seed, and the evidence of each; the
+    value is capped (a lower bound) when any seed's search was."""
     from .targets import Value
 
-    out = []
+    found: dict[tuple[str, str], list] = {}
     for s in specs:
         try:
-            search, _ = run_search(lookup(pairs), s.make_cell, s.grid, s.mode)
+            search, used = run_search(lookup(pairs), s.make_cell, s.grid, s.mode)
         except KeyError:
             continue
-        out.append(Value(s.row, s.column, [search.critical], unit="layers", evidence=search.evidence()))
-        if search.capped:
-            out.append(Value(s.row, s.column + CAP, [f"≥{search.critical}"], unit="layers",
-                             evidence=f"the deepest depth of the grid ({search.critical}) converged: a lower bound"))
+        found.setdefault((s.row, s.column), []).append((getattr(used[0][0], "seed", None) if used else None, search))
+    out = []
+    for (row, column), searches in found.items():
+        several = len(searches) > 1
+        evidence = "; ".join((f"seed {seed}: " if several else "") + search.evidence() for seed, search in searches)
+        out.append(Value(row, column, [search.critical for _, search in searches], unit="layers", evidence=evidence))
+        capped = [search for _, search in searches if search.capped]
+        if capped:
+            out.append(Value(row, column + CAP, [f"≥{search.critical}" for search in capped], unit="layers",
+                             evidence=(f"the deepest depth of the grid converged on {len(capped)} of "
+                                       f"{len(searches)} seeds: a lower bound" if several else
+                                       f"the deepest depth of the grid ({capped[0].critical}) converged: a lower "
+                                       "bound")))
     return out
 
 

@@ -53,8 +53,11 @@ def test_every_method_builds_from_the_library_and_baselines_are_the_ng_cells():
         assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
     by_row = {m.row: m for m in compare.METHODS}
     assert compare.method_cell("smoke", by_row["NG-ReLU"], 14) == ng_protocol.plain_cell("smoke", 14, "ng-relu", "xavier")
-    assert compare.method_cell("smoke", by_row["BatchNorm"], 14) == ng_protocol.plain_cell("smoke", 14, "relu", "msra",
-                                                                                       bn=True)
+    assert compare.method_cell("fast", by_row["BatchNorm"], 20) == ng_protocol.plain_cell("fast", 20, "relu", "msra",
+                                                                                     bn=True)
+    # the NG smoke trains its BN nets for fewer epochs: here every method gets the same budget
+    bn = compare.method_cell("smoke", by_row["BatchNorm"], 14)
+    assert bn.paper == "compare" and bn.train.epochs == ng_protocol.PLAIN_SCALES["smoke"]["epochs"]
     ortho = compare.method_cell("paper", by_row["Ortho reg + modulation"], 20)
     assert ortho.train.ortho_reg == 1e-4 and ortho.train.modulation_steps == 5 * 391
     assert ortho.model_kwargs["init"] == "ortho-gs" and ortho.paper == "compare"
@@ -106,7 +109,7 @@ def test_costs_are_relative_to_relu_msra_at_the_same_depth_and_seed():
             pairs.append((cell, _rec(step_bytes=3 * 2 ** 20, saved_bytes=2 ** 20, batch_size=32)))
         elif row == "LSUV":
             pairs.append((cell, _rec(ips=50.0, init_s=0.7)))
-        elif row == "ReLU + Xavier" and col.endswith("20 layers"):
+        elif row == "ReLU + Xavier" and col.endswith("32 layers"):
             pairs.append((cell, _rec(acc=0.1)))  # stays at chance: not converged
         else:
             pairs.append((cell, _rec()))
@@ -114,6 +117,21 @@ def test_costs_are_relative_to_relu_msra_at_the_same_depth_and_seed():
     assert vals[("LSUV", compare.TIME_COL)] == [2.0]          # half the images per second (the shallow depth)
     assert vals[("ReLU + MSRA", compare.TIME_COL)] == [1.0]
     assert vals[("LSUV", compare.INIT_COL)] == [0.7]
-    assert vals[("ReLU + Xavier", "test acc, 20 layers")] == ["-"]
-    assert vals[("LSUV", "test acc, 8 layers")] == [50.0]
+    assert vals[("ReLU + Xavier", "test acc, 32 layers")] == ["-"]
+    assert vals[("LSUV", "test acc, 14 layers")] == [50.0]
     assert vals[("CReLU", compare.MEM_COL)] == [3.0]
+
+
+def test_a_critical_depth_under_several_seeds_is_one_value_per_seed(monkeypatch):
+    monkeypatch.setenv("SEEDS", "0,1")
+    from reproduce.critical_depth import search_values
+    specs = [s for s in compare.searches("smoke") if s.row == "NG-ReLU"]
+    ok = {8: {0: 0.5, 1: 0.5}, 14: {0: 0.5, 1: 0.5}, 32: {0: 0.5, 1: 0.1}}  # the smoke grid 8, 14, 32
+    pairs = [(c, _rec(acc=ok[d][seed])) for s in specs for d in s.grid for seed in (0, 1)
+             for c in [s.make_cell(d)] if c.seed == seed]
+    vals = {(v.row, v.column): v for v in search_values(specs, pairs)}
+    assert sorted(vals[("NG-ReLU", "critical depth")].values) == [14, 32]   # seed 1 fails at 32; seed 0 capped
+    assert vals[("NG-ReLU", "critical depth (capped)")].values == ["≥32"]
+    assert "seed 0: " in vals[("NG-ReLU", "critical depth")].evidence
+    one = {(v.row, v.column): v.values for v in search_values(specs, [p for p in pairs if p[0].seed == 1])}
+    assert one == {("NG-ReLU", "critical depth"): [14]}                      # one seed's pairs: its answer alone
