@@ -74,7 +74,7 @@ MEASURE_SCALES = {
                   seeds=(0,)),
     "fast": dict(width=1.0, batch=128, steps=10, imagenet=True, fig1_steps=300, gains=(0.5, 1.0, 1.41, 2.0, 3.0),
                  seeds=(0,)),
-    "smoke": dict(width=0.125, batch=32, steps=3, imagenet=False, fig1_steps=16, gains=(0.5, 1.41, 3.0), seeds=(0,)),
+    "smoke": dict(width=0.125, batch=128, steps=3, imagenet=False, fig1_steps=16, gains=(0.5, 1.41, 3.0), seeds=(0,)),
 }
 IMAGENET_BATCH = {"alexnet": 256, "googlenet": 32}  # the BVLC training batch sizes of CaffeNet and GoogLeNet
 T6_ROWS = {"FitNet4": None, "CaffeNet": "alexnet", "GoogLeNet": "googlenet"}
@@ -1013,7 +1013,7 @@ def std_table(id: str, title: str, layout, what: str, lsuv_columns) -> Target:
                   values=combine(std_values(layout), lsuv_trials_values(layout)),
                   protocol=lambda scale: _measure_lines(scale, what), deviations=_measure_deviations,
                   claims=[Claim("LSUV reaches the desired variance in 1-5 iterations per layer (T_max never "
-                                "reached).", _trials_1_to_5(lsuv_columns))])
+                                "reached).", _trials_1_to_5(lsuv_columns), smoke_gate=True)])
 
 
 T3_CLAIMS = [
@@ -1103,7 +1103,7 @@ TARGETS = [
                          "power of ten 1e-9 in every conv layer).", _close_to_1e9),
                    Claim("It is much more stable than for the reference methods, except MSRA (criterion: max/min "
                          f"over the conv layers >= {MUCH}x smaller than OrthoInit's and Xavier's, not {MUCH}x "
-                         "smaller than MSRA's).", _more_stable_except_msra)]),
+                         "smaller than MSRA's).", _more_stable_except_msra, smoke_gate=True)]),
     Target(PAPER, "1", "figure", "Relative weight update per iteration for scalings of the orthonormal init",
            cells=layout_cells(figure1_layout), plot=figure1_plot, datasets=("cifar10",),
            protocol=lambda scale: [f"FitNet-4, OrthoNorm x {MEASURE_SCALES[scale]['gains']}, first "
