@@ -34,7 +34,7 @@ from .data import DataSpec
 from .experiment import Cell
 from .report import cited, save_figure
 from .seeds import seeds
-from .targets import Claim, Target, Value, layout_cells, layout_records
+from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs
 from .train import TrainSpec
 
 PAPER = "convinit"
@@ -72,14 +72,6 @@ DATASET_LABEL = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100"}
 def scale_seeds(scale: str) -> tuple[int, ...]:
     """The seeds every training cell of `scale` runs under: $SEEDS / --seeds, else the scale's own (seed 0)."""
     return seeds(SCALES[scale]["seeds"])
-
-
-def by_row(layout, pairs) -> dict:
-    """{(row, column): [(cell, result), one per seed]} of the finished cells of a layout, in layout order."""
-    out: dict = {}
-    for row, col, c, r in layout_records(layout, pairs):
-        out.setdefault((row, col), []).append((c, r))
-    return out
 
 
 def model_args(name: str, scale: str) -> dict:
@@ -181,7 +173,7 @@ def best_accuracy_values(layout, params: bool = False):
     each model's parameter count at the paper's size (the architecture fact the tables print)."""
     def values(pairs):
         out = []
-        for (row, col), runs in by_row(layout, pairs).items():
+        for (row, col), runs in layout_runs(layout, pairs).items():
             accs = [100 * r["best_test_acc"] if r.get("status") == "ok" and r.get("best_test_acc") is not None
                     else "n/c" for _, r in runs]
             ev = "; ".join(_describe(cell, r) + (f" (seed {cell.seed})" if len(runs) > 1 else "") for cell, r in runs)

@@ -38,7 +38,7 @@ from .data import DataSpec
 from .experiment import Cell
 from .report import cited, published
 from .seeds import seeds
-from .targets import Claim, Target, Value, layout_cells, layout_records
+from .targets import Claim, Target, Value, layout_cells, layout_records, merge_seeds
 from .train import TrainSpec
 
 PAPER = "lsuv"
@@ -451,21 +451,6 @@ def _lsuv_evidence(r: dict) -> str:
     if not lsuv:
         return ""
     return f"LSUV trials per layer {min(l['trials'] for l in lsuv)}-{max(l['trials'] for l in lsuv)}"
-
-
-def merge_seeds(values: list[Value]) -> list[Value]:
-    """One Value per (row, column), its values the list over seeds (cells of one (row, column) that differ only
-    in their seed), in order; evidence texts joined once each."""
-    out: dict[tuple, Value] = {}
-    for v in values:
-        have = out.get((v.row, v.column))
-        if have is None:
-            out[(v.row, v.column)] = Value(v.row, v.column, list(v.values), v.unit, v.evidence, v.aggregate)
-        else:
-            have.values += v.values
-            if v.evidence and v.evidence not in have.evidence.split("; "):
-                have.evidence = "; ".join(filter(None, (have.evidence, v.evidence)))
-    return list(out.values())
 
 
 def std_values(layout):

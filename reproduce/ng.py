@@ -187,26 +187,12 @@ def grid_searches(scale: str, bn: bool, seeds: tuple[int, ...] | None = None) ->
     return specs
 
 
-def seeded_search_values(searches, pairs: list[tuple[Cell, dict]]) -> list[Value]:
-    """Values of a critical-depth table: every search replayed on the finished records of the seeds in `pairs`
-    (`searches(scale, seeds)`), one critical depth per seed in each (row, column). A mean over seeds is capped (a
-    lower bound) when any seed's search was capped. On the pairs of one seed, that seed's answer alone."""
-    scale = pairs[0][0].scale
-    merged: dict[tuple[str, str], Value] = {}
-    for seed in sorted({cell.seed for cell, _ in pairs}):
-        for v in search_values(searches(scale, (seed,)), pairs):
-            m = merged.setdefault((v.row, v.column), Value(v.row, v.column, [], unit=v.unit, evidence=""))
-            m.values += v.values
-            m.evidence += ("; " if m.evidence else "") + f"seed {seed}: {v.evidence}"
-    return list(merged.values())
-
-
 def critical_depth_target(id: str, title: str, searches, claims, protocol_note: str) -> Target:
     return Target(
         PAPER, id, "table", title, datasets=("cifar10",),
         cells=lambda scale: all_cells(searches(scale)),
         execute=lambda run, scale: execute_searches(searches(scale), run),
-        values=lambda pairs: seeded_search_values(searches, pairs),
+        values=lambda pairs: search_values(searches(pairs[0][0].scale), pairs) if pairs else [],
         protocol=lambda scale: plain_protocol(scale, protocol_note),
         deviations=plain_deviations, claims=claims,
         cost_note="upper bound: every depth of every search; a search stops early")

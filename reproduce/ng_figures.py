@@ -45,7 +45,7 @@ from .ng_protocol import (ACC_SCALES, ACT_LABEL, BASES, INITS, PAPER, PLAIN_SCAL
                           acc_plain_cell, acc_seeds, decide_share, plain_acc_lines, plain_cell, plain_protocol,
                           resnet_cell, resnet_lines)
 from .report import save_figure
-from .targets import Claim, Target, Value, layout_cells, layout_records
+from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs
 
 COLORS = {"relu": "tab:blue", "lrelu": "tab:orange", "prelu": "tab:green", "selu": "tab:purple",
           "ng-relu": "tab:red", "ng-lrelu": "tab:brown", "ng-prelu": "tab:pink"}
@@ -153,8 +153,8 @@ def figA2_layout(scale: str) -> list[tuple[str, str, Cell]]:
 def _runs_by_row(layout, pairs) -> dict[str, dict[str, list[tuple[Cell, dict]]]]:
     """{row: {column: [(cell, result) of each seed]}} of the finished cells of a layout."""
     out: dict = {}
-    for row, col, cell, r in layout_records(layout, pairs):
-        out.setdefault(row, {}).setdefault(col, []).append((cell, r))
+    for (row, col), runs in layout_runs(layout, pairs).items():
+        out.setdefault(row, {})[col] = runs
     return out
 
 

@@ -56,7 +56,7 @@ from .data import DataSpec
 from .experiment import Cell
 from .report import save_figure
 from .seeds import seeds
-from .targets import Claim, Target, Value, layout_cells, layout_records
+from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs
 from .train import TrainSpec
 
 PAPER = "ortho"
@@ -123,14 +123,6 @@ def scale_seeds(scale: str) -> tuple[int, ...]:
     return seeds(SCALES[scale]["seeds"])
 
 
-def by_row(layout, pairs) -> dict:
-    """{(row, column): [(cell, result), one per seed]} of the finished cells of a layout, in layout order."""
-    out: dict = {}
-    for row, col, c, r in layout_records(layout, pairs):
-        out.setdefault((row, col), []).append((c, r))
-    return out
-
-
 # ------------------------------------------------------------------ Table 2 and the text table
 
 def table2_layout(scale: str):
@@ -155,7 +147,7 @@ def _evidence(runs: list) -> str:
 def _acc_values(layout):
     def values(pairs):
         return [Value(row, col, [_accuracy(r) for _, r in runs], evidence=_evidence(runs))
-                for (row, col), runs in by_row(layout, pairs).items()]
+                for (row, col), runs in layout_runs(layout, pairs).items()]
     return values
 
 
@@ -211,7 +203,7 @@ def _show_acc(x) -> str:
 
 
 def text_values(pairs):
-    runs = by_row(text_layout, pairs)
+    runs = layout_runs(text_layout, pairs)
     out = [v for v in _acc_values(text_layout)(pairs) if v.column == "Top-1"]
     ortho_ = {c.seed: _accuracy(r) for c, r in runs.get(("44-layer plain: ortho init + ortho reg", "acc"), [])}
     l2 = {c.seed: _accuracy(r) for c, r in runs.get(("44-layer plain: msra + L2", "acc"), [])}
@@ -269,7 +261,7 @@ def fig_values(key: str, col: str):
         return [Value(row, col, [_tail_mean(_series(r, key)[1]) for _, r in runs], unit="ratio",
                       evidence="mean over the second half of the recorded steps"
                       + (f", {len(runs)} seeds" if len(runs) > 1 else ""))
-                for (row, _), runs in by_row(fig23_layout, pairs).items()]
+                for (row, _), runs in layout_runs(fig23_layout, pairs).items()]
     return values
 
 
@@ -348,7 +340,7 @@ def fig5_layout(scale: str):
 
 def fig5_values(pairs):
     return [Value(row, "final test acc", [_accuracy(r) for _, r in runs])
-            for (row, _), runs in by_row(fig5_layout, pairs).items()]
+            for (row, _), runs in layout_runs(fig5_layout, pairs).items()]
 
 
 def fig5_plot(pairs, path: str, scale: str) -> None:

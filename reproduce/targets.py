@@ -95,6 +95,29 @@ def layout_records(layout, pairs: list[tuple[Cell, dict]]) -> list[tuple[str, st
     return out
 
 
+def layout_runs(layout, pairs: list[tuple[Cell, dict]]) -> dict[tuple[str, str], list[tuple[Cell, dict]]]:
+    """{(row, column): [(cell, result) of each seed]} of the finished cells of a layout, in layout order."""
+    out: dict = {}
+    for row, col, cell, r in layout_records(layout, pairs):
+        out.setdefault((row, col), []).append((cell, r))
+    return out
+
+
+def merge_seeds(values: list[Value]) -> list[Value]:
+    """One Value per (row, column), its values the list over seeds (cells of one (row, column) that differ only
+    in their seed), in order; evidence texts joined once each."""
+    out: dict[tuple, Value] = {}
+    for v in values:
+        have = out.get((v.row, v.column))
+        if have is None:
+            out[(v.row, v.column)] = Value(v.row, v.column, list(v.values), v.unit, v.evidence, v.aggregate)
+        else:
+            have.values += v.values
+            if v.evidence and v.evidence not in have.evidence.split("; "):
+                have.evidence = "; ".join(filter(None, (have.evidence, v.evidence)))
+    return list(out.values())
+
+
 def paper_module(paper: str):
     if paper not in PAPERS:
         raise KeyError(f"unknown paper {paper!r}; valid papers: {', '.join(PAPERS)}")
