@@ -89,11 +89,17 @@ def timed(fn, repeats: int, device: str) -> float:
     return statistics.median(seconds(fn, device) for _ in range(repeats))
 
 
-def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
-    x = torch.randn(*shape, device=device, requires_grad=True)
-    g = torch.randn(*shape, device=device)
+def bench_activations(device: str, shape: tuple, repeats: int, fast_path: bool = False) -> list[dict]:
+    """Forward+backward of each activation alone on a `shape` tensor, fp32 NCHW; with fast_path, ReLU and
+    NG-ReLU only, in bf16 channels_last (what the fast path's activations see)."""
+    dtype, fmt = (torch.bfloat16, torch.channels_last) if fast_path else (torch.float32, torch.contiguous_format)
+    x = torch.randn(*shape, device=device).to(dtype).contiguous(memory_format=fmt).requires_grad_()
+    g = torch.randn(*shape, device=device).to(dtype).contiguous(memory_format=fmt)
     rows, base = [], None
-    for name in ("relu", *ng_variants(device), "prelu", "ng-prelu", "lrelu", "ng-lrelu"):
+    names = ("relu", *ng_variants(device)) if fast_path else ("relu", *ng_variants(device), "prelu", "ng-prelu",
+                                                               "lrelu", "ng-lrelu")
+    label = f"activation fwd+bwd {tuple(shape)}" + (" bf16 channels_last" if fast_path else "")
+    for name in names:
         act = activation(name.split(" ")[0], shape[1]).to(device)
 
         def step():
@@ -102,7 +108,7 @@ def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
         with ng_backward(name):
             s = timed(step, repeats, device)
         base = base or s
-        rows.append({"benchmark": f"activation fwd+bwd {tuple(shape)}", "variant": name,
+        rows.append({"benchmark": label, "variant": name,
                      "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "relu"})
     return rows
 
@@ -466,7 +472,8 @@ def main(argv=None) -> int:
     ap.add_argument("--compile", action="store_true", help="also time torch.compile'd training steps")
     a = ap.parse_args(argv)
     shape, n, rep = ((8, 16, 16, 16), 512, 3) if a.quick else ((128, 64, 32, 32), 10000, 7)
-    rows = bench_activations(a.device, shape, rep) + bench_loaders(a.device, n, 1 if a.quick else 3)
+    rows = bench_activations(a.device, shape, rep) + bench_activations(a.device, shape, rep, fast_path=True)
+    rows += bench_loaders(a.device, n, 1 if a.quick else 3)
     if a.quick:
         rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
                                ("relu", *ng_variants(a.device)), batch=8, steps=1, repeats=1, compile_too=False)
