@@ -23,6 +23,12 @@ the same run as its baseline and reported as a ratio (median of repeats):
 6. A ResNet-56 CIFAR-10 training epoch (ReLU, NG-ReLU) through the suite's
    trainer, augmentation included (on a CPU timed over 2,560 images and
    scaled to 50,000; CIFAR-10 if REPRO_DATA has it, else random images).
+7. Side by side, in the same run: a ResNet-20 and ResNet-56 CIFAR-10 epoch
+   through the suite's trainer (6.) vs the same network trained the standard
+   way (torchvision transforms + DataLoader with a worker per core, eager
+   fp32 NCHW, a plain SGD loop; on a CPU 20 batches of 128 timed and scaled
+   to an epoch), reported as a ratio; the header names the CPU's ISA
+   features the numbers were measured with.
 """
 from __future__ import annotations
 
@@ -44,6 +50,28 @@ from reproduce.data import DeviceData, Normalization
 from reproduce.train import device_name
 
 
+ISA_FEATURES = ("sse4_2", "avx", "fma", "avx2", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+                "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")  # /proc/cpuinfo names, oldest first
+
+
+def cpu_isa(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The vector ISA features of this CPU that its kernels' speed depends on (oneDNN's bf16 convolutions: AMX,
+    else avx512_bf16, else conversions; the NG-ReLU kernel's vectors), from the flags line of /proc/cpuinfo, with
+    the level PyTorch dispatches its own CPU kernels to; "unknown" where the flags cannot be read."""
+    try:
+        with open(cpuinfo) as fh:
+            flags = next((set(line.split(":", 1)[1].split()) for line in fh if line.startswith("flags")), None)
+    except OSError:
+        flags = None
+    names = "unknown" if flags is None else " ".join(f for f in ISA_FEATURES if f in flags) or "none of " + \
+        " ".join(ISA_FEATURES)
+    try:
+        capability = torch.backends.cpu.get_cpu_capability()
+    except (AttributeError, RuntimeError):
+        capability = "unknown"
+    return f"{names} (PyTorch CPU kernels: {capability})"
+
+
 def seconds(fn, device: str) -> float:
     """Wall seconds of one call of fn (the device's queue drained before and after)."""
     if device.startswith("cuda"):
@@ -61,11 +89,17 @@ def timed(fn, repeats: int, device: str) -> float:
     return statistics.median(seconds(fn, device) for _ in range(repeats))
 
 
-def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
-    x = torch.randn(*shape, device=device, requires_grad=True)
-    g = torch.randn(*shape, device=device)
+def bench_activations(device: str, shape: tuple, repeats: int, fast_path: bool = False) -> list[dict]:
+    """Forward+backward of each activation alone on a `shape` tensor, fp32 NCHW; with fast_path, ReLU and
+    NG-ReLU only, in bf16 channels_last (what the fast path's activations see)."""
+    dtype, fmt = (torch.bfloat16, torch.channels_last) if fast_path else (torch.float32, torch.contiguous_format)
+    x = torch.randn(*shape, device=device).to(dtype).contiguous(memory_format=fmt).requires_grad_()
+    g = torch.randn(*shape, device=device).to(dtype).contiguous(memory_format=fmt)
     rows, base = [], None
-    for name in ("relu", *ng_variants(device), "prelu", "ng-prelu", "lrelu", "ng-lrelu"):
+    names = ("relu", *ng_variants(device)) if fast_path else ("relu", *ng_variants(device), "prelu", "ng-prelu",
+                                                               "lrelu", "ng-lrelu")
+    label = f"activation fwd+bwd {tuple(shape)}" + (" bf16 channels_last" if fast_path else "")
+    for name in names:
         act = activation(name.split(" ")[0], shape[1]).to(device)
 
         def step():
@@ -74,7 +108,7 @@ def bench_activations(device: str, shape: tuple, repeats: int) -> list[dict]:
         with ng_backward(name):
             s = timed(step, repeats, device)
         base = base or s
-        rows.append({"benchmark": f"activation fwd+bwd {tuple(shape)}", "variant": name,
+        rows.append({"benchmark": label, "variant": name,
                      "ms": 1e3 * s, "ratio_to_baseline": s / base, "baseline": "relu"})
     return rows
 
@@ -199,6 +233,81 @@ def bench_epoch(device: str, n: int, acts: tuple = ("relu", "ng-relu"), depth: i
                      "variant": labels[act], "ms": 1e3 * sec, "ratio_to_baseline": sec / base, "baseline": acts[0],
                      "images_per_s": 50000 / sec})
     return rows
+
+
+def standard_epoch_seconds(depth: int, x: np.ndarray, y: np.ndarray, device: str, batches: int,
+                           warmup: int = 2) -> float:
+    """Seconds of a CIFAR-10 epoch of ResNet-<depth> trained the standard way, as the widely used CIFAR ResNet
+    reproductions do: torchvision transforms (RandomCrop 32 pad 4, flip, ToTensor, Normalize) per PIL image in
+    a torch DataLoader with as many worker processes as cores, eager fp32 NCHW, a plain SGD loop (zero_grad,
+    forward, cross-entropy, backward, step, the loss read back every step). Timed over `batches` batches of 128
+    after `warmup` (worker start-up and the first steps excluded), scaled to an epoch of 50,000 images."""
+    import torchvision.transforms as T
+
+    from models import build_model
+
+    tf = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+                    T.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
+    loader = torch.utils.data.DataLoader(_TorchvisionStyle(x, y, tf), batch_size=128, shuffle=True, drop_last=True,
+                                         num_workers=os.cpu_count() or 1, pin_memory=device.startswith("cuda"))
+    assert len(loader) >= warmup + batches, "too few images for the batches to time"
+    torch.manual_seed(0)
+    model = build_model(arch="resnet", depth=depth, act="relu").to(device).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    total = 0.0
+    for k, (xb, yb) in enumerate(loader):
+        if k == warmup:
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+        if k == warmup + batches:
+            break
+        xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+        total += loss.item()
+    sec = time.perf_counter() - t0
+    del loader  # its workers exit
+    return sec * 50000 / (batches * 128)
+
+
+def bench_side_by_side(device: str, depths: tuple = (20, 56), batches: int = 20,
+                       trainer_rows: list[dict] | None = None) -> list[dict]:
+    """A ResNet CIFAR-10 training epoch through the suite's trainer (bench_epoch: the device-resident loader
+    with crop + flip, the fast path) vs the same network trained the standard way (standard_epoch_seconds),
+    both timed over `batches` batches of 128 and scaled to 50,000 images. The trainer's time of a depth is taken
+    from `trainer_rows` (bench_epoch's ReLU row) where they have it, else measured here."""
+    rows = []
+    x, y, source = cifar_arrays((batches + 2) * 128)
+    for depth in depths:
+        standard = standard_epoch_seconds(depth, x, y, device, batches)
+        ours = next((r for r in trainer_rows or [] if r["benchmark"].startswith(f"training epoch ResNet-{depth} ")
+                     and r["variant"].startswith("relu")), None)
+        if ours is None:
+            ours = bench_epoch(device, batches * 128, acts=("relu",), depth=depth, repeats=1)[0]
+        bench = (f"side by side: ResNet-{depth} CIFAR-10 epoch, batch 128 (standard loop timed over "
+                 f"{batches * 128:,} {source}, the trainer as in its epoch row; scaled to 50,000)")
+        workers = os.cpu_count() or 1
+        rows.append({"benchmark": bench, "variant": f"standard: torchvision transforms + DataLoader ({workers} "
+                     "workers), eager fp32 NCHW, SGD loop", "ms": 1e3 * standard, "ratio_to_baseline": 1.0,
+                     "baseline": "standard", "images_per_s": 50000 / standard})
+        rows.append({"benchmark": bench, "variant": f"this suite's trainer: {ours['variant']} "
+                     f"({standard / (ours['ms'] / 1e3):.1f}x faster)", "ms": ours["ms"],
+                     "ratio_to_baseline": ours["ms"] / 1e3 / standard, "baseline": "standard",
+                     "images_per_s": ours["images_per_s"]})
+    return rows
+
+
+def side_by_side_summary(rows: list[dict]) -> str:
+    """One sentence: how many times faster an epoch trains through the suite's trainer than the standard way."""
+    parts = [f"{r['benchmark'].split(':')[1].split(' CIFAR')[0].strip()} {1 / r['ratio_to_baseline']:.1f}x"
+             for r in rows if r["benchmark"].startswith("side by side") and r["baseline"] == "standard"
+             and r["variant"].startswith("this suite")]
+    return ("A CIFAR-10 training epoch through this suite's trainer vs the standard PyTorch loop (torchvision "
+            "transforms + DataLoader, eager fp32 NCHW, SGD), same network, same run: " + ", ".join(parts) +
+            " faster (epoch time extrapolated from the batches timed).") if parts else ""
 
 
 def search_runs() -> list[dict]:
@@ -363,12 +472,14 @@ def main(argv=None) -> int:
     ap.add_argument("--compile", action="store_true", help="also time torch.compile'd training steps")
     a = ap.parse_args(argv)
     shape, n, rep = ((8, 16, 16, 16), 512, 3) if a.quick else ((128, 64, 32, 32), 10000, 7)
-    rows = bench_activations(a.device, shape, rep) + bench_loaders(a.device, n, 1 if a.quick else 3)
+    rows = bench_activations(a.device, shape, rep) + bench_activations(a.device, shape, rep, fast_path=True)
+    rows += bench_loaders(a.device, n, 1 if a.quick else 3)
     if a.quick:
         rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
                                ("relu", *ng_variants(a.device)), batch=8, steps=1, repeats=1, compile_too=False)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout", "width": 0.125}, 8, 1)
-        rows += bench_epoch(a.device, 256, depth=8, repeats=1)
+        epochs = bench_epoch(a.device, 256, depth=8, repeats=1)
+        rows += epochs + bench_side_by_side(a.device, depths=(8,), batches=2, trainer_rows=epochs)
     else:
         cuda = a.device.startswith("cuda")
         models = {**TRAIN_MODELS, **(CUDA_ONLY_MODELS if cuda else {})}
@@ -376,7 +487,8 @@ def main(argv=None) -> int:
                                steps=20 if cuda else 1,  # a CPU step is long: 5 single steps per variant
                                repeats=5, compile_too=a.compile)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3)
-        rows += bench_epoch(a.device, 50000 if cuda else 2560)
+        epochs = bench_epoch(a.device, 50000 if cuda else 2560)
+        rows += epochs + bench_side_by_side(a.device, batches=100 if cuda else 20, trainer_rows=epochs)
     rows += activation_overhead(rows) + search_runs()
     dev = device_name(a.device)
     os.makedirs(a.out, exist_ok=True)
@@ -387,7 +499,9 @@ def main(argv=None) -> int:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         w.writerows(rows)
-    lines = [f"# Benchmarks on {dev}", "", f"torch {torch.__version__}; medians: of {rep} repeats (activations; data "
+    summary = side_by_side_summary(rows)
+    lines = [f"# Benchmarks on {dev}", "", f"CPU ISA features: {cpu_isa()}", "", *([summary, ""] if summary else []),
+             f"torch {torch.__version__}; medians: of {rep} repeats (activations; data "
              "pipeline and init: 3), of 5 repeats interleaved over the variants of a network (train steps: 1 step "
              "per repeat on a CPU, 20 on CUDA; lr 0 so that the weights stay put). Step memory: weights, "
              "gradients and momentum plus the tensors autograd saves for the backward (benchmarks.training_memory_mb), "

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <tuple>
+#include <vector>
 
 namespace {
 
@@ -34,21 +35,37 @@ inline float to_float(uint16_t bf16_bits) {  // bfloat16 is the upper half of a 
   return f;
 }
 
+// One run of n values with a threshold per position (tt): grad_x = g where out > tt, else 0 (eq. 2), and
+// acc[j] += g where out <= tt (eq. 3). A flat loop over fixed-size arrays, so that every compiler and target
+// vectorizes it the same way (a loop over the C values of one channels_last row did not: C = 16 bf16 ran 33x
+// slower than ReLU's backward with 512-bit vectors, -march=x86-64-v4, GCC 12).
+template <typename T>
+inline void masked_run(const T* __restrict__ g, const T* __restrict__ out, const float* __restrict__ tt,
+                       T* __restrict__ gx, float* __restrict__ acc, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    const bool pass = to_float(out[j]) > tt[j];
+    gx[j] = pass ? g[j] : T(0);
+    acc[j] += pass ? 0.0f : to_float(g[j]);
+  }
+}
+
+constexpr int64_t kTile = 64;  // channels_last: values per tile (a whole number of rows)
+
 // Rows [o0, o1) of the [outer][C][inner] view; adds channel c's masked sum into acc[c].
 template <typename T>
 void backward_rows(const T* __restrict__ g, const T* __restrict__ out, const float* __restrict__ t,
                    T* __restrict__ grad_x, float* __restrict__ acc, int64_t o0, int64_t o1, int64_t C,
                    int64_t inner) {
-  if (inner == 1) {  // channels_last / dense: a row holds one value of every channel
-    for (int64_t o = o0; o < o1; ++o) {
-      const T* __restrict__ gr = g + o * C;
-      const T* __restrict__ outr = out + o * C;
-      T* __restrict__ gxr = grad_x + o * C;
-      for (int64_t c = 0; c < C; ++c) {
-        const bool pass = to_float(outr[c]) > t[c];
-        gxr[c] = pass ? gr[c] : T(0);
-        acc[c] += pass ? 0.0f : to_float(gr[c]);
-      }
+  if (inner == 1) {  // channels_last / dense: a row holds one value of every channel; tiles of k whole rows
+    const int64_t k = std::max<int64_t>(1, kTile / C), len = k * C;
+    std::vector<float> tt(len), tile_acc(len, 0.0f);
+    for (int64_t r = 0; r < k; ++r) std::copy(t, t + C, tt.data() + r * C);
+    for (int64_t o = o0; o < o1; o += k) {
+      const int64_t base = o * C, n = std::min(k, o1 - o) * C;
+      masked_run<T>(g + base, out + base, tt.data(), grad_x + base, tile_acc.data(), n);
+    }
+    for (int64_t r = 0; r < k; ++r) {
+      for (int64_t c = 0; c < C; ++c) acc[c] += tile_acc[r * C + c];
     }
     return;
   }

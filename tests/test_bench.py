@@ -6,6 +6,21 @@ def test_quick_bench_writes_results(tmp_path):
     assert main(["--quick", "--device", "cpu", "--out", str(tmp_path)]) == 0
     md = next(p for p in tmp_path.iterdir() if p.suffix == ".md").read_text()
     assert "ng-relu" in md and "DeviceData" in md and "DataLoader" in md and "bisect" in md
+    assert "CPU ISA features: " in md
+    # the side-by-side epoch: the standard loop and the trainer, in one run, and the sentence that reports it
+    assert "side by side: ResNet-8" in md and "standard: torchvision transforms + DataLoader" in md
+    assert "this suite's trainer vs the standard PyTorch loop" in md and "x faster" in md
+
+
+def test_cpu_isa_names_the_flags_of_proc_cpuinfo(tmp_path):
+    from benchmarks.__main__ import cpu_isa
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("model name\t: Some EPYC\nflags\t\t: fpu sse4_2 avx avx2 fma avx512f avx512_bf16 sha_ni\n")
+    assert cpu_isa(str(info)).startswith("sse4_2 avx fma avx2 avx512f avx512_bf16 (PyTorch CPU kernels: ")
+    info.write_text("model name\t: Some CPU\nflags\t\t: fpu sse2\n")
+    assert cpu_isa(str(info)).startswith("none of sse4_2")
+    assert cpu_isa(str(tmp_path / "missing")).startswith("unknown (")  # not Linux: no /proc/cpuinfo
 
 
 def test_training_memory_counts_state_and_saved_activations_by_hand():

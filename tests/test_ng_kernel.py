@@ -36,6 +36,7 @@ def _autograd_ops(g, out, t):
 CASES = [((6, 5, 7, 9), torch.contiguous_format),    # NCHW, plane 63 (not a multiple of the 16 lanes)
          ((6, 5, 7, 9), torch.channels_last),        # NHWC, 5 channels
          ((130, 37, 4, 4), torch.channels_last),     # more rows than the kernel's 64 blocks, uneven split
+         ((128, 16, 3, 3), torch.channels_last),     # tiles of 4 rows of 16 channels, a block ends mid-tile
          ((3, 16, 32, 32), torch.contiguous_format),  # whole lanes
          ((200, 33), torch.contiguous_format),        # a dense layer's (N, D), t viewed as (1, D)
          ((4, 3, 1, 1), torch.channels_last)]         # 1x1 maps: contiguous in both formats, with unequal strides
