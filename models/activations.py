@@ -108,20 +108,23 @@ class NGReLUFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        out = torch.maximum(x, t)
-        ctx.save_for_backward(out, t)
+        tx = t.to(x.dtype)  # compared and returned in x's dtype (bf16 under autocast); dL/dt comes back in t's
+        out = torch.maximum(x, tx)
+        ctx.save_for_backward(out, tx)
+        ctx.t_dtype = t.dtype
         return out
 
     @staticmethod
     def backward(ctx, g: torch.Tensor):
         out, t = ctx.saved_tensors
         fused = ng_relu_cpu.fused_backward(g, out, t)
-        if fused is not None:  # one pass on a CPU (models/ng_relu_cpu.cpp), same formula (t's sum in another order)
-            return fused[0], fused[1] if ctx.needs_input_grad[1] else None
+        if fused is not None:  # one pass on a CPU (models/ng_relu_cpu.cpp), same formula (t's sum in another order,
+            # in fp32 whatever the activations' dtype)
+            return fused[0], fused[1].to(ctx.t_dtype) if ctx.needs_input_grad[1] else None
         grad_x = torch.where(out > t, g, 0.0)
         # g - grad_x is exactly g where x <= t and 0 elsewhere: the masked sum of eq. 3, bit for bit what autograd
         # of torch.where(x <= t, t, x) gave
-        grad_t = (g - grad_x).sum_to_size(t.shape) if ctx.needs_input_grad[1] else None
+        grad_t = (g - grad_x).sum_to_size(t.shape).to(ctx.t_dtype) if ctx.needs_input_grad[1] else None
         return grad_x, grad_t
 
 
@@ -161,9 +164,9 @@ class NonlinearityGenerator(nn.Module):
         return t.unsqueeze(0)  # element-wise: t has the shape of one example
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = self._t_view(x).to(x.dtype)
         if type(self.base) is nn.ReLU:
-            return NGReLUFunction.apply(x, t)  # relu(x - t) + t == max(x, t)
+            return NGReLUFunction.apply(x, self._t_view(x))  # relu(x - t) + t == max(x, t), in x's dtype
+        t = self._t_view(x).to(x.dtype)
         return self.base(x - t) + t
 
     def extra_repr(self) -> str:

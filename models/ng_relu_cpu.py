@@ -133,7 +133,8 @@ def layout(out: torch.Tensor, t: torch.Tensor):
 
 
 def fused_backward(g: torch.Tensor, out: torch.Tensor, t: torch.Tensor):
-    """(grad_x, grad_t) of NG-ReLU from its output, or None where the kernel does not apply and the caller
+    """(grad_x, grad_t) of NG-ReLU from its output (grad_t in float32, the kernel's sums, shaped as t), or None
+    where the kernel does not apply and the caller
     runs the autograd ops (not a CPU tensor, disabled, not built, layout/dtype not covered, or a backward that is
     itself differentiated: create_graph=True, the kernel has no derivative). Each answer is counted in CALLS,
     except inside torch.compile's tracing, which gets None without side effects (nothing to break its graph)."""
@@ -147,8 +148,9 @@ def fused_backward(g: torch.Tensor, out: torch.Tensor, t: torch.Tensor):
         return None
     CALLS[FUSED] += 1
     outer, c, inner, fmt = view
-    g = g.to(out.dtype).contiguous(memory_format=fmt)
-    if g.stride() != out.stride():  # size-1 dims: the same memory order under other strides
-        g = g.as_strided(out.shape, out.stride())
+    if g.dtype != out.dtype or g.stride() != out.stride():
+        g = g.to(out.dtype).contiguous(memory_format=fmt)
+        if g.stride() != out.stride():  # size-1 dims: the same memory order under other strides
+            g = g.as_strided(out.shape, out.stride())
     grad_x, grad_t = _op(g, out, t, outer, c, inner)
-    return grad_x, grad_t.to(t.dtype).view(t.shape)
+    return grad_x, grad_t.view(t.shape)

@@ -146,13 +146,19 @@ class LRSchedule:
         return False
 
 
-def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
+def make_optimizer(model: nn.Module, spec: TrainSpec, lr_device: torch.device | None = None) -> torch.optim.Optimizer:
     """SGD with momentum (or RMSProp, `spec.optimizer`), weight decay on every
     parameter except NG's t unless `spec.decay_ng_t`, except biases
     (every parameter named "bias") unless `spec.decay_bias`, and except
     BatchNorm's parameters unless `spec.decay_norm`, and except Conv/Linear
     weights when the orthonormal regularizer replaces weight decay
-    (`spec.ortho_reg` > 0: its penalty is added to the loss by the step)."""
+    (`spec.ortho_reg` > 0: its penalty is added to the loss by the step).
+
+    `lr_device` (SGD only): the learning rate lives there as a one-element
+    tensor that torch's fused SGD kernel reads at every step, so a CUDA graph
+    of the step replays under a new lr without a new capture (a per-step
+    schedule); set it with `set_lr`. Same update as the default SGD, one
+    kernel instead of a foreach chain."""
     ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
     norm_params = {id(p) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
                    for p in m.parameters()}
@@ -177,7 +183,20 @@ def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
         return torch.optim.Adam(groups, lr=spec.lr)
     if spec.optimizer != "sgd":
         raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop, adagrad, adadelta, adam")
+    if lr_device is not None:
+        return torch.optim.SGD(groups, lr=torch.tensor(spec.lr, device=lr_device), momentum=spec.momentum,
+                               nesterov=spec.nesterov, fused=True)
     return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov)
+
+
+def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Every group's learning rate to `lr`: in place where it is a tensor (make_optimizer's `lr_device`, which a
+    captured CUDA graph reads), else as a number."""
+    for g in optimizer.param_groups:
+        if torch.is_tensor(g["lr"]):
+            g["lr"].fill_(lr)
+        else:
+            g["lr"] = lr
 
 
 def hinge_loss(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -251,14 +270,29 @@ class GraphedStep:
     as a CUDA graph and replayed for every full batch: at batch 128 a CIFAR
     ResNet is bound by kernel-launch overhead, which the replay removes
     (measured on an H100: ResNet-56 NG-ReLU 45-55 ms/step eager, 7.7 ms/step
-    replayed). Same arithmetic as `train_step`: the learning rate is baked
-    into the graph, so a new lr means a new capture. Capturing needs warm-up
-    steps; they run on a snapshot that is restored afterwards, so the
-    training trajectory is that of plain eager steps. A batch of another
-    size (the last, partial one) runs eagerly."""
+    replayed). Same arithmetic as `train_step`, including its `penalty` (the
+    orthonormal regularizer: tensor operations on the weights) and a Mixup
+    batch (`mixup=True`: the caller mixes the images; the permutation and lam
+    are copied into the graph's inputs at every call).
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, opts: RunOptions, loss: str = "softmax"):
+    The learning rate: where the optimizer holds it as a device tensor
+    (make_optimizer's `lr_device`: a per-step schedule, set with `set_lr`) the
+    graph reads it at every replay; otherwise it is baked into the graph and a
+    new lr means a new capture. Capturing needs warm-up steps; they run on a
+    snapshot that is restored afterwards, so the training trajectory is that of
+    plain eager steps. A batch of another size (the last, partial one) runs
+    eagerly.
+
+    Not graphed (train() runs them eagerly): signal modulation and the step
+    probes. Modulation decides on the host, per layer and per step, whether to
+    rescale the error (models.ortho.Modulation); the probes read the moments
+    it records there. A graph would replay the decisions of its capture."""
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, opts: RunOptions, loss: str = "softmax",
+                 penalty=None, mixup: bool = False):
         self.model, self.optimizer, self.opts, self.loss = model, optimizer, opts, loss
+        self.penalty, self.mixup = penalty, mixup
+        self.lr_in_graph = all(torch.is_tensor(g["lr"]) for g in optimizer.param_groups)
         self.graph, self.lr = None, None
 
     def _state(self) -> list[torch.Tensor]:
@@ -267,22 +301,29 @@ class GraphedStep:
             state += [v for v in st.values() if torch.is_tensor(v)]
         return state
 
-    def _capture(self, xb: torch.Tensor, yb: torch.Tensor, lr: float) -> None:
+    def _step(self, xb, yb, mix, grads_to_none=False):
+        return train_step(self.model, self.optimizer, xb, yb, self.opts, grads_to_none=grads_to_none,
+                          loss=self.loss, mix=mix, penalty=self.penalty)
+
+    def _capture(self, xb: torch.Tensor, yb: torch.Tensor, lr: float, mix) -> None:
         had_state = bool(self.optimizer.state)
         snapshot = [t.detach().clone() for t in self._state()]
         self.static_x, self.static_y = xb.clone(), yb.clone()
+        static_mix = None
+        if self.mixup:
+            perm, lam = mix
+            self.static_perm = perm.clone()
+            self.static_lam = torch.tensor(float(lam), device=xb.device)
+            static_mix = (self.static_perm, self.static_lam)
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
             for _ in range(3):
-                train_step(self.model, self.optimizer, self.static_x, self.static_y, self.opts, grads_to_none=False,
-                           loss=self.loss)
+                self._step(self.static_x, self.static_y, static_mix)
         torch.cuda.current_stream().wait_stream(side)
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph):
-            self.static_loss, self.static_out = train_step(self.model, self.optimizer, self.static_x,
-                                                           self.static_y, self.opts, grads_to_none=False,
-                                                           loss=self.loss)
+            self.static_loss, self.static_out = self._step(self.static_x, self.static_y, static_mix)
         with torch.no_grad():
             state = self._state()
             for t, saved in zip(state, snapshot):
@@ -294,13 +335,20 @@ class GraphedStep:
                             v.zero_()
         self.lr = lr
 
-    def __call__(self, xb: torch.Tensor, yb: torch.Tensor, lr: float) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, xb: torch.Tensor, yb: torch.Tensor, lr: float, mix: tuple | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step on (xb, yb) at `lr` (the optimizer's lr, already set); `mix` = (perm, lam) of a Mixup batch."""
+        if self.mixup != (mix is not None):
+            raise ValueError("a GraphedStep built with mixup=True takes every batch's mix, and only then")
         if self.graph is not None and xb.shape != self.static_x.shape:
-            return train_step(self.model, self.optimizer, xb, yb, self.opts, grads_to_none=False, loss=self.loss)
-        if self.graph is None or lr != self.lr:
-            self._capture(xb, yb, lr)
+            return self._step(xb, yb, mix)
+        if self.graph is None or (not self.lr_in_graph and lr != self.lr):
+            self._capture(xb, yb, lr, mix)
         self.static_x.copy_(xb)
         self.static_y.copy_(yb)
+        if self.mixup:
+            self.static_perm.copy_(mix[0])
+            self.static_lam.fill_(float(mix[1]))
         self.graph.replay()
         return self.static_loss.clone(), self.static_out.clone()
 
@@ -338,16 +386,19 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
             compiled = True
         except Exception:  # compile unavailable: fall back to eager, and say so
             step_model = model
-    optimizer = make_optimizer(model, spec)
-    # a new lr or lam every step, hooks or a penalty: no CUDA graph
-    eager_only = (spec.mixup_alpha > 0 or spec.schedule_per_step or spec.ortho_reg > 0 or spec.modulation_steps > 0
-                  or bool(spec.step_probes))
+    # host decisions every step (modulation, and the step probes that read its moments): no CUDA graph (GraphedStep);
+    # a new lr every step is read from a device tensor, which only the SGD kernel does here
+    eager_only = spec.modulation_steps > 0 or bool(spec.step_probes) or \
+        (spec.schedule_per_step and spec.optimizer != "sgd")
+    use_graph = opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only
+    lr_device = device if use_graph and spec.schedule_per_step else None
+    optimizer = make_optimizer(model, spec, lr_device)
     penalty = (lambda: orthonormal_penalty(model, spec.ortho_reg)) if spec.ortho_reg > 0 else None
     modulation = Modulation(model, enabled=False) if spec.modulation_steps > 0 or spec.step_probes else None
     step_records: list[dict] = []
     global_step = 0
-    graphed = GraphedStep(model, optimizer, opts, spec.loss) \
-        if opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only else None
+    graphed = GraphedStep(model, optimizer, opts, spec.loss, penalty, mixup=spec.mixup_alpha > 0) \
+        if use_graph else None
     schedule = LRSchedule(spec)
     gen = torch.Generator(device=device).manual_seed(seed)
     reference = None  # the run's starting loss (first step), floored at ln(classes); the limit is 10x it
@@ -359,6 +410,9 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
     if ckpt is not None:  # resume after the last finished epoch of a killed or preempted run
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
+        if lr_device is not None:  # the saved lr tensor comes back wherever it was loaded: one on the device again
+            for g in optimizer.param_groups:
+                g["lr"] = torch.tensor(float(g["lr"]), device=lr_device)
         vars(schedule).update(ckpt["schedule"])
         gen.set_state(ckpt["generator"])
         torch.set_rng_state(ckpt["torch_rng"])
@@ -378,8 +432,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
     steps_per_epoch = math.ceil(len(train_data) / spec.batch_size)
     for epoch in range(len(history), spec.epochs):
         lr = schedule.at_epoch(epoch)
-        for g in optimizer.param_groups:
-            g["lr"] = lr
+        set_lr(optimizer, lr)
         model.train()
         t0 = time.perf_counter()
         loss_sum = torch.zeros((), device=device)
@@ -388,8 +441,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
         for step, (xb, yb) in enumerate(train_data.batches(spec.batch_size, shuffle=True, augment=train_data.augment,
                                                            generator=gen)):
             if spec.schedule_per_step:
-                for g in optimizer.param_groups:
-                    g["lr"] = schedule.at_step(epoch, step, steps_per_epoch)
+                set_lr(optimizer, schedule.at_step(epoch, step, steps_per_epoch))  # (a graph reads it: lr_device)
             mix = None
             if spec.mixup_alpha > 0:
                 xb, perm, lam = mixup_batch(xb, spec.mixup_alpha, gen)
@@ -397,7 +449,7 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
             if modulation is not None:
                 modulation.enabled = global_step < spec.modulation_steps
             if graphed is not None:
-                loss, out = graphed(xb, yb, lr)
+                loss, out = graphed(xb, yb, lr, mix)
             else:
                 loss, out = train_step(step_model, optimizer, xb, yb, opts, loss=spec.loss, mix=mix, penalty=penalty)
             if spec.step_probes and global_step % spec.step_probe_every == 0:

@@ -142,3 +142,29 @@ def test_bf16_autocast_only_where_it_is_native(monkeypatch):
     assert not tr.amp_enabled(cpu, tr.RunOptions("cpu"))  # emulated bf16 is slower: fp32
     monkeypatch.setattr(tr, "cpu_has_native_bf16", lambda: True)
     assert tr.amp_enabled(cpu, tr.RunOptions("cpu")) and not tr.amp_enabled(cpu, tr.RunOptions("cpu", amp=False))
+
+
+def test_a_device_lr_tensor_gives_the_steps_of_a_number_lr_and_set_lr_changes_it_in_place():
+    """make_optimizer's lr_device (what a CUDA graph of the step reads for a per-step schedule): fused SGD with
+    the lr as a tensor takes the same steps as the default SGD with the lr as a number, and set_lr writes into
+    that tensor (the one a captured graph holds) instead of replacing it."""
+    from reproduce.train import set_lr, train_step
+    spec = TrainSpec(epochs=1, lr=0.1, weight_decay=5e-4, nesterov=True)
+    x = torch.randn(3, 8, 3, 32, 32)
+    y = torch.randint(0, 10, (3, 8))
+    nets = []
+    for lr_device in (None, torch.device("cpu")):
+        torch.manual_seed(0)
+        net = build_model("resnet", depth=8, widths=(4, 8, 16), act="relu")
+        opt = make_optimizer(net, spec, lr_device)
+        held = opt.param_groups[0]["lr"]
+        for i, lr in enumerate((0.1, 0.05, 0.01)):
+            set_lr(opt, lr)
+            train_step(net, opt, x[i], y[i], RunOptions("cpu", amp=False, channels_last=False))
+        if lr_device is not None:
+            assert opt.param_groups[0]["lr"] is held and float(held) == pytest.approx(0.01)
+        else:
+            assert opt.param_groups[0]["lr"] == 0.01
+        nets.append(net)
+    for (name, a), b in zip(nets[0].state_dict().items(), nets[1].state_dict().values()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-6, rtol=1e-5), name
