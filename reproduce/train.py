@@ -184,8 +184,8 @@ def make_optimizer(model: nn.Module, spec: TrainSpec, lr_device: torch.device | 
     if spec.optimizer != "sgd":
         raise ValueError(f"unknown optimizer {spec.optimizer!r}; known: sgd, rmsprop, adagrad, adadelta, adam")
     if lr_device is not None:
-        return torch.optim.SGD(groups, lr=torch.tensor(spec.lr, device=lr_device), momentum=spec.momentum,
-                               nesterov=spec.nesterov, fused=True)
+        lr = torch.tensor(spec.lr, dtype=torch.float32, device=lr_device)  # the kernel reads it as a float
+        return torch.optim.SGD(groups, lr=lr, momentum=spec.momentum, nesterov=spec.nesterov, fused=True)
     return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov)
 
 
@@ -386,10 +386,10 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
             compiled = True
         except Exception:  # compile unavailable: fall back to eager, and say so
             step_model = model
-    # host decisions every step (modulation, and the step probes that read its moments): no CUDA graph (GraphedStep);
-    # a new lr every step is read from a device tensor, which only the SGD kernel does here
-    eager_only = spec.modulation_steps > 0 or bool(spec.step_probes) or \
-        (spec.schedule_per_step and spec.optimizer != "sgd")
+    # host decisions every step (modulation, and the step probes that read its moments): no CUDA graph (GraphedStep).
+    # Only SGD is graphed: torch's RMSprop/Adam/Adagrad/Adadelta refuse a capture unless built capturable, and a
+    # per-step lr is read from a device tensor by the fused SGD kernel alone
+    eager_only = spec.modulation_steps > 0 or bool(spec.step_probes) or spec.optimizer != "sgd"
     use_graph = opts.cuda_graph and device.type == "cuda" and not compiled and not eager_only
     lr_device = device if use_graph and spec.schedule_per_step else None
     optimizer = make_optimizer(model, spec, lr_device)
@@ -410,9 +410,11 @@ def train(model: nn.Module, train_data: DeviceData, test_data: DeviceData, spec:
     if ckpt is not None:  # resume after the last finished epoch of a killed or preempted run
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
-        if lr_device is not None:  # the saved lr tensor comes back wherever it was loaded: one on the device again
+        if lr_device is not None:  # loading restores the saved group settings (a checkpoint of an eager run: foreach
+            # SGD, lr a number) and the lr tensor wherever it was loaded: the fused kernel and a device lr again
             for g in optimizer.param_groups:
-                g["lr"] = torch.tensor(float(g["lr"]), device=lr_device)
+                g.update(lr=torch.tensor(float(g["lr"]), dtype=torch.float32, device=lr_device), fused=True,
+                         foreach=None)
         vars(schedule).update(ckpt["schedule"])
         gen.set_state(ckpt["generator"])
         torch.set_rng_state(ckpt["torch_rng"])
