@@ -38,6 +38,7 @@ import csv
 import os
 import re
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -83,9 +84,10 @@ def seconds(fn, device: str) -> float:
     return time.perf_counter() - t0
 
 
-def timed(fn, repeats: int, device: str) -> float:
-    """Median seconds of `repeats` calls after one warm-up call."""
-    fn()
+def timed(fn, repeats: int, device: str, warmup: bool = True) -> float:
+    """Median seconds of `repeats` calls, after one warm-up call unless `warmup` is False."""
+    if warmup:
+        fn()
     return statistics.median(seconds(fn, device) for _ in range(repeats))
 
 
@@ -203,7 +205,8 @@ def bench_epoch(device: str, n: int, acts: tuple = ("relu", "ng-relu"), depth: i
     device-resident loader with crop + flip, the fast path, the CUDA graph on CUDA, loss and accuracy
     bookkeeping), batch 128, over n training images: the second of two epochs (the first builds, warms up and
     captures), with the seconds scaled to 50,000 images where n is smaller; the activations alternate over
-    `repeats` runs (median). The issue's H100 target: <= 1 s."""
+    `repeats` runs (median; the ratio to the first activation's: paired_ratio). The issue's H100 target:
+    <= 1 s."""
     from models import build_model
     from reproduce.train import RunOptions, TrainSpec, train
 
@@ -224,14 +227,15 @@ def bench_epoch(device: str, n: int, acts: tuple = ("relu", "ng-relu"), depth: i
                 times[act].append(r["history"][-1]["seconds"] * 50000 / n)
             else:
                 labels[act] += f" (n/c: {r['stop_reason']})"
-    rows, base = [], None
+    rows = []
     for act in acts:
         sec = statistics.median(times[act]) if times[act] else float("nan")
-        base = base or sec
+        paired = len(times[act]) == len(times[acts[0]]) == repeats
         rows.append({"benchmark": f"training epoch ResNet-{depth} CIFAR-10 batch 128 (crop+flip; timed over "
                                   f"{n:,} {source}{', scaled to 50,000' if n < 50000 else ''})",
-                     "variant": labels[act], "ms": 1e3 * sec, "ratio_to_baseline": sec / base, "baseline": acts[0],
-                     "images_per_s": 50000 / sec})
+                     "variant": labels[act], "ms": 1e3 * sec,
+                     "ratio_to_baseline": paired_ratio(times[act], times[acts[0]]) if paired else float("nan"),
+                     "baseline": acts[0], "images_per_s": 50000 / sec})
     return rows
 
 
@@ -355,6 +359,7 @@ def training_memory_mb(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
     return (state + sum(saved.values())) / 2**20
 
 
+TRAIN_REPEATS = 5  # interleaved repeats of every variant of a network (bench_training)
 TRAIN_MODELS = {  # name -> build_model kwargs
     "ResNet-20": {"arch": "resnet", "depth": 20},
     "ResNet-56": {"arch": "resnet", "depth": 56},
@@ -367,7 +372,9 @@ CUDA_ONLY_MODELS = {"WRN-28-10": {"arch": "wrn", "depth": 28, "widen_factor": 10
 
 def bench_init(device: str, model_kw: dict, batch: int, repeats: int) -> list[dict]:
     """Seconds to initialise a network: OrthoNorm (an SVD per layer) vs LSUV
-    (OrthoNorm + the variance loop on one batch), LSUV paper Table 6."""
+    (OrthoNorm + the variance loop on one batch), LSUV paper Table 6. With
+    repeats = 1 (a CPU: LSUV of a full FitNet-4 takes about 45 s) one call,
+    no warm-up."""
     from models import build_model
     from models.init import initialize
 
@@ -375,7 +382,7 @@ def bench_init(device: str, model_kw: dict, batch: int, repeats: int) -> list[di
     rows, base = [], None
     for scheme in ("orthonorm", "lsuv"):
         model = build_model(**model_kw).to(device)
-        s = timed(lambda: initialize(model, scheme, x), repeats, device)
+        s = timed(lambda: initialize(model, scheme, x), repeats, device, warmup=repeats > 1)
         base = base or s
         rows.append({"benchmark": f"init {model_kw.get('variant', model_kw['arch'])} {model_kw.get('act', '')} "
                                   f"(LSUV batch {batch})", "variant": scheme, "ms": 1e3 * s,
@@ -427,7 +434,7 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
                             graphed(x, y, 0.0)
                         else:
                             train_step(step_model, opt, x, y, opts)
-                for _ in range(3):  # warm-up (and compilation / capture)
+                for _ in range(3 if cuda else 2):  # warm-up (and compilation / capture)
                     one()
                 variants.append((act, mode, opts, model, one))
         times = [[] for _ in variants]
@@ -437,20 +444,77 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
         base = {}
         for k, (act, mode, opts, model, one) in enumerate(variants):
             s = statistics.median(times[k])
-            base.setdefault(act, s)  # the first mode: eager fp32 NCHW
+            base.setdefault(act, times[k])  # the first mode: eager fp32 NCHW
             if cuda:
                 torch.cuda.reset_peak_memory_stats()
                 one()
             rows.append({"benchmark": f"train step {name} batch {batch}", "variant": f"{act or 'relu'}, {mode}",
-                         "ms": 1e3 * s, "ratio_to_baseline": s / base[act], "baseline": "eager fp32 NCHW",
-                         "images_per_s": batch / s, "memory_mb": training_memory_mb(model, x, y, opts),
-                         "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None})
+                         "ms": 1e3 * s, "ratio_to_baseline": paired_ratio(times[k], base[act]),
+                         "baseline": "eager fp32 NCHW", "images_per_s": batch / s,
+                         "memory_mb": training_memory_mb(model, x, y, opts),
+                         "cuda_peak_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None,
+                         "times": times[k]})
+    return rows
+
+
+def paired_ratio(times: list[float], base: list[float]) -> float:
+    """The median over repeats of time / base time of the same repeat. The variants of a network are timed
+    interleaved, so the two times of a repeat are neighbours: a slow spell of the machine (a shared 2-core VM
+    swings by +-20 % from step to step) lands on both and cancels, where it would shift a ratio of medians."""
+    return statistics.median(t / b for t, b in zip(times, base))
+
+
+def bench_ng_step(device: str, models=("ResNet-56", "plain-56-BN"), batch: int = 128, pairs: int = 15) -> list[dict]:
+    """NG-ReLU's SGD step vs ReLU's, the figure this suite promises (<= 1.05x) and the NG paper reports (1.06-1.08
+    per epoch on a GTX1080Ti): the same network with each activation (NG-ReLU with the backward that runs on
+    `device`), `pairs` pairs of single steps in alternating order (ReLU first, then NG-ReLU first), in each mode
+    (eager fp32 NCHW; the fast path). The ratio is paired_ratio over the pairs; the spread is the 25th-75th
+    percentile of the pair ratios."""
+    from models import build_model
+    from reproduce.train import RunOptions, TrainSpec, amp_enabled, make_optimizer, train_step
+
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    bf16 = amp_enabled(torch.device(device), RunOptions(device))
+    modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
+             ("channels_last + bf16" if bf16 else "channels_last (fp32)", RunOptions(device, cuda_graph=False))]
+    ng = ng_variants(device)[0]  # the backward that runs here: the fused kernel where it is built
+    rows = []
+    for name in models:
+        for mode, opts in modes:
+            steps = {}
+            for act in ("relu", ng):
+                torch.manual_seed(0)
+                model = build_model(**{**TRAIN_MODELS[name], "act": act.split(" ")[0]}).to(device)
+                if opts.channels_last:
+                    model = model.to(memory_format=torch.channels_last)
+                opt = make_optimizer(model, TrainSpec(epochs=1, lr=0.0))  # lr 0: see bench_training
+
+                def one(model=model, opt=opt, opts=opts, act=act):
+                    with ng_backward(act):
+                        train_step(model, opt, x, y, opts)
+                for _ in range(2):
+                    one()
+                steps[act] = one
+            times = {act: [] for act in steps}
+            for i in range(pairs):
+                for act in (("relu", ng) if i % 2 == 0 else (ng, "relu")):
+                    times[act].append(seconds(steps[act], device))
+            ratios = sorted(t / b for t, b in zip(times[ng], times["relu"]))
+            q1, q3 = ratios[len(ratios) // 4], ratios[(3 * len(ratios)) // 4]
+            rows.append({"benchmark": f"NG-ReLU step vs ReLU's, {name} batch {batch} ({mode}; {pairs} alternating "
+                                      "pairs of single steps)",
+                         "variant": f"{ng} (pair ratios {q1:.2f}-{q3:.2f}, 25th-75th percentile)",
+                         "ms": 1e3 * statistics.median(times[ng]), "ratio_to_baseline": paired_ratio(times[ng],
+                                                                                                   times["relu"]),
+                         "baseline": "relu", "images_per_s": batch / statistics.median(times[ng])})
     return rows
 
 
 def activation_overhead(rows: list[dict], models=("plain-56-BN", "ResNet-56")) -> list[dict]:
     """NG-ReLU's and PReLU's step time relative to ReLU's, from the training rows of one run (same device,
-    same mode): the NG paper's 72/68/77 s (plain-56 with BN) and 94/87/100 s (ResNet-56) on a GTX1080Ti."""
+    same mode; paired_ratio of the interleaved repeats): the NG paper's 72/68/77 s (plain-56 with BN) and
+    94/87/100 s (ResNet-56) on a GTX1080Ti."""
     out = []
     for row in rows:
         name, _, rest = row["benchmark"].removeprefix("train step ").partition(" batch")
@@ -460,7 +524,7 @@ def activation_overhead(rows: list[dict], models=("plain-56-BN", "ResNet-56")) -
         relu = next((r for r in rows if r["benchmark"] == row["benchmark"] and r["variant"] == f"relu, {mode}"), None)
         if relu:
             out.append({"benchmark": f"activation overhead, {name} step ({mode})", "variant": act, "ms": row["ms"],
-                        "ratio_to_baseline": row["ms"] / relu["ms"], "baseline": "relu"})
+                        "ratio_to_baseline": paired_ratio(row["times"], relu["times"]), "baseline": "relu"})
     return out
 
 
@@ -471,39 +535,56 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     ap.add_argument("--compile", action="store_true", help="also time torch.compile'd training steps")
     a = ap.parse_args(argv)
+    start = time.perf_counter()
+
+    def progress(what: str) -> None:  # where the time goes, on stderr
+        print(f"[bench +{time.perf_counter() - start:.0f} s] {what}", file=sys.stderr, flush=True)
     shape, n, rep = ((8, 16, 16, 16), 512, 3) if a.quick else ((128, 64, 32, 32), 10000, 7)
+    progress("activations")
     rows = bench_activations(a.device, shape, rep) + bench_activations(a.device, shape, rep, fast_path=True)
+    progress("data pipeline")
     rows += bench_loaders(a.device, n, 1 if a.quick else 3)
     if a.quick:
         rows += bench_training(a.device, {"ResNet-20": {"arch": "resnet", "depth": 8, "widths": (4, 8, 16)}},
                                ("relu", *ng_variants(a.device)), batch=8, steps=1, repeats=1, compile_too=False)
+        rows += bench_ng_step(a.device, models=("ResNet-20",), batch=4, pairs=2)
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout", "width": 0.125}, 8, 1)
         epochs = bench_epoch(a.device, 256, depth=8, repeats=1)
         rows += epochs + bench_side_by_side(a.device, depths=(8,), batches=2, trainer_rows=epochs)
     else:
         cuda = a.device.startswith("cuda")
         models = {**TRAIN_MODELS, **(CUDA_ONLY_MODELS if cuda else {})}
+        progress("training steps")
         rows += bench_training(a.device, models, ("relu", *ng_variants(a.device), "prelu"), batch=128,
                                steps=20 if cuda else 1,  # a CPU step is long: 5 single steps per variant
-                               repeats=5, compile_too=a.compile)
-        rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3)
+                               repeats=TRAIN_REPEATS, compile_too=a.compile)
+        progress("NG-ReLU step vs ReLU's")
+        rows += bench_ng_step(a.device, pairs=30 if cuda else 15)
+        progress("init")
+        rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3 if cuda else 1)
+        progress("training epochs")
         epochs = bench_epoch(a.device, 50000 if cuda else 2560)
+        progress("side by side")
         rows += epochs + bench_side_by_side(a.device, batches=100 if cuda else 20, trainer_rows=epochs)
     rows += activation_overhead(rows) + search_runs()
+    progress("done")
     dev = device_name(a.device)
     os.makedirs(a.out, exist_ok=True)
     base = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + ("-quick" if a.quick else ""))
     keys = ["benchmark", "variant", "ms", "ratio_to_baseline", "baseline", "images_per_s", "memory_mb",
             "cuda_peak_mb", "unit"]
     with open(base + ".csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
+        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
     summary = side_by_side_summary(rows)
     lines = [f"# Benchmarks on {dev}", "", f"CPU ISA features: {cpu_isa()}", "", *([summary, ""] if summary else []),
              f"torch {torch.__version__}; medians: of {rep} repeats (activations; data "
-             "pipeline and init: 3), of 5 repeats interleaved over the variants of a network (train steps: 1 step "
-             "per repeat on a CPU, 20 on CUDA; lr 0 so that the weights stay put). Step memory: weights, "
+             "pipeline: 3; init: 3 on CUDA, one call on a CPU), of "
+             f"{TRAIN_REPEATS} repeats interleaved over the variants of a network (train steps: 1 step "
+             "per repeat on a CPU, 20 on CUDA; lr 0 so that the weights stay put); a train step's ratio (and the "
+             "activation overhead) is the median over those repeats of the ratio of neighbouring timings "
+             "(benchmarks.paired_ratio). Step memory: weights, "
              "gradients and momentum plus the tensors autograd saves for the backward (benchmarks.training_memory_mb), "
              "the same count on every device; CUDA peak: max allocated during one step.", "",
              "| benchmark | variant | ms (or runs) | ratio | images/s | step memory MB | CUDA peak MB |",

@@ -7,6 +7,7 @@ def test_quick_bench_writes_results(tmp_path):
     md = next(p for p in tmp_path.iterdir() if p.suffix == ".md").read_text()
     assert "ng-relu" in md and "DeviceData" in md and "DataLoader" in md and "bisect" in md
     assert "CPU ISA features: " in md
+    assert "NG-ReLU step vs ReLU's, ResNet-20 batch 4" in md and "alternating pairs" in md
     # the side-by-side epoch: the standard loop and the trainer, in one run, and the sentence that reports it
     assert "side by side: ResNet-8" in md and "standard: torchvision transforms + DataLoader" in md
     assert "this suite's trainer vs the standard PyTorch loop" in md and "x faster" in md
@@ -42,3 +43,13 @@ def test_training_memory_counts_state_and_saved_activations_by_hand():
     # input is a view of it), float32; log-softmax output and targets are a few bytes
     assert mem(8) - mem(4) == pytest.approx(4 * (3 + 8) * 1024 * 4 / 2**20, rel=0.01)
     assert mem(4) == pytest.approx((3 * 4 * params + 4 * (3 + 8) * 1024 * 4) / 2**20, rel=0.01)
+
+
+def test_paired_ratio_is_the_median_of_the_ratios_of_neighbouring_timings():
+    from benchmarks.__main__ import paired_ratio
+
+    # slow spells (repeats 2 and 3) land on both timings of a repeat and cancel: ratios 2, 2, 2
+    assert paired_ratio([2.0, 4.0, 18.0], [1.0, 2.0, 9.0]) == 2.0
+    # ratios 2, 2, 2, 1: median 2, where the ratio of the medians would be 4.5 / 3.5
+    assert paired_ratio([2.0, 4.0, 18.0, 5.0], [1.0, 2.0, 9.0, 5.0]) == 2.0
+    assert paired_ratio([1.0, 3.0, 1.0], [1.0, 1.0, 1.0]) == 1.0
