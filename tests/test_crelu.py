@@ -560,12 +560,12 @@ def test_a_diverged_seed_is_nc_not_its_best_epoch_before_diverging():
 # ------------------------------------------------------------------ smoke gate and per-seed values
 
 
-def test_the_smoke_gate_declares_the_calibrated_claims():
-    """Issue "smoke that shows the science": the claims the smoke scale is calibrated to show (each has its pass
-    and fail data in FAILING_TABLE_CLAIMS), on seeds 0, 1 and the fresh 917, 4242, 31337. Figure 3's coherence
-    held on four of them, not on 4242 (ReLU NormProp2: 0.236 trained vs 0.270 at init): not declared."""
+def test_the_smoke_gate_declares_no_crelu_claim():
+    """Issue "smoke that shows the science": a claim is declared only if it holds on every seed tried. "NormProp2
+    beats NormProp" held on seeds 0, 1, 917, 4242, 31337 and failed on the fresh 31 and 32; Figure 3's coherence
+    held on four of the first five, not on 4242 (ReLU NormProp2: 0.236 trained vs 0.270 at init)."""
     gated = {c.check for t in crelu.TARGETS for c in t.claims if c.smoke_gate}
-    assert gated == {crelu.claim_normprop2_beats_normprop}
+    assert gated == set()
     s = crelu.SCALES["smoke"]
     assert s["milestones"] and max(s["milestones"]) < s["epochs"] and s["test_size"] <= 1000  # the offline test subset
 
