@@ -11,6 +11,16 @@ from reproduce.train import GraphedStep, RunOptions, TrainSpec, make_optimizer, 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
 
+def random_cuda_data(n: int, augment: bool = True) -> DeviceData:
+    """n random CIFAR-shaped uint8 images on the GPU, labels 0-9 in turn."""
+    rng = np.random.RandomState(0)
+    x = rng.randint(0, 256, (n, 32, 32, 3)).astype(np.uint8)
+    y = (np.arange(n) % 10).astype(np.int64)
+    norm = Normalization.fit(x, "channel")
+    return DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().cuda(), torch.from_numpy(y).cuda(),
+                      norm.to("cuda"), augment=augment)
+
+
 def test_graphed_step_follows_the_eager_trajectory():
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
@@ -38,12 +48,7 @@ def test_graphed_step_follows_the_eager_trajectory():
 
 
 def test_train_on_cuda_uses_the_fast_path():
-    rng = np.random.RandomState(0)
-    x = rng.randint(0, 256, (512, 32, 32, 3)).astype(np.uint8)
-    y = (np.arange(512) % 10).astype(np.int64)
-    norm = Normalization.fit(x, "channel")
-    data = DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().cuda(), torch.from_numpy(y).cuda(),
-                      norm.to("cuda"), augment=True)
+    data = random_cuda_data(512)
     torch.manual_seed(0)
     model = build_model("resnet", depth=8, widths=(8, 16, 32), act="ng-relu")
     r = train(model, data, data, TrainSpec(epochs=2, batch_size=128, lr=0.05), RunOptions("cuda"))
@@ -98,12 +103,7 @@ def test_train_graphs_a_convinit_style_run_and_matches_the_eager_run():
     numbers of the same run without it."""
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
-    rng = np.random.RandomState(0)
-    x = rng.randint(0, 256, (300, 32, 32, 3)).astype(np.uint8)
-    y = (np.arange(300) % 10).astype(np.int64)
-    norm = Normalization.fit(x, "channel")
-    data = DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().cuda(), torch.from_numpy(y).cuda(),
-                      norm.to("cuda"), augment=True)
+    data = random_cuda_data(300)
     spec = TrainSpec(epochs=2, batch_size=64, lr=0.05, schedule="cosine", schedule_per_step=True, mixup_alpha=0.2,
                      ortho_reg=1e-3)
     runs = []
@@ -120,12 +120,7 @@ def test_train_graphs_a_convinit_style_run_and_matches_the_eager_run():
 
 def test_modulation_and_step_probes_stay_eager():
     """They decide and record on the host every step (reproduce.train.GraphedStep's docstring)."""
-    rng = np.random.RandomState(0)
-    x = rng.randint(0, 256, (128, 32, 32, 3)).astype(np.uint8)
-    y = (np.arange(128) % 10).astype(np.int64)
-    norm = Normalization.fit(x, "channel")
-    data = DeviceData(torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().cuda(), torch.from_numpy(y).cuda(),
-                      norm.to("cuda"))
+    data = random_cuda_data(128, augment=False)
     model = build_model("resnet", depth=8, widths=(4, 8, 16), act="relu")
     r = train(model, data, data, TrainSpec(epochs=1, batch_size=64, modulation_steps=5), RunOptions("cuda"))
     assert r["status"] == "ok" and not r["cuda_graph"]
