@@ -104,12 +104,15 @@ class NGReLUFunction(torch.autograd.Function):
     forward+backward on a CPU). NaN in x stays NaN (torch.maximum
     propagates it). On a CPU the backward is one fused pass
     (models/ng_relu_cpu.cpp: NG-ReLU's step as fast as ReLU's), elsewhere
-    the autograd ops below."""
+    the autograd ops below; a bf16 forward on a CPU runs the same file's
+    tiles (torch.maximum's broadcast is slow on channels_last)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         tx = t.to(x.dtype)  # compared and returned in x's dtype (bf16 under autocast); dL/dt comes back in t's
-        out = torch.maximum(x, tx)
+        out = ng_relu_cpu.bf16_forward(x, tx)  # bf16 on a CPU: the kernel's tiles (torch.maximum's bits, faster)
+        if out is None:
+            out = torch.maximum(x, tx)
         ctx.save_for_backward(out, tx)
         ctx.t_dtype = t.dtype
         return out

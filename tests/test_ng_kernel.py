@@ -115,6 +115,59 @@ def test_fused_backward_does_not_depend_on_the_thread_count():
 
 
 @needs_kernel
+@pytest.mark.parametrize("shape,fmt", CASES)
+def test_bf16_forward_is_torch_maximum(shape, fmt):
+    """The bf16 forward's tiles give torch.maximum's values, in its layout: NaN stays NaN (torch writes its own
+    NaN bits), infinities, values equal to t and next to it. Only a signed zero may differ where x and t are
+    zeros of opposite signs, as between torch's own scalar and vector loops."""
+    torch.manual_seed(0)
+    x = torch.randn(*shape).to(torch.bfloat16)
+    t = (torch.randn(1, shape[1], *[1] * (len(shape) - 2)) * 0.5).to(torch.bfloat16)
+    flat = x.view(-1)
+    flat[::7] = float("nan")
+    flat[1::11] = float("inf")
+    flat[2::11] = -float("inf")
+    flat[3::5] = t.expand(shape).reshape(-1)[3::5]  # equal to t
+    flat[4::9] = t.expand(shape).reshape(-1)[4::9].float().nextafter(torch.tensor(9.0)).to(torch.bfloat16)
+    x = x.contiguous(memory_format=fmt)
+    with torch.no_grad():
+        out = ng_relu_cpu.bf16_forward(x, t)
+    ref = torch.maximum(x, t)
+    assert out is not None and out.dtype == torch.bfloat16 and out.stride() == ref.stride()
+    torch.testing.assert_close(out, ref, rtol=0, atol=0, equal_nan=True)
+
+
+@needs_kernel
+def test_bf16_forward_declines_what_it_does_not_cover():
+    x = torch.randn(2, 3, 4, 4).to(torch.bfloat16)
+    t = torch.zeros(1, 3, 1, 1, dtype=torch.bfloat16)
+    assert ng_relu_cpu.bf16_forward(x.float(), t.float()) is None  # float32: torch.maximum is at ReLU's cost
+    assert ng_relu_cpu.bf16_forward(x, t.float()) is None  # t not rounded to x's dtype
+    assert ng_relu_cpu.bf16_forward(x, torch.zeros(1, 3, 4, 4, dtype=torch.bfloat16)) is None  # element-wise t
+    assert ng_relu_cpu.bf16_forward(x[:, :, ::2], t) is None  # strided view
+    assert ng_relu_cpu.bf16_forward(x, t) is not None
+    with ng_relu_cpu.disabled():
+        assert ng_relu_cpu.bf16_forward(x, t) is None
+
+
+@needs_kernel
+def test_ng_relu_function_runs_the_bf16_forward(monkeypatch):
+    """Under bf16 autocast NGReLUFunction's forward is the kernel's answer; in float32 torch.maximum's."""
+    answers = []
+    real = ng_relu_cpu.bf16_forward
+
+    def spy(x, t):
+        answers.append(real(x, t))
+        return answers[-1]
+    monkeypatch.setattr(ng_relu_cpu, "bf16_forward", spy)
+    x = torch.randn(2, 3, 4, 4).contiguous(memory_format=torch.channels_last)
+    t = torch.full((1, 3, 1, 1), -0.25)
+    out = NGReLUFunction.apply(x.to(torch.bfloat16), t)
+    assert answers[-1] is out and out.dtype == torch.bfloat16
+    assert NGReLUFunction.apply(x, t) is not None and answers[-1] is None
+
+
+@needs_kernel
 def test_kernel_declines_what_it_does_not_cover():
     x = torch.randn(2, 3, 4, 4)
     channel_t = torch.zeros(1, 3, 1, 1)
