@@ -110,7 +110,7 @@ class NGReLUFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         tx = t.to(x.dtype)  # compared and returned in x's dtype (bf16 under autocast); dL/dt comes back in t's
-        out = ng_relu_cpu.bf16_forward(x, tx)  # bf16 on a CPU: the kernel's tiles (torch.maximum's bits, faster)
+        out = ng_relu_cpu.bf16_forward(x, tx)  # bf16 on a CPU: the kernel's tiles (torch.maximum's values)
         if out is None:
             out = torch.maximum(x, tx)
         ctx.save_for_backward(out, tx)

@@ -4,7 +4,7 @@ NGReLUFunction (models.activations) calls `fused_backward` for its backward
 on a CPU, and `bf16_forward` for its forward in bfloat16 (the fast path's
 autocast): torch.maximum's broadcast over a channels_last tensor ran 1.9x
 ReLU's forward at 16 channels; the kernel's tiles run at ReLU's cost, with
-the same bits. Autograd ops need four passes over the activations for NG paper
+torch.maximum's values. Autograd ops need four passes over the activations for NG paper
 eqs. 2-3 (NG-ReLU's step 1.35-1.45x ReLU's on this suite's CPU fast path);
 the C++ kernel needs one, like ReLU's backward (benchmarks/results/).
 
@@ -81,7 +81,7 @@ def _build():
         _forward_op = torch.ops.deepcnn_ng.ng_relu_forward
     except Exception as err:  # no compiler / ninja / setuptools: the autograd ops, said once
         _failed = True
-        warnings.warn(f"NG-ReLU: could not build the fused CPU backward ({type(err).__name__}: {err}); "
+        warnings.warn(f"NG-ReLU: could not build the fused CPU kernels ({type(err).__name__}: {err}); "
                       "using autograd ops (slower, same formula)", RuntimeWarning, stacklevel=3)
     finally:
         quiet.setLevel(level)
@@ -162,10 +162,13 @@ def fused_backward(g: torch.Tensor, out: torch.Tensor, t: torch.Tensor):
 
 
 def bf16_forward(x: torch.Tensor, t: torch.Tensor):
-    """max(x, t) by the kernel for a bfloat16 CPU tensor x and t in x's dtype (bit for bit torch.maximum's, NaN
-    included), or None where the caller runs torch.maximum: float32 (at ReLU's cost already), not a CPU tensor,
-    disabled, not built, a layout the kernel does not cover, or inside torch.compile's tracing."""
-    if x.dtype != torch.bfloat16 or x.device.type != "cpu" or torch.compiler.is_compiling() or not available():
+    """max(x, t) by the kernel for a bfloat16 CPU tensor x and t in x's dtype, in x's strides: torch.maximum's
+    values (a NaN stays NaN, with x's NaN bits where torch writes its own; where x and t are zeros of opposite
+    signs either may come back, as between torch's own scalar and vector loops). None where the caller runs
+    torch.maximum: float32 (at ReLU's cost already), not a CPU tensor, empty, disabled, not built, a layout the
+    kernel does not cover, or inside torch.compile's tracing."""
+    if (x.dtype != torch.bfloat16 or x.device.type != "cpu" or x.numel() == 0 or torch.compiler.is_compiling()
+            or not available()):
         return None
     view = layout(x, t)
     if view is None or t.dtype != x.dtype:

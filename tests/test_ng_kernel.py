@@ -114,27 +114,64 @@ def test_fused_backward_does_not_depend_on_the_thread_count():
     assert torch.equal(one[0], many[0]) and torch.equal(one[1], many[1])
 
 
-@needs_kernel
-@pytest.mark.parametrize("shape,fmt", CASES)
-def test_bf16_forward_is_torch_maximum(shape, fmt):
-    """The bf16 forward's tiles give torch.maximum's values, in its layout: NaN stays NaN (torch writes its own
-    NaN bits), infinities, values equal to t and next to it. Only a signed zero may differ where x and t are
-    zeros of opposite signs, as between torch's own scalar and vector loops."""
-    torch.manual_seed(0)
+def _bf16_forward_inputs(shape, fmt, seed=0):
+    """x in bf16 with NaN, infinities, values equal to t and its two bf16 neighbours; t per channel."""
+    torch.manual_seed(seed)
     x = torch.randn(*shape).to(torch.bfloat16)
     t = (torch.randn(1, shape[1], *[1] * (len(shape) - 2)) * 0.5).to(torch.bfloat16)
-    flat = x.view(-1)
+    flat, tt = x.view(-1), t.expand(shape).reshape(-1)
     flat[::7] = float("nan")
     flat[1::11] = float("inf")
     flat[2::11] = -float("inf")
-    flat[3::5] = t.expand(shape).reshape(-1)[3::5]  # equal to t
-    flat[4::9] = t.expand(shape).reshape(-1)[4::9].float().nextafter(torch.tensor(9.0)).to(torch.bfloat16)
-    x = x.contiguous(memory_format=fmt)
+    flat[3::5] = tt[3::5]  # equal to t
+    for start, step in ((4, 1), (6, -1)):  # one bf16 ulp above / below t (|t| > 0: the bits' order is the values')
+        near = (tt[start::9].view(torch.int16) + step * torch.where(tt[start::9] > 0, 1, -1).to(torch.int16))
+        flat[start::9] = near.view(torch.bfloat16)
+    return x.contiguous(memory_format=fmt), t
+
+
+@needs_kernel
+@pytest.mark.parametrize("shape,fmt", CASES)
+def test_bf16_forward_is_torch_maximum(shape, fmt):
+    """The bf16 forward's tiles give torch.maximum's values in x's layout: NaN stays NaN (torch writes its own NaN
+    bits, the kernel x's), infinities, values equal to t and one bf16 step either side of it. Only a signed zero
+    may differ where x and t are zeros of opposite signs, as between torch's own scalar and vector loops."""
+    x, t = _bf16_forward_inputs(shape, fmt)
     with torch.no_grad():
         out = ng_relu_cpu.bf16_forward(x, t)
     ref = torch.maximum(x, t)
-    assert out is not None and out.dtype == torch.bfloat16 and out.stride() == ref.stride()
+    assert out is not None and out.dtype == torch.bfloat16 and out.stride() == x.stride()
     torch.testing.assert_close(out, ref, rtol=0, atol=0, equal_nan=True)
+    above = (x > t) | x.isnan()
+    assert torch.equal(torch.where(above, x, t).view(torch.int16)[~x.isnan()], out.view(torch.int16)[~x.isnan()])
+
+
+@needs_kernel
+def test_bf16_forward_nan_threshold():
+    """A NaN t gives NaN, as torch.maximum does."""
+    x = torch.randn(2, 3, 4, 4).to(torch.bfloat16).contiguous(memory_format=torch.channels_last)
+    t = torch.tensor([0.0, float("nan"), -1.0]).view(1, 3, 1, 1).to(torch.bfloat16)
+    out = ng_relu_cpu.bf16_forward(x, t)
+    assert out[:, 1].isnan().all() and not out[:, [0, 2]].isnan().any()
+    torch.testing.assert_close(out, torch.maximum(x, t), rtol=0, atol=0, equal_nan=True)
+
+
+@needs_kernel
+@pytest.mark.parametrize("shape", [(64, 5, 32, 32), (128, 16, 16, 16), (96, 37, 8, 8)])
+def test_bf16_forward_threads_split_tiles(shape):
+    """Large enough for several threads: the row ranges of at::parallel_for start mid-tile (5 and 16 channels:
+    tiles of 12 and 4 rows); 1 and 3 threads write the same tensor, torch.maximum's values."""
+    x, t = _bf16_forward_inputs(shape, torch.channels_last, seed=1)
+    threads = torch.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 3):
+            torch.set_num_threads(n)
+            outs.append(ng_relu_cpu.bf16_forward(x, t))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(outs[0].view(torch.int16), outs[1].view(torch.int16))
+    torch.testing.assert_close(outs[0], torch.maximum(x, t), rtol=0, atol=0, equal_nan=True)
 
 
 @needs_kernel
@@ -145,6 +182,7 @@ def test_bf16_forward_declines_what_it_does_not_cover():
     assert ng_relu_cpu.bf16_forward(x, t.float()) is None  # t not rounded to x's dtype
     assert ng_relu_cpu.bf16_forward(x, torch.zeros(1, 3, 4, 4, dtype=torch.bfloat16)) is None  # element-wise t
     assert ng_relu_cpu.bf16_forward(x[:, :, ::2], t) is None  # strided view
+    assert ng_relu_cpu.bf16_forward(x[:, :0].contiguous(), t[:, :0]) is None  # no channels
     assert ng_relu_cpu.bf16_forward(x, t) is not None
     with ng_relu_cpu.disabled():
         assert ng_relu_cpu.bf16_forward(x, t) is None
@@ -152,7 +190,8 @@ def test_bf16_forward_declines_what_it_does_not_cover():
 
 @needs_kernel
 def test_ng_relu_function_runs_the_bf16_forward(monkeypatch):
-    """Under bf16 autocast NGReLUFunction's forward is the kernel's answer; in float32 torch.maximum's."""
+    """For a bf16 input (what bf16 autocast hands it) NGReLUFunction's forward is the kernel's answer; in float32
+    torch.maximum's."""
     answers = []
     real = ng_relu_cpu.bf16_forward
 
