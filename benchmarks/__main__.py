@@ -373,8 +373,8 @@ CUDA_ONLY_MODELS = {"WRN-28-10": {"arch": "wrn", "depth": 28, "widen_factor": 10
 def bench_init(device: str, model_kw: dict, batch: int, repeats: int) -> list[dict]:
     """Seconds to initialise a network: OrthoNorm (an SVD per layer) vs LSUV
     (OrthoNorm + the variance loop on one batch), LSUV paper Table 6. With
-    repeats = 1 (a CPU: LSUV of a full FitNet-4 takes about 45 s) one call,
-    no warm-up."""
+    repeats = 1 (a CPU: LSUV of a full FitNet-4 took 40-50 s in the committed
+    CPU runs) one call, no warm-up."""
     from models import build_model
     from models.init import initialize
 
@@ -457,11 +457,16 @@ def bench_training(device: str, models: dict, acts: tuple, batch: int, steps: in
     return rows
 
 
+def pair_ratios(times: list[float], base: list[float]) -> list[float]:
+    """time / base time of the same repeat, for every repeat, in increasing order."""
+    return sorted(t / b for t, b in zip(times, base))
+
+
 def paired_ratio(times: list[float], base: list[float]) -> float:
     """The median over repeats of time / base time of the same repeat. The variants of a network are timed
     interleaved, so the two times of a repeat are neighbours: a slow spell of the machine (a shared 2-core VM
     swings by +-20 % from step to step) lands on both and cancels, where it would shift a ratio of medians."""
-    return statistics.median(t / b for t, b in zip(times, base))
+    return statistics.median(pair_ratios(times, base))
 
 
 def bench_ng_step(device: str, models=("ResNet-56", "plain-56-BN"), batch: int = 128, pairs: int = 15) -> list[dict]:
@@ -500,13 +505,12 @@ def bench_ng_step(device: str, models=("ResNet-56", "plain-56-BN"), batch: int =
             for i in range(pairs):
                 for act in (("relu", ng) if i % 2 == 0 else (ng, "relu")):
                     times[act].append(seconds(steps[act], device))
-            ratios = sorted(t / b for t, b in zip(times[ng], times["relu"]))
+            ratios = pair_ratios(times[ng], times["relu"])
             q1, q3 = ratios[len(ratios) // 4], ratios[(3 * len(ratios)) // 4]
             rows.append({"benchmark": f"NG-ReLU step vs ReLU's, {name} batch {batch} ({mode}; {pairs} alternating "
                                       "pairs of single steps)",
                          "variant": f"{ng} (pair ratios {q1:.2f}-{q3:.2f}, 25th-75th percentile)",
-                         "ms": 1e3 * statistics.median(times[ng]), "ratio_to_baseline": paired_ratio(times[ng],
-                                                                                                   times["relu"]),
+                         "ms": 1e3 * statistics.median(times[ng]), "ratio_to_baseline": statistics.median(ratios),
                          "baseline": "relu", "images_per_s": batch / statistics.median(times[ng])})
     return rows
 

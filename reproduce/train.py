@@ -157,8 +157,9 @@ def make_optimizer(model: nn.Module, spec: TrainSpec, lr_device: torch.device | 
     `lr_device` (SGD only): the learning rate lives there as a one-element
     tensor that torch's fused SGD kernel reads at every step, so a CUDA graph
     of the step replays under a new lr without a new capture (a per-step
-    schedule); set it with `set_lr`. Same update as the default SGD, one
-    kernel instead of a foreach chain."""
+    schedule); set it with `set_lr`. The default SGD's formula in one kernel
+    instead of a foreach chain; not bit for bit (its operations are fused:
+    weights 5e-7 apart after 20 fp32 steps at lr 0.1, momentum 0.9)."""
     ng_t = {id(m.t) for m in model.modules() if isinstance(m, NonlinearityGenerator) and m.trainable}
     norm_params = {id(p) for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
                    for p in m.parameters()}
