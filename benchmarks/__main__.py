@@ -469,20 +469,22 @@ def paired_ratio(times: list[float], base: list[float]) -> float:
     return statistics.median(pair_ratios(times, base))
 
 
-def bench_ng_step(device: str, models=("ResNet-56", "plain-56-BN"), batch: int = 128, pairs: int = 15) -> list[dict]:
+def bench_ng_step(device: str, models=("ResNet-56", "plain-56-BN"), batch: int = 128, pairs: int = 15,
+                  modes: list | None = None) -> list[dict]:
     """NG-ReLU's SGD step vs ReLU's, the figure this suite promises (<= 1.05x) and the NG paper reports (1.06-1.08
     per epoch on a GTX1080Ti): the same network with each activation (NG-ReLU with the backward that runs on
     `device`), `pairs` pairs of single steps in alternating order (ReLU first, then NG-ReLU first), in each mode
-    (eager fp32 NCHW; the fast path). The ratio is paired_ratio over the pairs; the spread is the 25th-75th
-    percentile of the pair ratios."""
+    (eager fp32 NCHW; the fast path; or `modes`, a list of (name, RunOptions)). The ratio is paired_ratio over the
+    pairs; the spread is the 25th-75th percentile of the pair ratios."""
     from models import build_model
     from reproduce.train import RunOptions, TrainSpec, amp_enabled, make_optimizer, train_step
 
     x = torch.randn(batch, 3, 32, 32, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    bf16 = amp_enabled(torch.device(device), RunOptions(device))
-    modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
-             ("channels_last + bf16" if bf16 else "channels_last (fp32)", RunOptions(device, cuda_graph=False))]
+    if modes is None:
+        bf16 = amp_enabled(torch.device(device), RunOptions(device))
+        modes = [("eager fp32 NCHW", RunOptions(device, amp=False, channels_last=False, cuda_graph=False)),
+                 ("channels_last + bf16" if bf16 else "channels_last (fp32)", RunOptions(device, cuda_graph=False))]
     ng = ng_variants(device)[0]  # the backward that runs here: the fused kernel where it is built
     rows = []
     for name in models:

@@ -53,3 +53,32 @@ def test_paired_ratio_is_the_median_of_the_ratios_of_neighbouring_timings():
     # ratios 2, 2, 2, 1: median 2, where the ratio of the medians would be 4.5 / 3.5
     assert paired_ratio([2.0, 4.0, 18.0, 5.0], [1.0, 2.0, 9.0, 5.0]) == 2.0
     assert paired_ratio([1.0, 3.0, 1.0], [1.0, 1.0, 1.0]) == 1.0
+
+
+def test_isa_emulation_times_ng_step_with_avx2_kernels_only(tmp_path):
+    """python -m benchmarks.isa: PyTorch dispatches to AVX2 and the NG-ReLU kernel it times is a build without a
+    single AVX-512 instruction (zmm, mask or upper-16 vector registers), where the native build here has them."""
+    import glob
+    import os
+    import re
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from benchmarks.isa import emulated_env, main
+
+    if os.uname().machine != "x86_64":
+        pytest.skip("emulates an x86 AVX2 CPU")
+    assert main(["--quick", "--out", str(tmp_path)]) == 0
+    md = next(tmp_path.glob("*-avx2-emulated-quick.md")).read_text()
+    assert "(PyTorch CPU kernels: AVX2)" in md and "-march=x86-64-v3" in md
+    assert "ResNet-20 batch 4 (eager fp32 NCHW" in md and "ResNet-20 batch 4 (channels_last fp32" in md
+    assert "fused kernel" in md  # the kernel ran, not the autograd ops
+    if shutil.which("objdump") is None:
+        pytest.skip("no objdump to read the kernel's instructions")
+    built = glob.glob(os.path.join(emulated_env(dict(os.environ))["TORCH_EXTENSIONS_DIR"], "*", "*.so"))
+    assert built
+    avx512 = re.compile(r"%zmm|%k[0-7]\b|%[xy]mm(1[6-9]|2[0-9]|3[01])\b")
+    for so in built:
+        assert not avx512.search(subprocess.run(["objdump", "-d", so], capture_output=True, text=True).stdout), so
