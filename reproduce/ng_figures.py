@@ -619,13 +619,13 @@ def _deviations(scale: str) -> list[str]:
     return out
 
 
-def variance_figure(id: str, title: str, layout, rows, source: str, claim: str) -> Target:
+def variance_figure(id: str, title: str, layout, rows, source: str, claim: str, smoke_gate: bool = False) -> Target:
     """Figure 4 / appendix Figure 3: per-layer weight variance after the last epoch, ReLU vs NG-ReLU."""
     return Target(PAPER, id, "figure", title, cells=layout_cells(layout), datasets=("cifar10",),
                   plot=_variance_plot(layout, f"NG {'appendix ' if id.startswith('A') else ''}Figure "
                                               f"{id.lstrip('A')}: {title}"),
                   values=variance_values(layout), protocol=lambda scale: [source] + VARIANCE_NOTES,
-                  deviations=_deviations, claims=[Claim(claim, _more_stable(rows))])
+                  deviations=_deviations, claims=[Claim(claim, _more_stable(rows), smoke_gate=smoke_gate)])
 
 
 def learning_figure(id: str, title: str, layout, archs, plot, protocol, faster: Claim, insensitive: str) -> Target:
@@ -661,7 +661,11 @@ FIGURES = [
                          _test_far_more_stable)]),
     variance_figure("4", "Weight variance of every layer: 20-layer plain CNN and ResNet-56, ReLU vs NG-ReLU",
                     fig4_layout, [f"{arch} / MSRA" for arch in FIG5_ARCHS], "Figure 5's MSRA runs of ReLU and NG-ReLU: (a) the 20-layer plain CNN, (b) ResNet-56.",
-                    "Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers)."),
+                    "Compared with ReLU, the weight variance using NG-ReLU was more stable (across layers).",
+                    # declared for the smoke gate: held on seeds 0, 1-3 and the fresh 41-43 (std over layers of
+                    # log10 variance, means over 41-43: plain-20 0.272 vs 0.298, ResNet-56 0.279 vs 0.308); appendix
+                    # Figure 3's BN net did not (seed 3: 0.286 vs 0.286), so that one is reported as it falls
+                    smoke_gate=True),
     learning_figure("5", "Training accuracy with Xavier, MSRA and Orthogonal init: plain-20 and ResNet-56, "
                          "7 activations", fig5_layout, FIG5_ARCHS, figure5_plot, _fig5_protocol,
                     Claim(f"The models with NGs converged much faster than their counterparts in all cases (NG "
