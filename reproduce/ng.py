@@ -31,7 +31,7 @@ from .ng_protocol import (ACC_SCALES, ACT_LABEL, ACTS, BASES, DATASET_LABEL, INI
                           decide_share, plain_acc_lines, plain_cell, plain_protocol, plain_seeds, resnet_cell,
                           resnet_lines)
 from .seeds import seeds as seeds_of
-from .targets import Claim, Target, Value, layout_cells, layout_records
+from .targets import Claim, Target, Value, layout_cells, layout_records, reproduced_number
 from .train import TrainSpec
 
 # ------------------------------------------------------------------ Table 1
@@ -98,23 +98,23 @@ def table1_values(pairs: list[tuple[Cell, dict]]) -> list[Value]:
 
 def _increasing(means: dict) -> tuple[bool, str]:
     cols = ["-2", "-1", "-0.5", "-0.25"]
-    vals = [means[(T1_ROW, c)] for c in cols]
+    vals = [reproduced_number(means, (T1_ROW, c)) for c in cols]
     ok = all(b > a for a, b in zip(vals, vals[1:]))
     return ok, "max training accuracy at t = " + ", ".join(f"{c}: {v:.2f}" for c, v in zip(cols, vals))
 
 
 def _linear_baseline(means: dict) -> tuple[bool, str]:
-    a, b = means[(T1_ROW, "None")], means[(T1_ROW, "-2")]
+    a, b = reproduced_number(means, (T1_ROW, "None")), reproduced_number(means, (T1_ROW, "-2"))
     return abs(a - b) <= 1.0, f"None {a:.2f} vs t = -2 {b:.2f} (|diff| {abs(a - b):.2f} pp, tolerance 1 pp)"
 
 
 def _t_grows(means: dict) -> tuple[bool, str]:
-    t = means[(T1_T_ROW, "Trainable")]
+    t = reproduced_number(means, (T1_T_ROW, "Trainable"))
     return t > -1.0, f"final mean t {t:.4f} (initial -1)"
 
 
 def _trainable_between(means: dict) -> tuple[bool, str]:
-    lo, mid, hi = (means[(T1_ROW, c)] for c in ("-0.5", "Trainable", "-0.25"))
+    lo, mid, hi = (reproduced_number(means, (T1_ROW, c)) for c in ("-0.5", "Trainable", "-0.25"))
     return lo <= mid <= hi, f"t = -0.5: {lo:.2f} <= trainable: {mid:.2f} <= t = -0.25: {hi:.2f}"
 
 

@@ -56,7 +56,7 @@ from .data import DataSpec
 from .experiment import Cell
 from .report import save_figure
 from .seeds import seeds
-from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs
+from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs, reproduced_number
 from .train import TrainSpec
 
 PAPER = "ortho"
@@ -151,18 +151,10 @@ def _acc_values(layout):
     return values
 
 
-def _num(means, key):
-    """A reproduced number; n/c (diverged) or a missing cell cannot be decided: ValueError makes the claim n/a."""
-    v = means.get(key)
-    if not isinstance(v, float):
-        raise ValueError(f"{key} {'not reproduced' if v is None else 'is ' + str(v)}")
-    return v
-
-
 def _rank(means, key) -> float:
     """An accuracy for claims that rank runs: a diverged run (n/c) ranks below every converged one (-inf), the
     outcome Table 2 reports for methods that "cannot converge"; a missing cell is ValueError (n/a)."""
-    return -math.inf if means.get(key) == "n/c" else _num(means, key)
+    return -math.inf if means.get(key) == "n/c" else reproduced_number(means, key)
 
 
 def _show(v: float) -> str:
@@ -224,7 +216,7 @@ GAIN_RANGE = (2.5, 4.5)
 
 
 def claim_gain(means: dict):
-    g = _num(means, ("44-layer plain: ortho over L2", "gain"))
+    g = reproduced_number(means, ("44-layer plain: ortho over L2", "gain"))
     lo, hi = GAIN_RANGE
     return lo <= g < hi, f"gain {g:+.2f} points (the paper: '3% ~ 4% gains'; pass: {lo} <= gain < {hi}, i.e. it " \
         "rounds to 3 or 4 points)"
@@ -274,7 +266,7 @@ ORDER_OF_MAGNITUDE = (10 ** 0.5, 10 ** 1.5)
 
 
 def claim_correlation(means: dict):
-    l2, o = _num(means, ("msra + L2 reg", "correlation")), _num(means, ("ortho init + ortho reg", "correlation"))
+    l2, o = reproduced_number(means, ("msra + L2 reg", "correlation")), reproduced_number(means, ("ortho init + ortho reg", "correlation"))
     lo, hi = CORRELATION_RATIO
     if o <= 0 or l2 <= 0:
         return False, f"L2 {l2:.3g} vs ortho {o:.3g}: not both positive, so not 'about 2.5 times higher'"
@@ -283,7 +275,7 @@ def claim_correlation(means: dict):
 
 
 def claim_moment_ratio(means: dict):
-    l2, o = _num(means, ("msra + L2 reg", "moment ratio")), _num(means, ("ortho init + ortho reg", "moment ratio"))
+    l2, o = reproduced_number(means, ("msra + L2 reg", "moment ratio")), reproduced_number(means, ("ortho init + ortho reg", "moment ratio"))
     lo, hi = ORDER_OF_MAGNITUDE
     return lo <= o / l2 <= hi, f"ortho {o:.3g} vs L2 {l2:.3g}: x{o / l2:.2f} (the paper: one order of magnitude; " \
         f"pass: {lo:.3g} <= ratio <= {hi:.3g})"
@@ -362,7 +354,7 @@ def fig5_plot(pairs, path: str, scale: str) -> None:
 
 
 def claim_fig5_match(means: dict):
-    po, rl = _num(means, ("plain-44 ortho", "final test acc")), _num(means, ("ResNet-44 L2", "final test acc"))
+    po, rl = reproduced_number(means, ("plain-44 ortho", "final test acc")), reproduced_number(means, ("ResNet-44 L2", "final test acc"))
     return po >= rl - 1, f"plain-44 ortho {po:.2f} vs ResNet-44 L2 {rl:.2f} (pass: within 1 point, the suite's " \
         "'match', or above)"
 

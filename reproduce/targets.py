@@ -45,6 +45,15 @@ class Claim:
     smoke_gate: bool = False
 
 
+def reproduced_number(means: dict, key: tuple[str, str]) -> float:
+    """The reproduced number at (row, column) for a claim's check; a diverged run (n/c) or a cell not reproduced
+    raises ValueError, which makes the claim n/a (report.check_claim) with this message."""
+    v = means.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"{key[0]} / {key[1]} {'not reproduced' if v is None else 'is ' + str(v)}")
+    return float(v)
+
+
 @dataclass
 class Target:
     paper: str
