@@ -5,6 +5,7 @@ An AVX2-only CPU differs from an AVX-512 one where that ratio is made:
 
 - PyTorch's own CPU kernels (ReLU, BatchNorm, the optimizer) dispatch to their AVX2 builds: ATEN_CPU_CAPABILITY=avx2;
 - oneDNN's convolutions pick their ISA from the CPU: ONEDNN_MAX_CPU_ISA=AVX2 caps them;
+- MKL's matrix products (the dense layer) too: MKL_ENABLE_INSTRUCTIONS=AVX2;
 - the NG-ReLU kernel (models/ng_relu_cpu.cpp) is compiled with -march=native: here with -march=x86-64-v3 (AVX2 and
   FMA, no AVX-512), into its own extensions folder, so the native build stays as it is;
 - no native bf16, so the suite's fast path there is channels_last in fp32 (reproduce.train.amp_enabled): the modes
@@ -23,14 +24,17 @@ import subprocess
 import sys
 
 MARCH = "x86-64-v3"  # AVX, AVX2, FMA, BMI2: what an AVX2 CPU's -march=native gives the kernel, without AVX-512
-ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+CHILD = "DEEPCNN_ISA_EMULATED"  # set only in the process this module starts with the settings above
 
 
 def emulated_env(environ: dict) -> dict:
-    """`environ` with the AVX2 settings, and TORCH_EXTENSIONS_DIR a sub-folder of the usual one, where the kernel's
-    AVX2 build cannot replace the native build of the same name."""
+    """`environ` with the AVX2 settings and the child's marker; TORCH_EXTENSIONS_DIR is <the folder it names, else
+    ~/.cache/torch_extensions>/x86-64-v3, where the kernel's AVX2 build cannot replace the native build of the
+    same name (torch's own default adds a Python/CUDA sub-folder; this one is shared by versions, and
+    cpp_extension rebuilds when the torch it was built against differs)."""
     base = environ.get("TORCH_EXTENSIONS_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "torch_extensions")
-    return {**environ, **ENV, "TORCH_EXTENSIONS_DIR": os.path.join(base, MARCH)}
+    return {**environ, **ENV, CHILD: "1", "TORCH_EXTENSIONS_DIR": os.path.join(base, MARCH)}
 
 
 def run_emulated(a) -> int:
@@ -46,7 +50,15 @@ def run_emulated(a) -> int:
         print(f"benchmarks.isa: PyTorch dispatches to {capability}, not AVX2, with ATEN_CPU_CAPABILITY=avx2",
               file=sys.stderr)
         return 1
+    # the kernel is built here, for AVX2, into the emulation's own folder: not loaded before, one -march replaced
+    march = [f for f in ng_relu_cpu.FLAGS if f.startswith("-march=")]
+    assert ng_relu_cpu._op is None and len(march) == 1, "the NG-ReLU kernel was loaded before its AVX2 build"
+    assert os.environ["TORCH_EXTENSIONS_DIR"].endswith(MARCH), os.environ["TORCH_EXTENSIONS_DIR"]
     ng_relu_cpu.FLAGS = [f if not f.startswith("-march=") else f"-march={MARCH}" for f in ng_relu_cpu.FLAGS]
+    if ng_relu_cpu.implementation("cpu") != ng_relu_cpu.FUSED:
+        print("benchmarks.isa: the NG-ReLU kernel could not be built for AVX2 (NG_KERNEL=0, or no C++ compiler): "
+              "nothing to time", file=sys.stderr)
+        return 1
     modes = [("eager fp32 NCHW", RunOptions("cpu", amp=False, channels_last=False, cuda_graph=False)),
              ("channels_last fp32", RunOptions("cpu", amp=False, channels_last=True, cuda_graph=False))]
     models, batch, pairs = (("ResNet-20",), 4, 2) if a.quick else (("ResNet-56", "plain-56-BN"), 128, a.pairs)
@@ -73,21 +85,35 @@ def run_emulated(a) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.isa",
                                  description="NG-ReLU's step vs ReLU's with AVX2 kernels only (emulated)")
-    ap.add_argument("--quick", action="store_true", help="tiny sizes (used by the tests)")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, 2 pairs (used by the tests)")
     ap.add_argument("--pairs", type=int, default=15, help="alternating pairs of single steps per mode")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     a = ap.parse_args(argv)
     if a.pairs < 1:
         ap.error("--pairs must be at least 1")
-    if all(os.environ.get(k) == v for k, v in ENV.items()):
+    if os.environ.get(CHILD) == "1":
         return run_emulated(a)
-    if not sys.platform.startswith("linux") or os.uname().machine not in ("x86_64", "AMD64"):
-        print("benchmarks.isa: emulates an x86 AVX2 CPU; this machine is not x86-64", file=sys.stderr)
+    if not supported():
+        print("benchmarks.isa: emulates an x86-64 AVX2 CPU on a Linux x86-64 CPU with AVX2; this is not one",
+              file=sys.stderr)
         return 1
     # the settings take effect at PyTorch's first kernel call, so in a fresh process
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    args = [sys.executable, "-m", "benchmarks.isa", *(argv if argv is not None else sys.argv[1:])]
-    return subprocess.run(args, env=emulated_env(dict(os.environ)), cwd=root).returncode
+    args = [sys.executable, "-m", "benchmarks.isa", "--pairs", str(a.pairs), "--out", os.path.abspath(a.out)]
+    args += ["--quick"] if a.quick else []
+    rc = subprocess.run(args, env=emulated_env(dict(os.environ)), cwd=root).returncode
+    return rc if rc >= 0 else 128 - rc  # killed by a signal: the shell's convention
+
+
+def supported(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Linux on an x86-64 CPU that has AVX2 (the emulation caps what the CPU has; it cannot add AVX2)."""
+    if not sys.platform.startswith("linux") or os.uname().machine != "x86_64":
+        return False
+    try:
+        with open(cpuinfo) as fh:
+            return any(line.startswith("flags") and "avx2" in line.split() for line in fh)
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

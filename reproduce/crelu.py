@@ -82,7 +82,8 @@ SCALES = {
     # steadies the errors compared. The other candidates at this budget, seeds 1-3 then 51-53 (Dec 2026): "BatchNorm
     # is best" held on 1, 3, 51, 53 and failed on 2 and 52; "BatchNorm < NormProp < Plain (no bias), NormProp nearer
     # plain" held on 1, 3, 51 only; Figure 3's "mu after training above mu at init" held on 1-3, 51, 52, not 53
-    # (trained vs init medians 0.248 vs 0.242: 4 epochs barely move the filters). "Doubling the filters gives no
+    # (4 epochs barely move the filters: ReLU NormProp2's median mu 0.248 trained vs 0.242 at init on the means
+    # over 51-53, a pass on the means that one seed does not share). "Doubling the filters gives no
     # gain" held on all six, but only because the doubled net is further from trained after 4 epochs (error 72-76
     # vs 64-65 %): a pass a broken method would give too, so not declared either. Table 2 + Figure 3 cost about 3
     # min of the 2-core machine per seed, so a longer budget does not fit CI's 30 minutes.

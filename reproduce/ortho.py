@@ -266,7 +266,8 @@ ORDER_OF_MAGNITUDE = (10 ** 0.5, 10 ** 1.5)
 
 
 def claim_correlation(means: dict):
-    l2, o = reproduced_number(means, ("msra + L2 reg", "correlation")), reproduced_number(means, ("ortho init + ortho reg", "correlation"))
+    l2 = reproduced_number(means, ("msra + L2 reg", "correlation"))
+    o = reproduced_number(means, ("ortho init + ortho reg", "correlation"))
     lo, hi = CORRELATION_RATIO
     if o <= 0 or l2 <= 0:
         return False, f"L2 {l2:.3g} vs ortho {o:.3g}: not both positive, so not 'about 2.5 times higher'"
@@ -275,7 +276,8 @@ def claim_correlation(means: dict):
 
 
 def claim_moment_ratio(means: dict):
-    l2, o = reproduced_number(means, ("msra + L2 reg", "moment ratio")), reproduced_number(means, ("ortho init + ortho reg", "moment ratio"))
+    l2 = reproduced_number(means, ("msra + L2 reg", "moment ratio"))
+    o = reproduced_number(means, ("ortho init + ortho reg", "moment ratio"))
     lo, hi = ORDER_OF_MAGNITUDE
     return lo <= o / l2 <= hi, f"ortho {o:.3g} vs L2 {l2:.3g}: x{o / l2:.2f} (the paper: one order of magnitude; " \
         f"pass: {lo:.3g} <= ratio <= {hi:.3g})"
@@ -354,7 +356,8 @@ def fig5_plot(pairs, path: str, scale: str) -> None:
 
 
 def claim_fig5_match(means: dict):
-    po, rl = reproduced_number(means, ("plain-44 ortho", "final test acc")), reproduced_number(means, ("ResNet-44 L2", "final test acc"))
+    po = reproduced_number(means, ("plain-44 ortho", "final test acc"))
+    rl = reproduced_number(means, ("ResNet-44 L2", "final test acc"))
     return po >= rl - 1, f"plain-44 ortho {po:.2f} vs ResNet-44 L2 {rl:.2f} (pass: within 1 point, the suite's " \
         "'match', or above)"
 

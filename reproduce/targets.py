@@ -6,6 +6,8 @@ Nothing paper-specific lives here; see reproduce/ng.py for an example.
 """
 from __future__ import annotations
 
+import math
+
 import importlib
 from dataclasses import dataclass, field
 from typing import Callable
@@ -46,10 +48,11 @@ class Claim:
 
 
 def reproduced_number(means: dict, key: tuple[str, str]) -> float:
-    """The reproduced number at (row, column) for a claim's check; a diverged run (n/c) or a cell not reproduced
-    raises ValueError, which makes the claim n/a (report.check_claim) with this message."""
+    """The reproduced number at (row, column) for a claim's check; a diverged run (n/c), a NaN (e.g. the mean of
+    an empty series) or a cell not reproduced raises ValueError, which makes the claim n/a (report.check_claim)
+    with this message."""
     v = means.get(key)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v):
         raise ValueError(f"{key[0]} / {key[1]} {'not reproduced' if v is None else 'is ' + str(v)}")
     return float(v)
 

@@ -1,5 +1,15 @@
 """A reduced `make bench` keeps the benchmark code path alive."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
 from benchmarks.__main__ import main
+
+HAS_COMPILER = shutil.which(os.environ.get("CXX", "c++")) is not None  # as tests/test_ng_kernel.py
 
 
 def test_quick_bench_writes_results(tmp_path):
@@ -55,21 +65,31 @@ def test_paired_ratio_is_the_median_of_the_ratios_of_neighbouring_timings():
     assert paired_ratio([1.0, 3.0, 1.0], [1.0, 1.0, 1.0]) == 1.0
 
 
+
+# AVX-512 in `objdump -d` output: an EVEX-encoded instruction (first byte 0x62 after any segment / address-size
+# prefix, on a line with a mnemonic), a zmm register, or a mask register (kmov* is VEX-encoded)
+AVX512 = re.compile(r"^\s*[0-9a-f]+:\t(?:(?:26|2e|36|3e|64|65|67) )*62 (?:[0-9a-f]{2} )*\s*\t\S|%zmm|%k[0-7]\b", re.M)
+
+
+def test_the_avx512_pattern_finds_evex_zmm_and_mask_instructions_only():
+    evex_ymm = "    9a10:\t62 f3 75 28 25 c0 96 \tvpternlogd $0x96,%ymm0,%ymm1,%ymm0"
+    mask = "    8fda:\tc5 f9 92 d6          \tkmovb  %esi,%k2"
+    zmm = "    9b80:\t62 f1 7c 48 28 c1    \tvmovaps %zmm1,%zmm0"
+    avx2 = "    9a10:\tc5 fd 6f 06          \tvmovdqa (%rsi),%ymm0"
+    continued = "    9a17:\t62 00 00             \t"  # the tail of a long instruction, no mnemonic
+    assert all(AVX512.search(line) for line in (evex_ymm, mask, zmm))
+    assert not AVX512.search(avx2) and not AVX512.search(continued)
+
+
+@pytest.mark.skipif(not HAS_COMPILER or os.environ.get("NG_KERNEL") == "0",
+                    reason="no C++ compiler to build the kernel, or NG_KERNEL=0")
 def test_isa_emulation_times_ng_step_with_avx2_kernels_only(tmp_path):
-    """python -m benchmarks.isa: PyTorch dispatches to AVX2 and the NG-ReLU kernel it times is a build without a
-    single AVX-512 instruction (zmm, mask or upper-16 vector registers), where the native build here has them."""
-    import glob
-    import os
-    import re
-    import shutil
-    import subprocess
+    """python -m benchmarks.isa: PyTorch dispatches to AVX2 and the NG-ReLU kernel it times is a build with AVX2
+    vectors and not a single AVX-512 instruction."""
+    from benchmarks.isa import emulated_env, main, supported
 
-    import pytest
-
-    from benchmarks.isa import emulated_env, main
-
-    if os.uname().machine != "x86_64":
-        pytest.skip("emulates an x86 AVX2 CPU")
+    if not supported():
+        pytest.skip("emulates AVX2 on a Linux x86-64 CPU that has it")
     assert main(["--quick", "--out", str(tmp_path)]) == 0
     md = next(tmp_path.glob("*-avx2-emulated-quick.md")).read_text()
     assert "(PyTorch CPU kernels: AVX2)" in md and "-march=x86-64-v3" in md
@@ -79,6 +99,16 @@ def test_isa_emulation_times_ng_step_with_avx2_kernels_only(tmp_path):
         pytest.skip("no objdump to read the kernel's instructions")
     built = glob.glob(os.path.join(emulated_env(dict(os.environ))["TORCH_EXTENSIONS_DIR"], "*", "*.so"))
     assert built
-    avx512 = re.compile(r"%zmm|%k[0-7]\b|%[xy]mm(1[6-9]|2[0-9]|3[01])\b")
     for so in built:
-        assert not avx512.search(subprocess.run(["objdump", "-d", so], capture_output=True, text=True).stdout), so
+        code = subprocess.run(["objdump", "-d", so], capture_output=True, text=True, check=True).stdout
+        assert "%ymm" in code and not AVX512.search(code), so
+
+
+def test_isa_emulation_refuses_a_machine_it_cannot_emulate_on(tmp_path, capsys):
+    from benchmarks.isa import supported
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("flags\t\t: fpu sse4_2 avx\n")
+    assert supported(str(info)) is False
+    info.write_text("flags\t\t: fpu sse4_2 avx avx2 fma\n")
+    assert supported(str(info)) is (os.uname().machine == "x86_64")

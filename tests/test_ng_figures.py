@@ -106,7 +106,8 @@ def test_faster_and_insensitive_on_hand_made_numbers():
 
 def test_most_cases_counts_every_expected_case():
     half = {("plain-20 / MSRA mean", "NG-ReLU"): 20, ("plain-20 / MSRA mean", "ReLU"): 10,
-            ("plain-20 / MSRA mean", "NG-LReLU"): 10, ("plain-20 / MSRA mean", "LReLU"): 10}
+            ("plain-20 / MSRA mean", "NG-LReLU"): 10, ("plain-20 / MSRA mean", "LReLU"): 10,
+            ("plain-20 / MSRA final", "NG-ReLU"): 20, ("plain-20 / MSRA final", "NG-LReLU"): 10}
     ok, detail = ng_figures._faster(PLAIN, 0.5)(half)
     assert ok is None and "1 of 9 cases" in detail  # 7 cases not run: a majority is still possible
     good = learning_means(ng_acc=[(50, 60)] * 3, base_acc=[(40, 60)] * 3)
@@ -136,6 +137,12 @@ def test_much_faster_needs_twice_the_progress_above_chance_and_convergence():
     assert ng_figures._faster(ng_figures.FIG5_ARCHS, 1.0)(slower)[0] is True  # plain "faster" holds
     stalled = {**both, **learning_means([(12, 12)] * 3, [(10, 10)] * 3, "ResNet-56")}
     assert much(stalled)[0] is False  # NG never converged (12% < 15%): it did not converge faster
+    assert ng_figures._faster(ng_figures.FIG5_ARCHS, 1.0)(stalled)[0] is False  # nor plain "faster"
+    most = ng_figures._faster(ng_figures.FIGA1_ARCHS, 0.5)  # appendix Figure 1: "in the most cases"
+    a1 = learning_means([(12, 12)] * 3, [(10, 10)] * 3, "plain-56 BN")  # NG ahead but never converged: 0 of 9
+    ok, detail = most(a1)
+    assert ok is False and "0 of 9" in detail
+    assert most(learning_means([(20, 30)] * 3, [(10, 10)] * 3, "plain-56 BN"))[0] is True
     no_resnet = learning_means([(50, 60)] * 3, [(30, 40)] * 3, "plain-20")
     ok, detail = much(no_resnet)
     assert ok is None and "ResNet-56 Xavier NG-ReLU: not run" in detail

@@ -1,6 +1,8 @@
 """SEEDS / --seeds: every cell under each seed asked for, claims checked per seed beside the verdict on the mean,
 and the smoke gate on declared claims (Claim.smoke_gate): `python -m reproduce` at smoke exits 4 naming a declared
 claim that does not hold on every seed."""
+import dataclasses
+
 import pytest
 
 from reproduce import experiment, report
@@ -123,3 +125,21 @@ def test_a_measurements_samples_are_not_split_into_seeds(toy, monkeypatch, tmp_p
     t.per_seed_claims = False
     assert run(monkeypatch, t, "--seeds", "0,1,2") == 0  # the mean passes; the draws are not seeds
     assert "per seed" not in (tmp_path / "tables/smoke/ng-table-zz.md").read_text()
+
+
+def test_a_declared_claim_whose_target_has_no_data_fails_the_gate_of_several_targets(toy, monkeypatch, capsys,
+                                                                                    tmp_path):
+    """Without its data a declared claim cannot hold: `make smoke` (several targets) exits 4 naming it as not run;
+    one target alone exits 3, the data-missing status, with the same line on stderr."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    empty.chmod(0o555)  # read-only: no download attempt
+    monkeypatch.setenv("REPRO_DATA", str(empty))
+    needs_cifar = dataclasses.replace(toy_target(), datasets=("cifar10",))
+    assert run(monkeypatch, needs_cifar) == 3
+    err = capsys.readouterr().err
+    assert "ng-table-zz: deep beats shallow — not run: " in err and "not run (data unavailable)" in err
+    monkeypatch.setattr("reproduce.__main__.targets", lambda paper=None, kind=None: [needs_cifar, needs_cifar])
+    assert main(["paper", "ng", "--scale", "smoke", "--no-progress"]) == 4
+    assert "deep beats shallow — not run: " in capsys.readouterr().err
+    assert toy == []  # nothing trained
