@@ -55,15 +55,25 @@ ISA_FEATURES = ("sse4_2", "avx", "fma", "avx2", "avx512f", "avx512bw", "avx512vl
                 "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8")  # /proc/cpuinfo names, oldest first
 
 
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str] | None:
+    """The feature flags of the first "flags" line of /proc/cpuinfo; None where it cannot be read (not Linux)."""
+    try:
+        with open(cpuinfo) as fh:
+            return next((set(line.split(":", 1)[1].split()) for line in fh if line.startswith("flags")), None)
+    except OSError:
+        return None
+
+
+def results_base(out: str, device: str, suffix: str = "") -> str:
+    """<out>/<device name as a file name><suffix>: where a bench run writes its .md (and .csv)."""
+    return os.path.join(out, re.sub(r"[^A-Za-z0-9]+", "-", device).strip("-") + suffix)
+
+
 def cpu_isa(cpuinfo: str = "/proc/cpuinfo") -> str:
     """The vector ISA features of this CPU that its kernels' speed depends on (oneDNN's bf16 convolutions: AMX,
     else avx512_bf16, else conversions; the NG-ReLU kernel's vectors), from the flags line of /proc/cpuinfo, with
     the level PyTorch dispatches its own CPU kernels to; "unknown" where the flags cannot be read."""
-    try:
-        with open(cpuinfo) as fh:
-            flags = next((set(line.split(":", 1)[1].split()) for line in fh if line.startswith("flags")), None)
-    except OSError:
-        flags = None
+    flags = cpu_flags(cpuinfo)
     names = "unknown" if flags is None else " ".join(f for f in ISA_FEATURES if f in flags) or "none of " + \
         " ".join(ISA_FEATURES)
     try:
@@ -576,7 +586,7 @@ def main(argv=None) -> int:
     progress("done")
     dev = device_name(a.device)
     os.makedirs(a.out, exist_ok=True)
-    base = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + ("-quick" if a.quick else ""))
+    base = results_base(a.out, dev, "-quick" if a.quick else "")
     keys = ["benchmark", "variant", "ms", "ratio_to_baseline", "baseline", "images_per_s", "memory_mb",
             "cuda_peak_mb", "unit"]
     with open(base + ".csv", "w", newline="") as fh:

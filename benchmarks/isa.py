@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 
@@ -43,7 +42,7 @@ def run_emulated(a) -> int:
     from models import ng_relu_cpu
     from reproduce.train import RunOptions, device_name
 
-    from .__main__ import bench_ng_step, cpu_isa
+    from .__main__ import bench_ng_step, cpu_isa, results_base
 
     capability = torch.backends.cpu.get_cpu_capability()
     if capability != "AVX2":
@@ -52,8 +51,10 @@ def run_emulated(a) -> int:
         return 1
     # the kernel is built here, for AVX2, into the emulation's own folder: not loaded before, one -march replaced
     march = [f for f in ng_relu_cpu.FLAGS if f.startswith("-march=")]
-    assert ng_relu_cpu._op is None and len(march) == 1, "the NG-ReLU kernel was loaded before its AVX2 build"
-    assert os.environ["TORCH_EXTENSIONS_DIR"].endswith(MARCH), os.environ["TORCH_EXTENSIONS_DIR"]
+    if ng_relu_cpu._op is not None or len(march) != 1 or not os.environ["TORCH_EXTENSIONS_DIR"].endswith(MARCH):
+        print(f"benchmarks.isa: cannot build the NG-ReLU kernel for {MARCH} here (loaded already, flags "
+              f"{ng_relu_cpu.FLAGS}, TORCH_EXTENSIONS_DIR {os.environ['TORCH_EXTENSIONS_DIR']})", file=sys.stderr)
+        return 1
     ng_relu_cpu.FLAGS = [f if not f.startswith("-march=") else f"-march={MARCH}" for f in ng_relu_cpu.FLAGS]
     if ng_relu_cpu.implementation("cpu") != ng_relu_cpu.FUSED:
         print("benchmarks.isa: the NG-ReLU kernel could not be built for AVX2 (NG_KERNEL=0, or no C++ compiler): "
@@ -74,8 +75,7 @@ def run_emulated(a) -> int:
              "| benchmark | NG-ReLU backward | NG-ReLU ms | ratio to ReLU |", "|---|---|---|---|"]
     lines += [f"| {r['benchmark']} | {r['variant']} | {r['ms']:.1f} | {r['ratio_to_baseline']:.2f} |" for r in rows]
     os.makedirs(a.out, exist_ok=True)
-    path = os.path.join(a.out, re.sub(r"[^A-Za-z0-9]+", "-", dev).strip("-") + "-avx2-emulated"
-                        + ("-quick" if a.quick else "") + ".md")
+    path = results_base(a.out, dev, "-avx2-emulated" + ("-quick" if a.quick else "")) + ".md"
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines) + f"\n\nwrote {path}")
@@ -107,13 +107,10 @@ def main(argv=None) -> int:
 
 def supported(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Linux on an x86-64 CPU that has AVX2 (the emulation caps what the CPU has; it cannot add AVX2)."""
-    if not sys.platform.startswith("linux") or os.uname().machine != "x86_64":
-        return False
-    try:
-        with open(cpuinfo) as fh:
-            return any(line.startswith("flags") and "avx2" in line.split() for line in fh)
-    except OSError:
-        return False
+    from .__main__ import cpu_flags
+
+    return (sys.platform.startswith("linux") and os.uname().machine == "x86_64"
+            and "avx2" in (cpu_flags(cpuinfo) or set()))
 
 
 if __name__ == "__main__":

@@ -6,9 +6,8 @@ Nothing paper-specific lives here; see reproduce/ng.py for an example.
 """
 from __future__ import annotations
 
-import math
-
 import importlib
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 

@@ -65,7 +65,6 @@ def test_paired_ratio_is_the_median_of_the_ratios_of_neighbouring_timings():
     assert paired_ratio([1.0, 3.0, 1.0], [1.0, 1.0, 1.0]) == 1.0
 
 
-
 # AVX-512 in `objdump -d` output: an EVEX-encoded instruction (first byte 0x62 after any segment / address-size
 # prefix, on a line with a mnemonic), a zmm register, or a mask register (kmov* is VEX-encoded)
 AVX512 = re.compile(r"^\s*[0-9a-f]+:\t(?:(?:26|2e|36|3e|64|65|67) )*62 (?:[0-9a-f]{2} )*\s*\t\S|%zmm|%k[0-7]\b", re.M)
@@ -104,7 +103,7 @@ def test_isa_emulation_times_ng_step_with_avx2_kernels_only(tmp_path):
         assert "%ymm" in code and not AVX512.search(code), so
 
 
-def test_isa_emulation_refuses_a_machine_it_cannot_emulate_on(tmp_path, capsys):
+def test_isa_emulation_refuses_a_machine_it_cannot_emulate_on(tmp_path):
     from benchmarks.isa import supported
 
     info = tmp_path / "cpuinfo"
