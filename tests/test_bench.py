@@ -82,32 +82,59 @@ def test_the_avx512_pattern_finds_evex_zmm_and_mask_instructions_only():
 
 @pytest.mark.skipif(not HAS_COMPILER or os.environ.get("NG_KERNEL") == "0",
                     reason="no C++ compiler to build the kernel, or NG_KERNEL=0")
-def test_isa_emulation_times_ng_step_with_avx2_kernels_only(tmp_path):
-    """python -m benchmarks.isa: PyTorch dispatches to AVX2 and the NG-ReLU kernel it times is a build with AVX2
-    vectors and not a single AVX-512 instruction."""
-    from benchmarks.isa import emulated_env, main, supported
+@pytest.mark.parametrize("isa", ["avx2", "avx512-bf16"])
+def test_isa_emulation_times_ng_step_with_the_emulated_cpus_kernels_only(tmp_path, isa):
+    """python -m benchmarks.isa --isa avx2: PyTorch dispatches to AVX2, oneDNN's convolutions run no AVX-512, and
+    the NG-ReLU kernel it times is a build with AVX2 vectors and not a single AVX-512 instruction. --isa
+    avx512-bf16: oneDNN's bf16 convolutions run without AMX, the kernel is the -march=cooperlake build, and the
+    fast path timed is channels_last + bf16."""
+    from benchmarks.isa import PROFILES, emulated_env, main, supported
 
-    if not supported():
-        pytest.skip("emulates AVX2 on a Linux x86-64 CPU that has it")
-    assert main(["--quick", "--out", str(tmp_path)]) == 0
-    md = next(tmp_path.glob("*-avx2-emulated-quick.md")).read_text()
-    assert "(PyTorch CPU kernels: AVX2)" in md and "-march=x86-64-v3" in md
-    assert "ResNet-20 batch 4 (eager fp32 NCHW" in md and "ResNet-20 batch 4 (channels_last fp32" in md
+    profile = PROFILES[isa]
+    if not supported(profile=profile):
+        pytest.skip(f"emulates {isa} on a Linux x86-64 CPU that has {profile.needs}")
+    assert main(["--isa", isa, "--quick", "--out", str(tmp_path)]) == 0
+    md = next(tmp_path.glob(f"*-{isa}-emulated-quick.md")).read_text()
+    onednn = re.search(r"oneDNN's convolutions ran (.*?); the NG-ReLU", md).group(1)
+    assert f"(PyTorch CPU kernels: {profile.capability})" in md and f"-march={profile.march}" in md
     assert "fused kernel" in md  # the kernel ran, not the autograd ops
+    built = glob.glob(os.path.join(emulated_env(dict(os.environ), profile)["TORCH_EXTENSIONS_DIR"], "*", "*.so"))
+    assert built
+    if isa == "avx512-bf16":
+        assert "avx512_core_bf16" in onednn and "amx" not in onednn
+        assert "ResNet-20 batch 4 (eager fp32 NCHW" in md and "ResNet-20 batch 4 (channels_last + bf16" in md
+        return
+    assert "avx2" in onednn and "avx512" not in onednn
+    assert "ResNet-20 batch 4 (eager fp32 NCHW" in md and "ResNet-20 batch 4 (channels_last fp32" in md
     if shutil.which("objdump") is None:
         pytest.skip("no objdump to read the kernel's instructions")
-    built = glob.glob(os.path.join(emulated_env(dict(os.environ))["TORCH_EXTENSIONS_DIR"], "*", "*.so"))
-    assert built
     for so in built:
         code = subprocess.run(["objdump", "-d", so], capture_output=True, text=True, check=True).stdout
         assert "%ymm" in code and not AVX512.search(code), so
 
 
+def test_onednn_convolutions_names_the_instruction_set_that_ran():
+    """The check that the emulation capped oneDNN can fail: uncapped on a CPU with AMX, its bf16 convolutions
+    name AMX."""
+    from benchmarks.__main__ import cpu_flags
+    from benchmarks.isa import onednn_convolutions
+
+    if "amx_bf16" not in (cpu_flags() or set()) or os.environ.get("ONEDNN_MAX_CPU_ISA"):
+        pytest.skip("needs a CPU with AMX and oneDNN uncapped")
+    assert any("amx" in name for name in onednn_convolutions(bf16=True))
+
+
 def test_isa_emulation_refuses_a_machine_it_cannot_emulate_on(tmp_path):
-    from benchmarks.isa import supported
+    from benchmarks.isa import PROFILES, supported
 
     info = tmp_path / "cpuinfo"
     info.write_text("flags\t\t: fpu sse4_2 avx\n")
     assert supported(str(info)) is False
     info.write_text("flags\t\t: fpu sse4_2 avx avx2 fma\n")
     assert supported(str(info)) is (os.uname().machine == "x86_64")
+    bf16 = PROFILES["avx512-bf16"]
+    assert supported(str(info), bf16) is False
+    info.write_text("flags\t\t: fpu avx2 avx512f avx512bw avx512vl\n")
+    assert supported(str(info), bf16) is False  # no avx512_bf16: nothing to cap down from
+    info.write_text("flags\t\t: fpu avx2 avx512f avx512bw avx512vl avx512_bf16\n")
+    assert supported(str(info), bf16) is (os.uname().machine == "x86_64")
