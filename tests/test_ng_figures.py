@@ -155,8 +155,9 @@ def test_much_faster_threshold_is_the_papers_much_greater():
 def test_stability_and_t_claims_on_hand_made_numbers():
     rows = ("plain-20 / MSRA", "ResNet-56 / MSRA")
     stable = ng_figures._more_stable(rows)
+    trained = {(row, act + ng_figures.TRAINED): 40.0 for row in rows for act in ("ReLU", "NG-ReLU")}
     means = {("plain-20 / MSRA", "ReLU"): 0.8, ("plain-20 / MSRA", "NG-ReLU"): 0.3,
-             ("ResNet-56 / MSRA", "ReLU"): 0.5, ("ResNet-56 / MSRA", "NG-ReLU"): 0.6}
+             ("ResNet-56 / MSRA", "ReLU"): 0.5, ("ResNet-56 / MSRA", "NG-ReLU"): 0.6, **trained}
     ok, detail = stable(means)
     assert ok is False and "ResNet-56 / MSRA: NG-ReLU 0.600 vs ReLU 0.500 ✗" in detail
     assert stable({**means, ("ResNet-56 / MSRA", "NG-ReLU"): 0.4})[0] is True
@@ -164,6 +165,17 @@ def test_stability_and_t_claims_on_hand_made_numbers():
     ok, detail = stable(one)
     assert ok is None and "ResNet-56 / MSRA: no value" in detail
     assert stable({})[0] is None
+    # a run that never left chance keeps about its init's spread: its panel is undecided, not a win (the smoke's
+    # plain-20 ReLU at 9.9 %); 15 % (1.5 x chance) is the suite's convergence line
+    both_win = {**means, ("ResNet-56 / MSRA", "NG-ReLU"): 0.4}
+    ok, detail = stable({**both_win, ("plain-20 / MSRA", "ReLU" + ng_figures.TRAINED): 9.9})
+    assert ok is None and "plain-20 / MSRA: NG-ReLU 0.300 vs ReLU 0.800, undecided: did not train (ReLU 9.9%" in detail
+    assert stable({**both_win, ("plain-20 / MSRA", "NG-ReLU" + ng_figures.TRAINED): 14.9})[0] is None
+    assert stable({**both_win, ("plain-20 / MSRA", "NG-ReLU" + ng_figures.TRAINED): 15.0})[0] is True
+    # an undecided panel does not hide a failing one
+    assert stable({**means, ("plain-20 / MSRA", "ReLU" + ng_figures.TRAINED): 9.9})[0] is False
+    no_acc = {k: v for k, v in both_win.items() if k[0] != "plain-20 / MSRA" or k[1] != "ReLU" + ng_figures.TRAINED}
+    assert stable(no_acc)[0] is None
     spreads = ng_figures._t_spreads
     assert spreads({("t std, first epoch", "NG-ReLU"): 0.01, ("t std, last epoch", "NG-ReLU"): 0.05})[0] is True
     assert spreads({("t std, first epoch", "NG-ReLU"): 0.05, ("t std, last epoch", "NG-ReLU"): 0.01})[0] is False
