@@ -577,14 +577,22 @@ def _lsuv_minutes(means: dict):
 
 
 def lsuv_trials_values(layout):
-    """Value rows 'LSUV trials (max)' per LSUV column: the most forward passes any layer needed."""
+    """Value rows per LSUV column: 'LSUV trials per layer (max)', the most forward passes any layer needed, and
+    'LSUV |Var - 1| at the last trial (max)', how far from unit variance the worst layer's output was when LSUV
+    stopped (Algorithm 1's loop ends at |Var(B_L) - 1| < Tol_var, at T_max, or on a dead or non-finite output:
+    the last two leave it unmet; a non-finite variance counts as infinitely far)."""
     def values(pairs):
         out = []
         for _, col, cell, r in layout_records(layout, pairs):
             lsuv = (r.get("init") or {}).get("lsuv")
             if lsuv:
                 out.append(Value(TRIALS_ROW, col, [max(l["trials"] for l in lsuv)], unit="trials",
-                                 evidence=f"T_max 10; min {min(l['trials'] for l in lsuv)}"))
+                                 evidence=f"T_max {T_MAX}; min {min(l['trials'] for l in lsuv)}"))
+                miss = [abs(l["last_variance"] - 1.0) if math.isfinite(l["last_variance"]) else math.inf
+                        for l in lsuv]
+                worst = max(range(len(lsuv)), key=miss.__getitem__)
+                out.append(Value(REACHED_ROW, col, [miss[worst]], unit="ratio",
+                                 evidence=f"Tol_var {TOL_VAR}; worst layer {lsuv[worst]['name']}"))
         return merge_seeds(out)
     return values
 
@@ -596,16 +604,24 @@ def combine(*fns):
 
 
 TRIALS_ROW = "LSUV trials per layer (max)"
+REACHED_ROW = "LSUV |Var - 1| at the last trial (max)"
+TOL_VAR, T_MAX = 0.1, 10  # Algorithm 1's parameters as the suite runs it (models.init.lsuv_init's defaults)
 
 
 def _trials_1_to_5(columns):
     """'The T_max was never reached. The desired variance was achieved in 1-5 iterations' (section 3), in every
-    LSUV column of the table."""
+    LSUV column of the table: every layer stopped within 1-5 trials (TRIALS_ROW) with its output variance
+    within Tol_var of 1 (REACHED_ROW: achieved, not merely stopped -- Algorithm 1 also stops on a dead or
+    non-finite output, after one trial)."""
     def check(means: dict):
         vals = {c: means.get((TRIALS_ROW, c)) for c in columns}
-        if any(v is None for v in vals.values()):
-            return None, "LSUV cells missing: " + ", ".join(c for c, v in vals.items() if v is None)
-        return all(1 <= v <= 5 for v in vals.values()), ", ".join(f"{c}: max {v:.0f}" for c, v in vals.items())
+        reached = {c: means.get((REACHED_ROW, c)) for c in columns}
+        if any(v is None for v in vals.values()) or any(v is None for v in reached.values()):
+            return None, "LSUV cells missing: " + ", ".join(c for c in columns
+                                                              if vals[c] is None or reached[c] is None)
+        ok = all(1 <= v <= 5 for v in vals.values()) and all(m < TOL_VAR for m in reached.values())
+        return ok, ", ".join(f"{c}: max {vals[c]:.0f} trials, worst |Var - 1| {reached[c]:.3g}" for c in columns) + \
+            f" (pass: 1-5 trials and |Var - 1| < Tol_var {TOL_VAR:g} in every layer)"
     return check
 
 

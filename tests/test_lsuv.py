@@ -429,10 +429,15 @@ def test_every_claim_has_a_failing_case():
 @pytest.mark.parametrize("table,columns", [("8", ["LSUV"]), ("9", list(lsuv.T9_COLUMNS))])
 def test_trials_claim_of_tables_8_and_9(table, columns):
     (claim,) = _claims(table)
-    trials = {(lsuv.TRIALS_ROW, c): 3.0 for c in columns}
+    trials = {**{(lsuv.TRIALS_ROW, c): 3.0 for c in columns}, **{(lsuv.REACHED_ROW, c): 0.05 for c in columns}}
     assert claim.check(trials)[0] is True
     assert claim.check({**trials, (lsuv.TRIALS_ROW, columns[-1]): 6.0})[0] is False  # "1-5 iterations"
     assert claim.check({k: v for k, v in trials.items() if k[1] != columns[0]})[0] is None
+    # "the desired variance was achieved": a layer LSUV left at |Var - 1| >= Tol_var (a dead or non-finite output
+    # stops Algorithm 1 after one trial) fails, however few its trials
+    assert claim.check({**trials, (lsuv.REACHED_ROW, columns[-1]): 0.1})[0] is False
+    assert claim.check({**trials, (lsuv.REACHED_ROW, columns[0]): math.inf})[0] is False
+    assert claim.check({k: v for k, v in trials.items() if k != (lsuv.REACHED_ROW, columns[0])})[0] is None
 
 
 def test_table10_reads_the_output_error_and_keeps_the_weight_gradient_beside_it():
@@ -539,11 +544,12 @@ def test_imagenet_cells_follow_SEEDS(monkeypatch):
     assert sorted(c.seed for _, _, c in lsuv.imagenet_layout("5")("smoke")) == [4, 4, 5, 5]
 
 
-def _fake_init_stats(cell, std, trials):
+def _fake_init_stats(cell, std, trials, last_variance=1.02):
     names = [f"features.{l}.layer" for l in lsuv.CONV_LAYERS] + ["head.ip1.layer"]
     return {"result": {"status": "ok", "layers": [{"name": n, "numel": 10, "weight_mean": 0.0, "weight_var": std ** 2}
                                                    for n in names],
-                       "init": {"lsuv": [{"trials": trials}] * len(names)}}}
+                       "init": {"lsuv": [{"name": n, "trials": trials, "last_variance": last_variance}
+                                         for n in names]}}}
 
 
 def test_measurement_values_are_one_per_seed_and_the_list_over_seeds(monkeypatch):
@@ -559,6 +565,12 @@ def test_measurement_values_are_one_per_seed_and_the_list_over_seeds(monkeypatch
     assert one[(lsuv.TRIALS_ROW, "ReLU")] == [4] and one[("conv11", "TanH")] == pytest.approx([0.2])
     (claim,) = t9.claims
     assert claim.check({k: v[0] for k, v in one.items()})[0] is True  # 4 trials: within 1-5
+    assert one[(lsuv.REACHED_ROW, "ReLU")] == [pytest.approx(0.02)]
+    # a layer left with a non-finite output variance (Algorithm 1 stops after one trial): not achieved
+    dead = {(v.row, v.column): v.values
+            for v in t9.values([(c, _fake_init_stats(c, 0.1, 1, float("nan"))) for c in cells if c.seed == 2])}
+    assert dead[(lsuv.REACHED_ROW, "ReLU")] == [math.inf]
+    assert claim.check({k: v[0] for k, v in dead.items()})[0] is False
 
 
 def test_table6_ratio_is_per_seed(monkeypatch):
