@@ -492,6 +492,10 @@ def test_table_values_are_lists_over_seeds(monkeypatch):
 def test_s3_declares_the_necessary_condition_at_init_for_the_smoke_gate():
     gated = [c.text for c in s3.TARGET.claims if c.smoke_gate]
     assert len(gated) == 4 and not any("backpropagation vector delta_l" in t for t in gated)
+    # BN's equal forward norms (BN normalizes every conv's input) and std 0.01's vanishing (arithmetic) hold by
+    # construction: checked and gated, not counted as evidence; the two rules' factors are
+    analytic = {c.text[:30] for c in s3.TARGET.claims if c.analytic}
+    assert analytic == {"With BN 'all the norms of forw", "Gaussian std 0.01 makes the fo"}
 
 
 def test_figure_claims_gamma_side_of_one_pass_fail_and_na():
