@@ -77,9 +77,13 @@ def test_empty_repro_data_renders_not_run_with_published_numbers(tmp_path, monke
     md = (tmp_path / "tables/smoke/ng-table-1.md").read_text()
     assert "Not run" in md and "35.75" in md and "REPRO_DATA" in md
     err = capsys.readouterr().err
-    assert "REPRO_DATA" in err
-    # its declared claim (trainable t) is named as not run; exit 3 (data missing) says why for one target
-    assert "smoke gate FAILED" in err and "ng-table-1: With trainable t" in err and "not run: " in err
+    assert "REPRO_DATA" in err and "smoke gate FAILED" not in err  # Table 1 declares no claim
+    # a target with a declared claim names it as not run; exit 3 (data missing) says why for one target
+    assert main(["table", "lsuv", "9", "--scale", "smoke", "--no-progress"]) == 3
+    assert "0.386" in (tmp_path / "tables/smoke/lsuv-table-9.md").read_text()
+    err = capsys.readouterr().err
+    assert "smoke gate FAILED" in err and "lsuv-table-9: LSUV reaches the desired variance" in err
+    assert "not run: " in err
     assert os.listdir(tmp_path / "empty") == []
 
 
