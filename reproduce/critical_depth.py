@@ -42,6 +42,9 @@ CONVERGENCE_FACTOR = 1.5
 DEPTH_STEP = 12
 MODES = ("scan", "bisect")
 CAP = " (capped)"  # column suffix of the value that marks a capped search: its critical depth is a lower bound
+# column suffix of the value that marks a coarse bracket: the reported depth converged and the next depth tried, more
+# than the paper's 12 layers deeper, failed, so the critical depth lies anywhere below that failure ('<32')
+BRACKET = " (below)"
 
 
 def converged(result: dict, num_classes: int = 10) -> bool:
@@ -85,6 +88,19 @@ class Search:
     @property
     def capped(self) -> bool:
         return self.critical == self.grid[-1]
+
+    @property
+    def bracket(self) -> int | None:
+        """The shallowest failed depth above the reported critical depth where it lies more than DEPTH_STEP (the
+        paper's 12 layers: "the model depth was gradually increased by integral multiples of 12 layers") above
+        it: the critical depth is then only known to be in [critical, bracket - 1], which a grid coarser than
+        the paper's (the smoke's 14 and 32) cannot narrow. None where the grid resolves it as the paper's does,
+        or for a capped search or a floor."""
+        c = self.critical
+        if isinstance(c, str) or self.capped:
+            return None
+        above = [d for d, ok in self.outcomes.items() if not ok and d > c]
+        return min(above) if above and min(above) - c > DEPTH_STEP else None
 
     @property
     def monotone(self) -> bool:
@@ -215,6 +231,13 @@ def search_values(specs: list[SearchSpec], pairs: list) -> list:
                                        f"{len(searches)} seeds: a lower bound" if several else
                                        f"the deepest depth of the grid ({capped[0].critical}) converged: a lower "
                                        "bound")))
+        coarse = [search for _, search in searches if search.bracket is not None]
+        if coarse:
+            out.append(Value(row, column + BRACKET, [f"<{search.bracket}" for search in coarse], unit="layers",
+                             evidence=f"converged at {coarse[0].critical}, failed at {coarse[0].bracket}"
+                                      f"{f' (and {len(coarse) - 1} more seeds alike)' if len(coarse) > 1 else ''}: "
+                                      f"the critical depth lies in between, which this grid cannot narrow to the "
+                                      f"paper's {DEPTH_STEP} layers"))
     return out
 
 
@@ -231,21 +254,33 @@ class DepthRange:
     def __str__(self) -> str:
         if self.exact:
             return f"{self.lo:.0f}"
-        return f"≥{self.lo:.0f}" if math.isinf(self.hi) else f"<{self.hi + 1:.0f}"
+        if math.isinf(self.hi):
+            return f"≥{self.lo:.0f}"
+        return f"<{self.hi + 1:.0f}" if math.isinf(self.lo) else f"{self.lo:.0f}-{self.hi:.0f}"
 
 
 def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
     """The range of critical depths the value at (row, column) allows: a depth d is [d, d]; '<20' (the first
-    depth failed: the floor) is [-inf, 19]; a capped d (the value at (row, column + CAP)) is [d, inf]. None
-    when the cell was not run; ValueError for a value that is no critical depth (e.g. seeds that disagree
-    between '<20' and a depth), which makes a claim n/a."""
+    depth failed: the floor) is [-inf, 19]; a capped d (the value at (row, column + CAP)) is [d, inf]; a d
+    bracketed by a failure more than the paper's 12 layers deeper (the value at (row, column + BRACKET), '<32',
+    or one per seed '<32/<44') is [d, deepest failure - 1]. None when the cell was not run; ValueError for a
+    value that is no critical depth (e.g. seeds that disagree between '<20' and a depth), which makes a claim
+    n/a."""
     v = means.get((row, column))
     if v is None:
         return None
-    if isinstance(v, str) and v.startswith("<"):
-        return DepthRange(-math.inf, float(v[1:]) - 1)
-    d = float(v)
-    return DepthRange(d, math.inf) if means.get((row, column + CAP)) is not None else DepthRange(d, d)
+    try:
+        if isinstance(v, str) and v.startswith("<"):
+            return DepthRange(-math.inf, float(v[1:]) - 1)
+        d = float(v)
+    except ValueError:
+        raise ValueError(f"{row} / {column} is {v}: no one critical depth (seeds that disagree)") from None
+    if means.get((row, column + CAP)) is not None:
+        return DepthRange(d, math.inf)
+    below = means.get((row, column + BRACKET))
+    if below is not None:
+        return DepthRange(d, max(float(b.strip().lstrip("<")) for b in str(below).split("/")) - 1)
+    return DepthRange(d, d)
 
 
 def greater(a: DepthRange, b: DepthRange) -> bool | None:

@@ -109,6 +109,36 @@ def test_search_values_mark_a_capped_search_and_keep_the_floor_in_its_literal():
     assert values == {("floor", "Critical depth"): ["<8"]}  # the floor is in the literal
 
 
+def test_a_grid_coarser_than_the_papers_12_layers_brackets_the_critical_depth():
+    """'The model depth was gradually increased by integral multiples of 12 layers' (NG paper): a depth that
+    converged with the next one tried failing 18 layers deeper (the smoke's 14 and 32) only places the critical
+    depth in [14, 31]; 12 layers apart, as the paper's grid, it is the paper's exact reading."""
+    from reproduce.critical_depth import BRACKET, SearchSpec, at_least, depth_range, search_values
+
+    class FakeCell:
+        def __init__(self, depth):
+            self.hash, self.depth = f"h{depth}", depth
+
+    def rec(ok):
+        return {"result": {"status": "ok", "final_train_acc": 0.5 if ok else 0.1}}
+    coarse = SearchSpec("coarse", "Critical depth", FakeCell, [14, 32], "bisect")
+    pairs = [(FakeCell(14), rec(True)), (FakeCell(32), rec(False))]
+    values = {(v.row, v.column): v for v in search_values([coarse], pairs)}
+    assert values[("coarse", "Critical depth")].values == [14]
+    assert values[("coarse", "Critical depth" + BRACKET)].values == ["<32"]
+    means = {k: v.values[0] for k, v in values.items()}
+    base = depth_range(means, "coarse", "Critical depth")
+    assert (base.lo, base.hi, str(base)) == (14, 31, "14-31")
+    ng = depth_range({("ng", "c"): 32.0, ("ng", "c (capped)"): "≥32"}, "ng", "c")
+    assert at_least(ng, base, 2) is None  # >= 32 against anything in 14-31: twice not shown (it was 32 >= 2 x 14)
+    assert at_least(ng, depth_range({("b", "c"): "<14"}, "b", "c"), 2) is True  # the smoke's seed 0: base < 14
+    # several seeds bracketed differently: the widest bracket
+    assert depth_range({("r", "c"): 14.0, ("r", "c" + BRACKET): "<32/<44"}, "r", "c").hi == 43
+    fine = SearchSpec("fine", "Critical depth", FakeCell, [20, 32, 44], "scan")
+    pairs = [(FakeCell(20), rec(True)), (FakeCell(32), rec(False))]
+    assert {(v.row, v.column) for v in search_values([fine], pairs)} == {("fine", "Critical depth")}
+
+
 def test_depth_ranges_and_their_comparisons_by_hand():
     import math
 
@@ -119,8 +149,8 @@ def test_depth_ranges_and_their_comparisons_by_hand():
     assert (cap.lo, cap.hi) == (20, math.inf)
     assert (str(exact), str(floor), str(cap)) == ("44", "<20", "≥20")
     assert depth_range(means, "missing", "c") is None
-    with pytest.raises(ValueError):
-        depth_range(means, "e", "c")  # seeds that disagree: no critical depth
+    with pytest.raises(ValueError, match=r"e / c is 20/<20: no one critical depth \(seeds that disagree\)"):
+        depth_range(means, "e", "c")  # seeds that disagree: no critical depth, said in words
     assert greater(exact, floor) is True and greater(floor, exact) is False
     assert greater(cap, exact) is None and greater(cap, floor) is True and greater(exact, cap) is None
     assert greater(cap, cap) is None and greater(floor, floor) is None
