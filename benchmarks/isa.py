@@ -12,7 +12,7 @@ this CI machine's Xeon (AVX-512, avx512_bf16 and AMX) where that ratio is made, 
 - ``avx512-bf16``: AVX-512 with avx512_bf16 and no AMX, as the AMD EPYC (Zen 4) CI-class machine of issue 21.
   oneDNN is capped at AVX512_CORE_BF16 (its bf16 convolutions without AMX tiles), MKL at AVX512; PyTorch's
   kernels stay AVX-512; the kernel is built with -march=cooperlake (AVX-512 with BF16 and VNNI, no AMX, no FP16;
-  GCC 12 has no znver4). Such a CPU computes bf16 natively, so its fast path is channels_last + bf16 autocast:
+  the GCC 12.2 here has no znver4, which also has VBMI, IFMA and GFNI: instructions this kernel does not use). Such a CPU computes bf16 natively, so its fast path is channels_last + bf16 autocast:
   eager fp32 NCHW and channels_last + bf16 are timed.
 
 The process re-runs itself with the profile's settings, checks that PyTorch reports the profile's kernel level and
@@ -52,7 +52,8 @@ PROFILES = {
                     "AVX2", ("avx2",), False, ("avx512", "avx10", "amx")),
     "avx512-bf16": Profile("avx512-bf16", "an AVX-512 CPU with avx512_bf16 and no AMX (e.g. AMD EPYC Zen 4)",
                            "cooperlake", {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16", "MKL_ENABLE_INSTRUCTIONS": "AVX512"},
-                           "AVX512", ("avx512f", "avx512bw", "avx512vl", "avx512_bf16"), True, ("amx", "avx10")),
+                           "AVX512", ("avx512f", "avx512bw", "avx512vl", "avx512_bf16"), True,
+                           ("amx", "avx10", "fp16")),
 }
 
 
@@ -104,8 +105,9 @@ def run_emulated(a, profile: Profile) -> int:
     convolutions = onednn_convolutions(profile.amp)
     capped = sorted(c for c in convolutions if any(k in c for k in profile.onednn_capped))
     if not convolutions or capped:
-        print(f"benchmarks.isa: oneDNN's convolutions ran {sorted(convolutions) or 'nothing'} with "
-              f"ONEDNN_MAX_CPU_ISA={profile.env['ONEDNN_MAX_CPU_ISA']}: not capped", file=sys.stderr)
+        print(f"benchmarks.isa: with ONEDNN_MAX_CPU_ISA={profile.env['ONEDNN_MAX_CPU_ISA']} oneDNN's "
+              + (f"convolutions ran {', '.join(capped)}: not capped" if capped else
+                 "verbose log named no convolution: the cap cannot be checked"), file=sys.stderr)
         return 1
     # the kernel is built here, for the profile, into the emulation's own folder: not loaded before, one -march
     # replaced

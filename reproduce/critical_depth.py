@@ -28,9 +28,17 @@ the search is *capped*); one whose first depth fails reports '<first depth'
 the cap is the extra value (row, column + CAP) = '>=depth' next to the
 reported number, which stays a number so it is compared with a published
 cap as a number (the NG paper's appendix Table 4 prints its 248-layer caps
-as 248). Claims read both through `depth_range` and compare ranges with
-`greater`, `at_least` and `equal`: True or False only where every depth
-the ranges allow gives the same answer, None (n/a) otherwise.
+as 248). A depth that converged with the next depth tried failing more
+than the paper's 12 layers deeper (a grid coarser than the paper's, e.g.
+the comparison's smoke grid 8, 14, 32) is *bracketed*: the extra value
+(row, column + BRACKET) = '<failure' places it in [depth, failure - 1].
+With several seeds, (row, column + RANGE) holds each seed's range
+('<14', '14', '14-31', '≥32') and claims on the seeds together compare
+their union (the mean of critical depths is no critical depth; each seed
+alone is checked as one search). Claims read all of these through
+`depth_range` and compare ranges with `greater`, `at_least` and `equal`:
+True or False only where every depth the ranges allow gives the same
+answer, None (n/a) otherwise.
 """
 from __future__ import annotations
 
@@ -45,6 +53,9 @@ CAP = " (capped)"  # column suffix of the value that marks a capped search: its 
 # column suffix of the value that marks a coarse bracket: the reported depth converged and the next depth tried, more
 # than the paper's 12 layers deeper, failed, so the critical depth lies anywhere below that failure ('<32')
 BRACKET = " (below)"
+# column suffix, with several seeds, of each seed's range literal ('<14', '14', '14-31', '≥32'): a mean over seeds
+# of critical depths is no critical depth, so claims on the seeds together compare the union of these ranges
+RANGE = " (per seed)"
 
 
 def converged(result: dict, num_classes: int = 10) -> bool:
@@ -101,6 +112,17 @@ class Search:
             return None
         above = [d for d, ok in self.outcomes.items() if not ok and d > c]
         return min(above) if above and min(above) - c > DEPTH_STEP else None
+
+    @property
+    def range_literal(self) -> str:
+        """The critical depths this search allows, as one literal: '<14' (floor), '≥32' (capped), '14-31'
+        (bracketed), or '14' (exact)."""
+        c = self.critical
+        if isinstance(c, str):
+            return c
+        if self.capped:
+            return f"≥{c}"
+        return f"{c}-{self.bracket - 1}" if self.bracket is not None else f"{c}"
 
     @property
     def monotone(self) -> bool:
@@ -231,13 +253,18 @@ def search_values(specs: list[SearchSpec], pairs: list) -> list:
                                        f"{len(searches)} seeds: a lower bound" if several else
                                        f"the deepest depth of the grid ({capped[0].critical}) converged: a lower "
                                        "bound")))
-        coarse = [search for _, search in searches if search.bracket is not None]
+        coarse = [(seed, search) for seed, search in searches if search.bracket is not None]
         if coarse:
-            out.append(Value(row, column + BRACKET, [f"<{search.bracket}" for search in coarse], unit="layers",
-                             evidence=f"converged at {coarse[0].critical}, failed at {coarse[0].bracket}"
-                                      f"{f' (and {len(coarse) - 1} more seeds alike)' if len(coarse) > 1 else ''}: "
-                                      f"the critical depth lies in between, which this grid cannot narrow to the "
-                                      f"paper's {DEPTH_STEP} layers"))
+            out.append(Value(row, column + BRACKET, [f"<{search.bracket}" for _, search in coarse], unit="layers",
+                             evidence="; ".join((f"seed {seed}: " if several else "") + f"converged at "
+                                                f"{search.critical}, failed at {search.bracket}"
+                                                for seed, search in coarse)
+                                      + f": the critical depth lies in between, which this grid cannot narrow to "
+                                        f"the paper's {DEPTH_STEP} layers"))
+        if several:  # the verdict on the seeds together reads the union of what each seed's search allows
+            out.append(Value(row, column + RANGE, [search.range_literal for _, search in searches], unit="layers",
+                             evidence="the critical depths each seed's search allows; claims on the seeds together "
+                                      "compare their union"))
     return out
 
 
@@ -269,6 +296,10 @@ def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
     v = means.get((row, column))
     if v is None:
         return None
+    per_seed = means.get((row, column + RANGE))
+    if per_seed is not None:
+        ranges = [_parse_range(x) for x in str(per_seed).split("/")]
+        return DepthRange(min(r.lo for r in ranges), max(r.hi for r in ranges))
     try:
         if isinstance(v, str) and v.startswith("<"):
             return DepthRange(-math.inf, float(v[1:]) - 1)
@@ -281,6 +312,17 @@ def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
     if below is not None:
         return DepthRange(d, max(float(b.strip().lstrip("<")) for b in str(below).split("/")) - 1)
     return DepthRange(d, d)
+
+
+def _parse_range(text: str) -> DepthRange:
+    """A Search.range_literal back as a DepthRange."""
+    t = text.strip()
+    if t.startswith("<"):
+        return DepthRange(-math.inf, float(t[1:]) - 1)
+    if t.startswith("≥"):
+        return DepthRange(float(t[1:]), math.inf)
+    lo, _, hi = t.partition("-")
+    return DepthRange(float(lo), float(hi or lo))
 
 
 def greater(a: DepthRange, b: DepthRange) -> bool | None:

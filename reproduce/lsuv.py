@@ -26,10 +26,12 @@ accuracy >= 1.5 x chance.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import statistics
 
 from models.fitnet import FitNet
+from models.init import lsuv_init
 
 from .accuracy import accuracy_values as shared_accuracy_values
 from .accuracy import converges, rank, training_outcome
@@ -578,21 +580,22 @@ def _lsuv_minutes(means: dict):
 
 def lsuv_trials_values(layout):
     """Value rows per LSUV column: 'LSUV trials per layer (max)', the most forward passes any layer needed, and
-    'LSUV |Var - 1| at the last trial (max)', how far from unit variance the worst layer's output was when LSUV
-    stopped (Algorithm 1's loop ends at |Var(B_L) - 1| < Tol_var, at T_max, or on a dead or non-finite output:
-    the last two leave it unmet; a non-finite variance counts as infinitely far)."""
+    'LSUV abs(Var - 1) at the last trial (max)', how far from unit variance the worst layer's output was when
+    LSUV stopped (Algorithm 1's loop ends at |Var(B_L) - 1| < Tol_var, at T_max, or on a dead or non-finite
+    output: the last two leave it unmet; a non-finite variance counts as infinitely far). Both are worst cases,
+    so several seeds give their largest (aggregate "max"), not their mean."""
     def values(pairs):
         out = []
         for _, col, cell, r in layout_records(layout, pairs):
             lsuv = (r.get("init") or {}).get("lsuv")
             if lsuv:
                 out.append(Value(TRIALS_ROW, col, [max(l["trials"] for l in lsuv)], unit="trials",
-                                 evidence=f"T_max {T_MAX}; min {min(l['trials'] for l in lsuv)}"))
+                                 evidence=f"T_max {T_MAX}; min {min(l['trials'] for l in lsuv)}", aggregate="max"))
                 miss = [abs(l["last_variance"] - 1.0) if math.isfinite(l["last_variance"]) else math.inf
                         for l in lsuv]
                 worst = max(range(len(lsuv)), key=miss.__getitem__)
                 out.append(Value(REACHED_ROW, col, [miss[worst]], unit="ratio",
-                                 evidence=f"Tol_var {TOL_VAR}; worst layer {lsuv[worst]['name']}"))
+                                 evidence=f"Tol_var {TOL_VAR}; worst layer {lsuv[worst]['name']}", aggregate="max"))
         return merge_seeds(out)
     return values
 
@@ -604,8 +607,9 @@ def combine(*fns):
 
 
 TRIALS_ROW = "LSUV trials per layer (max)"
-REACHED_ROW = "LSUV |Var - 1| at the last trial (max)"
-TOL_VAR, T_MAX = 0.1, 10  # Algorithm 1's parameters as the suite runs it (models.init.lsuv_init's defaults)
+REACHED_ROW = "LSUV abs(Var - 1) at the last trial (max)"
+# Algorithm 1's Tol_var and T_max as the suite runs it: models.init.lsuv_init's defaults
+TOL_VAR, T_MAX = (inspect.signature(lsuv_init).parameters[k].default for k in ("tol_var", "t_max"))
 
 
 def _trials_1_to_5(columns):
@@ -619,8 +623,14 @@ def _trials_1_to_5(columns):
         if any(v is None for v in vals.values()) or any(v is None for v in reached.values()):
             return None, "LSUV cells missing: " + ", ".join(c for c in columns
                                                               if vals[c] is None or reached[c] is None)
-        ok = all(1 <= v <= 5 for v in vals.values()) and all(m < TOL_VAR for m in reached.values())
-        return ok, ", ".join(f"{c}: max {vals[c]:.0f} trials, worst |Var - 1| {reached[c]:.3g}" for c in columns) + \
+        def show(v, spec):  # a literal (e.g. 'inf' joined over seeds) as it is
+            return format(v, spec) if isinstance(v, (int, float)) else str(v)
+
+        # a value that is no finite number (a non-finite variance on some seed: infinitely far) fails
+        ok = (all(isinstance(v, (int, float)) and 1 <= v <= 5 for v in vals.values())
+              and all(isinstance(m, (int, float)) and m < TOL_VAR for m in reached.values()))
+        return ok, ", ".join(f"{c}: max {show(vals[c], 'g')} trials, worst |Var - 1| {show(reached[c], '.3g')}"
+                             for c in columns) + \
             f" (pass: 1-5 trials and |Var - 1| < Tol_var {TOL_VAR:g} in every layer)"
     return check
 

@@ -108,17 +108,23 @@ def _linear_baseline(means: dict) -> tuple[bool, str]:
     return abs(a - b) <= 1.0, f"None {a:.2f} vs t = -2 {b:.2f} (|diff| {abs(a - b):.2f} pp, tolerance 1 pp)"
 
 
+T1_CLASSES = 10  # Table 1 trains on CIFAR-10
+
+
 def _t_grows(means: dict) -> tuple[bool | None, str]:
     """'For the NG with trainable t, the mean value increased to [-]0.4765 at the end of training, and thus the
     performance was between that of -0.5 and -0.25': t rose in a net that trained. A toy net that never left
     chance (max training accuracy under CONVERGENCE_FACTOR x chance) leaves it undecided: there t jumps towards
-    0 in the first epoch (seeds 3 and 31 at smoke: -1 to +0.08 and -0.08), a symptom of the failed run, not the
-    paper's rise."""
+    0 in the first epoch (seeds 3 and 31 at smoke: -1 to +0.08 and -0.08 after epoch 1, +0.10 and -0.05 at the
+    end), a symptom of the failed run, not the paper's rise. Table 1 reports the maximum training accuracy, so
+    "trained" reads that column here (the suite's convergence rule reads the last epoch; for these runs both are
+    10-12 % or 30-36 %)."""
     t = reproduced_number(means, (T1_T_ROW, "Trainable"))
     acc = reproduced_number(means, (T1_ROW, "Trainable"))
     detail = f"final mean t {t:.4f} (initial -1), max training accuracy {acc:.2f}%"
-    if acc < 100 * CONVERGENCE_FACTOR / 10:
-        return None, detail + f": the net never trained (under {100 * CONVERGENCE_FACTOR / 10:g}%), undecided"
+    trained = 100 * CONVERGENCE_FACTOR / T1_CLASSES  # % (1.5 x chance on CIFAR-10)
+    if acc < trained:
+        return None, detail + f": the net never trained (under {trained:g}%), undecided"
     return t > -1.0, detail
 
 
@@ -718,7 +724,7 @@ TARGETS = [
                Claim("NG-ReLU at t = -2 is as linear as no activation: same max training accuracy as None "
                      "(paper: 35.75 for both).", _linear_baseline),
                # Not declared for the smoke gate. It was (it passed on seeds 0, 1-3 and 41-43), until a review found
-               # seed 3's pass in a net at chance (max 11.6 %, t -1 -> +0.10). It now needs the net to have trained:
+               # seed 3's pass in a net at chance (max 11.6 %, final t +0.10). It now needs the net to have trained:
                # PASS on 0, 1, 2, 41-43, 32, 33, 51-53 (max 32-36 %, final t -0.79 to -0.52), n/a on 3 and 31
                # (11.6 %, 10.7 %: the 3-filter toy net stays at chance on some seeds), so it is reported as it
                # falls. A zeroed dL/dt leaves t at -1 and fails it. "As t increased, so did the accuracy" held

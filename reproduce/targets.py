@@ -26,7 +26,7 @@ class Value:
     values: list
     unit: str = "%"
     evidence: str = ""  # e.g. the depths tried in a critical-depth search
-    aggregate: str = "mean"  # how seeds are summarised: "mean" or "median" (the CReLU paper: median of 5 runs)
+    aggregate: str = "mean"  # how seeds are summarised: "mean", "median" (the CReLU paper: median of 5 runs), "max"
 
 
 @dataclass

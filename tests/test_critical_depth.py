@@ -1,4 +1,6 @@
 """The critical-depth search on a stubbed trainer."""
+import math
+
 import pytest
 
 from reproduce.critical_depth import converged, depth_grid, search_critical_depth
@@ -134,6 +136,7 @@ def test_a_grid_coarser_than_the_papers_12_layers_brackets_the_critical_depth():
     assert at_least(ng, depth_range({("b", "c"): "<14"}, "b", "c"), 2) is True  # the smoke's seed 0: base < 14
     # several seeds bracketed differently: the widest bracket
     assert depth_range({("r", "c"): 14.0, ("r", "c" + BRACKET): "<32/<44"}, "r", "c").hi == 43
+    assert at_least(depth_range({("r", "c"): 14.0, ("r", "c" + BRACKET): "<20"}, "r", "c"), base, 1) is None
     fine = SearchSpec("fine", "Critical depth", FakeCell, [20, 32, 44], "scan")
     pairs = [(FakeCell(20), rec(True)), (FakeCell(32), rec(False))]
     assert {(v.row, v.column) for v in search_values([fine], pairs)} == {("fine", "Critical depth")}
@@ -161,3 +164,32 @@ def test_depth_ranges_and_their_comparisons_by_hand():
     assert equal(exact, exact) is True and equal(cap, cap) is None and equal(floor, floor) is None
     assert equal(exact, floor) is False and equal(cap, depth_range({("x", "c"): 8.0}, "x", "c")) is False
     assert all_hold([True, True]) is True and all_hold([True, None]) is None and all_hold([None, False]) is False
+
+
+def test_several_seeds_compare_the_union_of_each_seeds_range():
+    """A mean over seeds of critical depths is no critical depth: seeds capped at 32 and bracketed at 14-31 allow
+    anything from 14 up (not '>= 23'); the per-seed literals, in any order, give the union."""
+    from reproduce.critical_depth import RANGE, SearchSpec, at_least, depth_range, search_values
+    from reproduce.report import summarize
+
+    class FakeCell:
+        def __init__(self, depth, seed):
+            self.hash, self.depth, self.seed = f"h{depth}-{seed}", depth, seed
+
+    def rec(ok):
+        return {"result": {"status": "ok", "final_train_acc": 0.5 if ok else 0.1}}
+    specs = [SearchSpec("r", "c", lambda d, s=s: FakeCell(d, s), [14, 32], "bisect") for s in (0, 1)]
+    pairs = [(FakeCell(14, 0), rec(True)), (FakeCell(32, 0), rec(True)),      # seed 0: capped at 32
+             (FakeCell(14, 1), rec(True)), (FakeCell(32, 1), rec(False))]     # seed 1: 14-31
+    means = {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in search_values(specs, pairs)}
+    assert means[("r", "c" + RANGE)] == "≥32/14-31"
+    both = depth_range(means, "r", "c")
+    assert (both.lo, both.hi) == (14, math.inf)
+    assert at_least(both, depth_range({("b", "c"): "<14"}, "b", "c"), 1) is True
+    assert at_least(both, depth_range({("b", "c"): 8.0}, "b", "c"), 2) is None  # 14-inf vs 16: undecided
+    for text, lo, hi in (("<14/14", -math.inf, 14), ("14/<14", -math.inf, 14), ("20-31/14", 14, 31)):
+        r = depth_range({("r", "c"): 1.0, ("r", "c" + RANGE): text}, "r", "c")
+        assert (r.lo, r.hi) == (lo, hi), text
+    # one seed alone (the per-seed check) has no RANGE value: its own search's reading
+    one = {(v.row, v.column): v.values for v in search_values(specs[:1], pairs[:2])}
+    assert ("r", "c" + RANGE) not in one

@@ -571,6 +571,16 @@ def test_measurement_values_are_one_per_seed_and_the_list_over_seeds(monkeypatch
             for v in t9.values([(c, _fake_init_stats(c, 0.1, 1, float("nan"))) for c in cells if c.seed == 2])}
     assert dead[(lsuv.REACHED_ROW, "ReLU")] == [math.inf]
     assert claim.check({k: v[0] for k, v in dead.items()})[0] is False
+    # over several seeds both rows are worst cases: the largest, not the mean (3 and 7 trials are not "1-5")
+    from reproduce.report import summarize
+    by_row = {(v.row, v.column): v for v in t9.values(pairs)}
+    assert summarize(by_row[(lsuv.TRIALS_ROW, "ReLU")].values, by_row[(lsuv.TRIALS_ROW, "ReLU")].aggregate)[0] == 4
+    assert summarize([3, 7], by_row[(lsuv.TRIALS_ROW, "ReLU")].aggregate)[0] == 7
+    seeds = [(c, _fake_init_stats(c, 0.1, 2, 1.02 if c.seed == 1 else float("nan"))) for c in cells]
+    merged = {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in t9.values(seeds)}
+    assert str(merged[(lsuv.REACHED_ROW, "ReLU")]).endswith("/inf")  # seed 1 finite, seed 2 not: a literal
+    ok, detail = claim.check(merged)
+    assert ok is False and "inf" in detail  # one seed's dead layer fails the verdict on the seeds together
 
 
 def test_table6_ratio_is_per_seed(monkeypatch):

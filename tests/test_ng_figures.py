@@ -152,6 +152,25 @@ def test_much_faster_threshold_is_the_papers_much_greater():
     assert ng_figures.MUCH_FASTER == ng.MUCH_GREATER == 2.0
 
 
+def test_figure4_values_carry_each_runs_training_accuracy_to_its_claim():
+    """variance_values gives, per panel and activation, the spread and the '<act> final train acc' column the
+    claim reads: a typo in either name would leave Figure 4 n/a for ever."""
+    fig4 = next(t for t in ng_figures.FIGURES if t.id == "4")
+
+    def rec(spread_scale, acc):  # two layers, variances 1 and 10**spread_scale: spread = spread_scale / 2
+        return {"result": {"status": "ok", "final_train_acc": acc, "epochs_run": 2,
+                           "history": [{"weight_variance": [1.0, 10.0 ** spread_scale]}]}}
+    pairs = [(cell, rec(0.4 if col == "NG-ReLU" else 0.8, 0.3)) for _, col, cell in ng_figures.fig4_layout("smoke")]
+    means = {(v.row, v.column): v.values[0] for v in fig4.values(pairs)}
+    assert means[("plain-20 / MSRA", "NG-ReLU")] == pytest.approx(0.2)
+    assert means[("ResNet-56 / MSRA", "ReLU" + ng_figures.TRAINED)] == pytest.approx(30.0)
+    assert fig4.claims[0].check(means)[0] is True
+    at_chance = [(cell, rec(0.4 if col == "NG-ReLU" else 0.8, 0.1)) for _, col, cell in ng_figures.fig4_layout("smoke")]
+    means = {(v.row, v.column): v.values[0] for v in fig4.values(at_chance)}
+    assert fig4.claims[0].check(means)[0] is None  # nothing trained: undecided, however the spreads compare
+    assert not any(c.smoke_gate for c in fig4.claims)
+
+
 def test_stability_and_t_claims_on_hand_made_numbers():
     rows = ("plain-20 / MSRA", "ResNet-56 / MSRA")
     stable = ng_figures._more_stable(rows)
