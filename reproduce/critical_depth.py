@@ -30,15 +30,15 @@ reported number, which stays a number so it is compared with a published
 cap as a number (the NG paper's appendix Table 4 prints its 248-layer caps
 as 248). A depth that converged with the next depth tried failing more
 than the paper's 12 layers deeper (a grid coarser than the paper's, e.g.
-the comparison's smoke grid 8, 14, 32) is *bracketed*: the extra value
-(row, column + BRACKET) = '<failure' places it in [depth, failure - 1].
-With several seeds, (row, column + RANGE) holds each seed's range
-('<14', '14', '14-31', '≥32') and claims on the seeds together compare
-their union (the mean of critical depths is no critical depth; each seed
-alone is checked as one search). Claims read all of these through
-`depth_range` and compare ranges with `greater`, `at_least` and `equal`:
-True or False only where every depth the ranges allow gives the same
-answer, None (n/a) otherwise.
+the comparison's smoke grid 8, 14, 32) is *bracketed*: the critical depth
+is anywhere in [depth, failure - 1]. Where a search is bracketed, or a
+target ran several seeds, the extra value (row, column + RANGE) holds each
+seed's range ('<14', '14', '14-31', '≥32'); claims compare their union
+(the mean of critical depths is no critical depth; each seed alone is
+checked as one search). Claims read all of these through `depth_range`
+and compare ranges with `greater`, `at_least` and `equal`: True or False
+only where every depth the ranges allow gives the same answer, None (n/a)
+otherwise.
 """
 from __future__ import annotations
 
@@ -50,12 +50,9 @@ CONVERGENCE_FACTOR = 1.5
 DEPTH_STEP = 12
 MODES = ("scan", "bisect")
 CAP = " (capped)"  # column suffix of the value that marks a capped search: its critical depth is a lower bound
-# column suffix of the value that marks a coarse bracket: the reported depth converged and the next depth tried, more
-# than the paper's 12 layers deeper, failed, so the critical depth lies anywhere below that failure ('<32')
-BRACKET = " (below)"
-# column suffix, with several seeds, of each seed's range literal ('<14', '14', '14-31', '≥32'): a mean over seeds
-# of critical depths is no critical depth, so claims on the seeds together compare the union of these ranges
-RANGE = " (per seed)"
+# column suffix of the value that gives, per seed, the critical depths each search allows ('<14', '14', '14-31',
+# '≥32'): written where a search is bracketed or several seeds ran; claims compare the union of these ranges
+RANGE = " (range)"
 
 
 def converged(result: dict, num_classes: int = 10) -> bool:
@@ -63,6 +60,19 @@ def converged(result: dict, num_classes: int = 10) -> bool:
     if result.get("status") != "ok" or result.get("final_train_acc") is None:
         return False
     return result["final_train_acc"] >= CONVERGENCE_FACTOR / num_classes
+
+
+def trained(train_acc_pct, num_classes: int = 10) -> bool:
+    """The same criterion read off a claim's values: a (last-epoch, or where a table reports it, maximum)
+    training accuracy in % of at least CONVERGENCE_FACTOR x chance (15 % on CIFAR-10); a missing or NaN
+    accuracy is not trained. Claims whose sentence is about trained networks use it to leave a run that never
+    left chance undecided."""
+    return isinstance(train_acc_pct, (int, float)) and train_acc_pct >= trained_threshold(num_classes)
+
+
+def trained_threshold(num_classes: int = 10) -> float:
+    """CONVERGENCE_FACTOR x chance, in % of training accuracy."""
+    return 100 * CONVERGENCE_FACTOR / num_classes
 
 
 def depth_grid(first: int = 20, last: int = 248, step: int = DEPTH_STEP) -> list[int]:
@@ -105,7 +115,7 @@ class Search:
         """The shallowest failed depth above the reported critical depth where it lies more than DEPTH_STEP (the
         paper's 12 layers: "the model depth was gradually increased by integral multiples of 12 layers") above
         it: the critical depth is then only known to be in [critical, bracket - 1], which a grid coarser than
-        the paper's (the smoke's 14 and 32) cannot narrow. None where the grid resolves it as the paper's does,
+        the paper's (e.g. the comparison's smoke grid 8, 14, 32) cannot narrow. None where the grid resolves it as the paper's does,
         or for a capped search or a floor."""
         c = self.critical
         if isinstance(c, str) or self.capped:
@@ -254,17 +264,14 @@ def search_values(specs: list[SearchSpec], pairs: list) -> list:
                                        f"the deepest depth of the grid ({capped[0].critical}) converged: a lower "
                                        "bound")))
         coarse = [(seed, search) for seed, search in searches if search.bracket is not None]
-        if coarse:
-            out.append(Value(row, column + BRACKET, [f"<{search.bracket}" for _, search in coarse], unit="layers",
-                             evidence="; ".join((f"seed {seed}: " if several else "") + f"converged at "
-                                                f"{search.critical}, failed at {search.bracket}"
-                                                for seed, search in coarse)
-                                      + f": the critical depth lies in between, which this grid cannot narrow to "
-                                        f"the paper's {DEPTH_STEP} layers"))
-        if several:  # the verdict on the seeds together reads the union of what each seed's search allows
+        if several or coarse:  # claims read the union of what each seed's search allows
+            bracketed = "; ".join((f"seed {seed}: " if several else "") + f"converged at {search.critical}, failed "
+                                  f"at {search.bracket}" for seed, search in coarse)
             out.append(Value(row, column + RANGE, [search.range_literal for _, search in searches], unit="layers",
-                             evidence="the critical depths each seed's search allows; claims on the seeds together "
-                                      "compare their union"))
+                             evidence=(f"{bracketed}: the critical depth lies in between, which this grid cannot "
+                                       f"narrow to the paper's {DEPTH_STEP} layers" if coarse else
+                                       "the critical depths each seed's search allows")
+                                      + ("; claims on the seeds together compare their union" if several else "")))
     return out
 
 
@@ -287,12 +294,11 @@ class DepthRange:
 
 
 def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
-    """The range of critical depths the value at (row, column) allows: a depth d is [d, d]; '<20' (the first
-    depth failed: the floor) is [-inf, 19]; a capped d (the value at (row, column + CAP)) is [d, inf]; a d
-    bracketed by a failure more than the paper's 12 layers deeper (the value at (row, column + BRACKET), '<32',
-    or one per seed '<32/<44') is [d, deepest failure - 1]. None when the cell was not run; ValueError for a
-    value that is no critical depth (e.g. seeds that disagree between '<20' and a depth), which makes a claim
-    n/a."""
+    """The range of critical depths the value at (row, column) allows: the union of the per-seed ranges at
+    (row, column + RANGE) where there is one (a bracketed search, or several seeds); else a depth d is [d, d],
+    '<20' (the first depth failed: the floor) is [-inf, 19], a capped d (the value at (row, column + CAP)) is
+    [d, inf]. None when the cell was not run; ValueError for a value that is no critical depth, which makes a
+    claim n/a."""
     v = means.get((row, column))
     if v is None:
         return None
@@ -306,12 +312,7 @@ def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
         d = float(v)
     except ValueError:
         raise ValueError(f"{row} / {column} is {v}: no one critical depth (seeds that disagree)") from None
-    if means.get((row, column + CAP)) is not None:
-        return DepthRange(d, math.inf)
-    below = means.get((row, column + BRACKET))
-    if below is not None:
-        return DepthRange(d, max(float(b.strip().lstrip("<")) for b in str(below).split("/")) - 1)
-    return DepthRange(d, d)
+    return DepthRange(d, math.inf) if means.get((row, column + CAP)) is not None else DepthRange(d, d)
 
 
 def _parse_range(text: str) -> DepthRange:

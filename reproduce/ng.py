@@ -22,7 +22,7 @@ import statistics
 from .accuracy import accuracy_values as shared_accuracy_values
 from .accuracy import converges, rank, training_outcome
 from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, all_hold, at_least, depth_range,
-                             equal, execute_searches, greater, search_values)
+                             equal, execute_searches, greater, search_values, trained, trained_threshold)
 from .data import DataSpec
 from .experiment import Cell
 from .ng_figures import FIGURES
@@ -108,9 +108,6 @@ def _linear_baseline(means: dict) -> tuple[bool, str]:
     return abs(a - b) <= 1.0, f"None {a:.2f} vs t = -2 {b:.2f} (|diff| {abs(a - b):.2f} pp, tolerance 1 pp)"
 
 
-T1_CLASSES = 10  # Table 1 trains on CIFAR-10
-
-
 def _t_grows(means: dict) -> tuple[bool | None, str]:
     """'For the NG with trainable t, the mean value increased to [-]0.4765 at the end of training, and thus the
     performance was between that of -0.5 and -0.25': t rose in a net that trained. A toy net that never left
@@ -122,9 +119,8 @@ def _t_grows(means: dict) -> tuple[bool | None, str]:
     t = reproduced_number(means, (T1_T_ROW, "Trainable"))
     acc = reproduced_number(means, (T1_ROW, "Trainable"))
     detail = f"final mean t {t:.4f} (initial -1), max training accuracy {acc:.2f}%"
-    trained = 100 * CONVERGENCE_FACTOR / T1_CLASSES  # % (1.5 x chance on CIFAR-10)
-    if acc < trained:
-        return None, detail + f": the net never trained (under {trained:g}%), undecided"
+    if not trained(acc):
+        return None, detail + f": the net never trained (under {trained_threshold():g}%), undecided"
     return t > -1.0, detail
 
 

@@ -39,7 +39,7 @@ import torch
 
 from models.activations import reference_curve
 
-from .critical_depth import CONVERGENCE_FACTOR, all_hold, converged
+from .critical_depth import CONVERGENCE_FACTOR, all_hold, converged, trained, trained_threshold
 from .experiment import Cell
 from .ng_protocol import (ACC_SCALES, ACT_LABEL, BASES, INITS, PAPER, PLAIN_SCALES, T3_ACTS, WEIGHT_DECAY_READING,
                           acc_plain_cell, acc_seeds, decide_share, plain_acc_lines, plain_cell, plain_protocol,
@@ -213,7 +213,7 @@ def _faster(archs, share: float = 1.0, factor: float | None = None):
         if ng is None or b is None:
             return None, f"{arch} {init} NG-{ACT_LABEL[base]}: not run"
         final = means.get((f"{key} final", ACT_LABEL["ng-" + base]))
-        converged = final is not None and final >= CONVERGENCE_FACTOR * CHANCE
+        converged = trained(final)
         if factor is None:
             win = converged and ng > b
         else:
@@ -297,12 +297,12 @@ def _more_stable(rows):
                 continue
             accs = {act: means.get((row, act + TRAINED)) for act in ("NG-ReLU", "ReLU")}
             untrained = [f"{act} {'n/a' if acc is None else f'{acc:.1f}%'}" for act, acc in accs.items()
-                         if not (isinstance(acc, (int, float)) and acc >= CONVERGENCE_FACTOR * CHANCE)]
+                         if not trained(acc)]
             if untrained:
                 outcomes.append(None)
                 parts.append(f"{row}: NG-ReLU {ng:.3f} vs ReLU {relu:.3f}, undecided: did not train "
                              f"({', '.join(untrained)} last-epoch training accuracy, under "
-                             f"{CONVERGENCE_FACTOR * CHANCE:g}%)")
+                             f"{trained_threshold():g}%)")
                 continue
             win = ng < relu
             outcomes.append(win)

@@ -48,7 +48,7 @@ PLAIN_SCALES = {
     # while ReLU, LReLU and PReLU under Xavier mostly stay below 15% already at 14 (probes, seeds 0-3: 8.5-13.4% at
     # 14; NG variants 19.8-27.1% at 14 and 32). The grid steps by 6 layers (14, 20, 26, 32), finer than the paper's
     # 12: where a base converges at 14 (seed 31: 15.4-16.6%), 14 and 32 alone bracket its critical depth anywhere
-    # in 14-31 (critical_depth.BRACKET), too coarse to show "twice as deep"; bisection then runs 20 (and 26 only
+    # in 14-31 (Search.bracket), too coarse to show "twice as deep"; bisection then runs 20 (and 26 only
     # if 20 converges) for such a row, ending on neighbouring depths 6 apart (never bracketed), and a base below
     # 15% at 14 or an NG variant converging at 32 costs no more runs than before. Table 5's "Xavier rows: much
     # greater" then held on each of seeds 0-3, 31-33, 41-43 (Dec 2026; seed 31: ReLU, LReLU, PReLU 14✓ 20✗,

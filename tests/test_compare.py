@@ -135,4 +135,4 @@ def test_a_critical_depth_under_several_seeds_is_one_value_per_seed(monkeypatch)
     assert "seed 0: " in vals[("NG-ReLU", "critical depth")].evidence
     one = {(v.row, v.column): v.values for v in search_values(specs, [p for p in pairs if p[0].seed == 1])}
     # one seed's pairs: its answer alone (14, and 32 failed 18 layers deeper: somewhere in 14-31)
-    assert one == {("NG-ReLU", "critical depth"): [14], ("NG-ReLU", "critical depth (below)"): ["<32"]}
+    assert one == {("NG-ReLU", "critical depth"): [14], ("NG-ReLU", "critical depth (range)"): ["14-31"]}

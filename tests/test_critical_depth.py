@@ -87,6 +87,13 @@ def test_convergence_criterion():
 
 # ------------------------------------------------------------------ bounds: caps and floors
 
+def test_trained_reads_the_same_criterion_off_a_percentage():
+    from reproduce.critical_depth import trained, trained_threshold
+    assert trained_threshold() == 15.0 and trained_threshold(100) == 1.5
+    assert trained(15.0) and not trained(14.99) and not trained(None) and not trained(math.nan)
+    assert not trained("n/c") and trained(2.0, num_classes=100)
+
+
 def test_search_values_mark_a_capped_search_and_keep_the_floor_in_its_literal():
     from reproduce.critical_depth import CAP, SearchSpec, search_values
 
@@ -115,7 +122,7 @@ def test_a_grid_coarser_than_the_papers_12_layers_brackets_the_critical_depth():
     """'The model depth was gradually increased by integral multiples of 12 layers' (NG paper): a depth that
     converged with the next one tried failing 18 layers deeper (the smoke's 14 and 32) only places the critical
     depth in [14, 31]; 12 layers apart, as the paper's grid, it is the paper's exact reading."""
-    from reproduce.critical_depth import BRACKET, SearchSpec, at_least, depth_range, search_values
+    from reproduce.critical_depth import RANGE, SearchSpec, at_least, depth_range, search_values
 
     class FakeCell:
         def __init__(self, depth):
@@ -127,16 +134,23 @@ def test_a_grid_coarser_than_the_papers_12_layers_brackets_the_critical_depth():
     pairs = [(FakeCell(14), rec(True)), (FakeCell(32), rec(False))]
     values = {(v.row, v.column): v for v in search_values([coarse], pairs)}
     assert values[("coarse", "Critical depth")].values == [14]
-    assert values[("coarse", "Critical depth" + BRACKET)].values == ["<32"]
+    assert values[("coarse", "Critical depth" + RANGE)].values == ["14-31"]
+    assert "converged at 14, failed at 32" in values[("coarse", "Critical depth" + RANGE)].evidence
     means = {k: v.values[0] for k, v in values.items()}
     base = depth_range(means, "coarse", "Critical depth")
     assert (base.lo, base.hi, str(base)) == (14, 31, "14-31")
     ng = depth_range({("ng", "c"): 32.0, ("ng", "c (capped)"): "≥32"}, "ng", "c")
     assert at_least(ng, base, 2) is None  # >= 32 against anything in 14-31: twice not shown (it was 32 >= 2 x 14)
     assert at_least(ng, depth_range({("b", "c"): "<14"}, "b", "c"), 2) is True  # the smoke's seed 0: base < 14
-    # several seeds bracketed differently: the widest bracket
-    assert depth_range({("r", "c"): 14.0, ("r", "c" + BRACKET): "<32/<44"}, "r", "c").hi == 43
-    assert at_least(depth_range({("r", "c"): 14.0, ("r", "c" + BRACKET): "<20"}, "r", "c"), base, 1) is None
+    assert at_least(depth_range({("r", "c"): 14.0, ("r", "c" + RANGE): "14-19"}, "r", "c"), base, 1) is None
+    # a capped search is never bracketed, and the NG smoke grid (steps of 6) ends on neighbours: never bracketed
+    capped = SearchSpec("capped", "Critical depth", FakeCell, [14, 32], "bisect")
+    assert ("capped", "Critical depth" + RANGE) not in {
+        (v.row, v.column) for v in search_values([capped], [(FakeCell(14), rec(True)), (FakeCell(32), rec(True))])}
+    smoke = SearchSpec("smoke", "Critical depth", FakeCell, [14, 20, 26, 32], "bisect")
+    pairs = [(FakeCell(14), rec(True)), (FakeCell(20), rec(False)), (FakeCell(26), rec(False)),
+             (FakeCell(32), rec(False))]
+    assert {(v.row, v.column): v.values for v in search_values([smoke], pairs)} == {("smoke", "Critical depth"): [14]}
     fine = SearchSpec("fine", "Critical depth", FakeCell, [20, 32, 44], "scan")
     pairs = [(FakeCell(20), rec(True)), (FakeCell(32), rec(False))]
     assert {(v.row, v.column) for v in search_values([fine], pairs)} == {("fine", "Critical depth")}
@@ -182,7 +196,7 @@ def test_several_seeds_compare_the_union_of_each_seeds_range():
     pairs = [(FakeCell(14, 0), rec(True)), (FakeCell(32, 0), rec(True)),      # seed 0: capped at 32
              (FakeCell(14, 1), rec(True)), (FakeCell(32, 1), rec(False))]     # seed 1: 14-31
     means = {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in search_values(specs, pairs)}
-    assert means[("r", "c" + RANGE)] == "≥32/14-31"
+    assert means[("r", "c" + RANGE)] == "≥32/14-31"  # mixed: one capped, one bracketed
     both = depth_range(means, "r", "c")
     assert (both.lo, both.hi) == (14, math.inf)
     assert at_least(both, depth_range({("b", "c"): "<14"}, "b", "c"), 1) is True
@@ -190,6 +204,6 @@ def test_several_seeds_compare_the_union_of_each_seeds_range():
     for text, lo, hi in (("<14/14", -math.inf, 14), ("14/<14", -math.inf, 14), ("20-31/14", 14, 31)):
         r = depth_range({("r", "c"): 1.0, ("r", "c" + RANGE): text}, "r", "c")
         assert (r.lo, r.hi) == (lo, hi), text
-    # one seed alone (the per-seed check) has no RANGE value: its own search's reading
+    # one seed alone (the per-seed check), capped: no RANGE value, its own search's reading
     one = {(v.row, v.column): v.values for v in search_values(specs[:1], pairs[:2])}
     assert ("r", "c" + RANGE) not in one
