@@ -213,6 +213,19 @@ def test_factors_use_equal_size_pairs_only():
     assert math.isnan(s3.factors(r)["alpha"])
 
 
+def test_factors_width_doubling_pairs_as_rms_ratios():
+    """Control-like record: 4x8x8 -> 8x8x8 changes only the width. Per-element RMS there: forward 2/sqrt(256) over
+    1/sqrt(256) is 2 in norm, sqrt(2) in RMS (twice the elements); beta from the errors the same way. A pair across
+    a pool (different H x W) is no width pair, so a record without one gives NaN."""
+    r = _record([[4, 8, 8], [8, 8, 8], [8, 8, 8], [10]], [1.0, 2.0, 2.0, 1.0], [3.0, 1.0, 1.0, 1.0])
+    f = s3.factors(r)
+    assert f["alpha_width"] == pytest.approx(2.0 / math.sqrt(2))   # (2 / sqrt(512)) / (1 / sqrt(256))
+    assert f["beta_width"] == pytest.approx(3.0 * math.sqrt(2))    # (3 / sqrt(256)) / (1 / sqrt(512))
+    assert f["alpha"] == pytest.approx(1.0)                         # the equal-size pair alone
+    pooled = s3.factors(_record([[4, 8, 8], [8, 4, 4], [10]], [1.0, 2.0, 1.0], [1.0, 1.0, 1.0]))
+    assert math.isnan(pooled["alpha_width"]) and math.isnan(pooled["beta_width"])
+
+
 def test_s3_layout_seeds_rows_and_control():
     paper = s3.layout("paper")
     rows = {}
@@ -225,7 +238,7 @@ def test_s3_layout_seeds_rows_and_control():
     assert ctl["depth"] == 56 and ctl["downsample"] == "none" and ctl["padding_mode"] == "circular"
     assert rows["BN + backward rule (eq. 41, k = 2)"][0].model_kwargs["bn"] is True
     assert all(c.job == "norm_profile" for c in s3.TARGET.cells("paper"))
-    assert len(s3.TARGET.cells("paper")) == 80 and len(s3.TARGET.cells("smoke")) == 8
+    assert len(s3.TARGET.cells("paper")) == 80 and len(s3.TARGET.cells("smoke")) == 40
 
 
 def _s3_means(**override):
@@ -260,6 +273,24 @@ def test_s3_claim_detail_shows_spread_stages_and_control():
     assert ok is True and "[0.950, 0.990]" in detail and "0.980/0.960/0.920" in detail and "control" in detail
 
 
+@pytest.mark.parametrize("i, row, col, other", [
+    (5, "backward rule (eq. 36)", s3.BETA_WIDTH, "forward rule (eq. 24)"),
+    (6, "forward rule (eq. 24)", s3.ALPHA_WIDTH, "backward rule (eq. 36)")])
+def test_s3_width_claims_tell_eq36_from_eq24(i, row, col, other):
+    """Where the width doubles the rule that does not equalise this direction is off by about sqrt(2) (eq. 24's
+    backward errors, eq. 36's forward signal shrinks by 1 / sqrt(2)): such a value fails; in the band passes;
+    the NG net's within-stage value is not what the claim reads."""
+    from reproduce.report import check_claim
+    claim, ctl = s3.TARGET.claims[i], "control: "
+    assert check_claim(claim, {(ctl + row, col): 1.03, (ctl + other, col): 1.41})[0] is True
+    assert check_claim(claim, {(ctl + row, col): 1.41})[0] is False
+    assert check_claim(claim, {(ctl + row, col): 1 / 1.41})[0] is False
+    assert check_claim(claim, {(ctl + row, col): "n/c"})[0] is None
+    assert check_claim(claim, {(row, col): 1.0})[0] is None
+    ok, detail = claim.check({(ctl + row, col): 1.03, (ctl + other, col): 1.41})
+    assert "1.030" in detail and other in detail and "1.410" in detail
+
+
 def test_s3_gaussian_claim_pass_fail_and_na():
     from reproduce.report import check_claim
     claim = s3.TARGET.claims[4]
@@ -288,6 +319,15 @@ def test_s3_values_median_and_spread_over_seeds():
         assert s3.values(fake[:2]) == []
     finally:
         s3.layout = orig
+    assert ("Gaussian std 0.01", s3.ALPHA_WIDTH) not in vals  # no width-only change in this net: no such column
+    wide = [(cell, {"result": _record([[4, 8, 8], [8, 8, 8], [10]], [1.0, 2.0, 1.0], [1.0, 1.0, 1.0])})
+            for cell, _ in fake]
+    try:
+        s3.layout = lambda scale: [("Gaussian std 0.01", str(c.seed), c) for c, _ in wide]
+        wvals = {(v.row, v.column): v for v in s3.values(wide)}
+    finally:
+        s3.layout = orig
+    assert wvals[("Gaussian std 0.01", s3.ALPHA_WIDTH)].values == pytest.approx([math.sqrt(2)] * 3)
     assert vals[("Gaussian std 0.01", s3.ALPHA + " min")].values == pytest.approx([2.0])
     assert vals[("Gaussian std 0.01", s3.ALPHA + " max")].values == pytest.approx([8.0])
 
@@ -491,7 +531,11 @@ def test_table_values_are_lists_over_seeds(monkeypatch):
 
 def test_s3_declares_the_necessary_condition_at_init_for_the_smoke_gate():
     gated = [c.text for c in s3.TARGET.claims if c.smoke_gate]
-    assert len(gated) == 4 and not any("backpropagation vector delta_l" in t for t in gated)
+    assert len(gated) == 5 and not any("backpropagation vector delta_l" in t for t in gated)
+    # where the width doubles: the backward rule's beta is declared, the forward rule's alpha is not (failed on
+    # one set of five draws at smoke)
+    assert any("error variance equal where the width doubles" in t for t in gated)
+    assert not any("forward variance equal where the width doubles" in t for t in gated)
     # BN's equal forward norms (BN normalizes every conv's input) and std 0.01's vanishing (arithmetic) hold by
     # construction: checked and gated, not counted as evidence; the two rules' factors are
     analytic = {c.text[:30] for c in s3.TARGET.claims if c.analytic}
