@@ -195,7 +195,7 @@ def _describe(cell: Cell, result: dict) -> str:
 
 def error_values(searches):
     def values(pairs):
-        return lr_search_values(searches, pairs, test_error, describe=_describe)
+        return lr_search_values(searches, pairs, test_error, describe=_describe, aggregate="median-error")
     return values
 
 
@@ -299,7 +299,7 @@ def table3_values(scale: str):
     searches = table3_searches(scale)
 
     def values(pairs):
-        out = lr_search_values(searches, pairs, test_error, describe=_describe)
+        out = lr_search_values(searches, pairs, test_error, describe=_describe, aggregate="median-error")
         for row, (act, widths) in T3_ROWS.items():  # the parameter counts of the networks trained
             for col in DATASET_COLUMNS:
                 model = build_model("resnet", depth=SCALES[scale]["depth"], act=act,
@@ -338,7 +338,7 @@ TEXT_ROWS = {"NormProp ReLU": "ReLU NormProp", "BatchNorm ReLU": "ReLU BatchNorm
 def text_values(scale: str):
     def values(pairs):
         out = lr_search_values(table2_searches(scale, list(TEXT_ROWS.values())), pairs, test_error,
-                               describe=_describe)
+                               describe=_describe, aggregate="median-error")
         back = {v: k for k, v in TEXT_ROWS.items()}
         for v in out:
             v.row = back[v.row]

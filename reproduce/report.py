@@ -75,14 +75,23 @@ def as_number(v) -> float | None:
 
 def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | None, int]:
     """(mean, or median when `aggregate` is "median", or the largest when "max" (a worst case over seeds, e.g.
-    LSUV's most trials), or the literal if any seed gave a literal; std or None; n)."""
+    LSUV's most trials), or the literal if any seed gave a literal; std or None; n).
+
+    "median-error" is the median of error rates, where a run that did not converge (a literal, e.g. n/c) ranks
+    above every number, as the worst error: the median of 5 runs one of which failed is the third best error,
+    and it is the literal when the middle falls on a failed run (3 of 5 failed). No std when a run failed."""
     if not values:
         return None, None, 0
     nums = [as_number(v) for v in values]
+    if aggregate == "median-error" and any(n is not None for n in nums) and any(n is None for n in nums):
+        ranked = sorted(range(len(values)), key=lambda i: (nums[i] is None, nums[i] or 0.0))
+        middle = [ranked[(len(values) - 1) // 2], ranked[len(values) // 2]]
+        lits = [values[i] for i in middle if nums[i] is None]
+        return (lits[0] if lits else statistics.fmean(nums[i] for i in middle)), None, len(values)
     if any(n is None for n in nums):
         lits = [v for v, n in zip(values, nums) if n is None]
         return (lits[0] if len(set(lits)) == 1 and len(lits) == len(values) else "/".join(map(str, values))), None, len(values)
-    mean = (statistics.median(nums) if aggregate == "median" else max(nums) if aggregate == "max"
+    mean = (statistics.median(nums) if aggregate in ("median", "median-error") else max(nums) if aggregate == "max"
             else statistics.fmean(nums))
     return mean, (statistics.stdev(nums) if len(nums) > 1 else None), len(nums)
 

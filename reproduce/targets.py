@@ -26,7 +26,9 @@ class Value:
     values: list
     unit: str = "%"
     evidence: str = ""  # e.g. the depths tried in a critical-depth search
-    aggregate: str = "mean"  # how seeds are summarised: "mean", "median" (the CReLU paper: median of 5 runs), "max"
+    # how seeds are summarised: "mean", "median", "median-error" (the CReLU paper's median of 5 runs of an error
+    # rate: a run that did not converge ranks as the worst error), "max" (a worst case); see report.summarize
+    aggregate: str = "mean"
 
 
 @dataclass

@@ -162,3 +162,17 @@ def test_a_drawn_figure_is_not_replaced_by_not_drawn_when_the_data_is_missing(tm
     assert "kept figures/paper/ng-figure-zz.png and its note as they were" in capsys.readouterr().out
     (tmp_path / "tables/paper/ng-figure-zz.json").unlink()  # nothing drawn before: "not drawn" is written
     assert report.render_figure(target("figure"), "paper", [], {"missing_data": {"cifar10": "x"}})["not_run"]
+
+
+def test_median_error_ranks_a_failed_run_as_the_worst_error():
+    """The CReLU paper's 'median of 5 runs' of an error rate: one n/c of five is the worst error, so the median
+    is the third best number (not a literal that would rank the whole row as failed); three n/c of five put
+    the middle on a failed run; 'median' of numbers alone is unchanged."""
+    s = report.summarize
+    assert s([5.3, 5.1, "n/c", 5.2, 5.0], "median-error") == (5.2, None, 5)
+    assert s([9.0, "n/c", "n/c", 9.2, "n/c"], "median-error")[0] == "n/c"
+    assert s([5.0, 5.1, 5.2, "n/c"], "median-error")[0] == pytest.approx(5.15)  # middle pair both numbers
+    assert s([5.0, 5.1, "n/c", "n/c"], "median-error")[0] == "n/c"              # middle pair meets a failure
+    assert s(["n/c", "n/c"], "median-error")[0] == "n/c"
+    assert s([7.0, 5.0, 6.0], "median-error")[0] == 6.0
+    assert s([5.0, "n/c", 6.0], "median")[0] == "5.0/n/c/6.0"  # plain median keeps a mixed row as its literals
