@@ -23,6 +23,17 @@ WEIGHT_DECAY_READING = (
     "Assumed (paper silent on which parameters decay): 'we used a batch size of 128 and a weight decay of "
     "0.0005' (Experiments) is applied to every parameter -- conv and dense weights, their biases, and BatchNorm's "
     "scale and shift -- as He et al. 2016's code (fb.resnet.torch) decays all parameters; not to NG's t.")
+# readings of what the paper leaves unsaid, shared by the tables (reproduce/ng.py) and the figures
+ACTIVATION_READING = (
+    "Assumed (paper silent): LReLU slope 0.01; PReLU one slope per channel from 0.25, with the same weight decay as "
+    "the weights (He et al. 2015 used none on the slopes); no weight decay on NG's t.")
+NORMALIZATION_READING = (
+    "Assumed (paper silent): per-channel mean/std input normalization (He et al. 2016, whose 'simple data "
+    "augmentation' the paper adopts, subtract the per-pixel mean).")
+INIT_READING = (
+    "Assumed (the paper names the inits only): Xavier = Glorot & Bengio 2010's uniform U(+-sqrt(6 / (fan_in + "
+    "fan_out))) (not Caffe's fan_in-only 'xavier' filler); Orthogonal = Saxe et al. 2013 with gain 1 "
+    "(torch.nn.init.orthogonal_ on the kernel viewed as out x fan_in); MSRA = N(0, 2 / fan_in); biases 0.")
 
 # ------------------------------------------------- plain CNNs: critical depth
 # "The model depth was gradually increased by integral multiples of 12 layers"

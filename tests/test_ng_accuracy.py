@@ -192,6 +192,56 @@ def test_table3_claims_fail_and_are_na_per_dataset():
     assert all(c.check({})[0] is None for c in claims("3"))
 
 
+def test_values_mixed_over_seeds_are_read_as_the_worst_case():
+    """Several seeds: a mean where some seed did not converge is the seeds' values joined by '/' (report.summarize).
+    An NG variant's mixed value is not converged; a base's (or SELU's) is converged, at its converged seeds' mean."""
+    from reproduce.report import summarize
+    mixed = summarize(["-", 88.0, 90.0])[0]
+    assert mixed == "-/88.0/90.0"
+    assert ng._base_accuracy(mixed) == pytest.approx(89.0)
+    assert ng._base_accuracy("-") is None and ng._base_accuracy(None) is None and ng._base_accuracy(91.5) == 91.5
+    plain10, resnet10, _, _ = claims("3")
+    m = means_of("3")
+    ok, detail = plain10.check({**m, ("Plain-44 / CIFAR-10", "NG-ReLU"): "-/89.5"})  # NG failed on one seed
+    assert ok is False and "did not converge: NG-ReLU ✗" in detail
+    ok, detail = plain10.check({**m, ("Plain-56 / CIFAR-10", "SELU"): "-/30.0"})  # SELU converged on one seed
+    assert ok is False and "converged: SELU ✗" in detail
+    # ResNets: a base converged on some seeds is compared at those seeds' mean, not ranked below every number
+    r = "ResNet-44 / CIFAR-10"  # paper: ReLU 92.83, SELU 92.66, NG-ReLU 93.48; every pair of the paper wins
+    low = {**m, **{(r, f"NG-{b}"): 80.0 for b in ("ReLU", "LReLU")}}  # 4 of 12 pairs lost: 8 wins
+    assert resnet10.check(low)[0] is True
+    r56 = "ResNet-56 / CIFAR-10"  # NG-ReLU 93.90, NG-LReLU 93.56, NG-PReLU 93.49
+    ok, detail = resnet10.check({**low, (r56, "ReLU"): "-/95.0", (r56, "SELU"): "-/95.0"})
+    assert ok is False and "4 of 12" in detail  # 4 more pairs lost (vs ReLU; the three vs SELU)
+    assert resnet10.check({**low, (r56, "ReLU"): "-/92.0", (r56, "SELU"): "-/92.0"})[0] is True  # 8 of 12
+    ok, detail = resnet10.check({**low, (r56, "NG-ReLU"): "-/93.9", (r56, "NG-LReLU"): "93.6/-"})
+    assert ok is False and "4 of 12" in detail  # NG not converged on some seed: those pairs lost
+    mixed_both = {**m, (r, "NG-ReLU"): "-/93.5", (r, "ReLU"): "-/92.8", (r, "SELU"): "-"}
+    ok, detail = resnet10.check(mixed_both)
+    assert "NG-ReLU vs ReLU -/93.5 vs -/92.8 ✗" in detail and "NG-ReLU vs SELU: neither converged" in detail
+    # appendix Table 3: the same reading
+    cifar = claims("A3")[0]
+    a3 = means_of("A3")
+    row = "plain-44 CNN / CIFAR-10"  # ReLU 88.92, NG-ReLU 89.48
+    assert cifar.check({**a3, (row, "ReLU"): "-/89.0"})[0] is True   # 89.48 >= 89.0 - 0.5
+    ok, detail = cifar.check({**a3, (row, "ReLU"): "-/90.5"})        # 89.48 < 90.5 - 0.5
+    assert ok is False and "NG-ReLU 89.48 vs -/90.5 ✗" in detail
+    assert cifar.check({**a3, (row, "NG-ReLU"): "89.5/-"})[0] is False
+    assert cifar.check({**a3, (row, "NG-ReLU"): "89.5/-", (row, "ReLU"): "-"})[0] is None  # neither converged
+    # Table 4: a competitor converged on some seed counts at those seeds' mean
+    t4 = means_of("4")  # 44: ReLU with BN 88.92, NG-ReLU 89.58, NG-ReLU with BN 89.98
+    assert claims("4")[0].check({**t4, ("44", "ReLU with BN"): "-/89.0"})[0] is True
+    assert claims("4")[0].check({**t4, ("44", "ReLU with BN"): "-/91.0"})[0] is False
+    assert claims("4")[0].check({**t4, ("44", "NG-ReLU with BN"): "-/91.0"})[0] is False
+
+
+def test_table3_declares_its_reading_of_most_cases():
+    devs = ng.table3_deviations("paper")
+    reading = [d for d in devs if "'Although our method first trained the models with the relatively low capacity" in d]
+    assert len(reading) == 1
+    assert "ResNet rows only" in reading[0] and "one claim per dataset" in reading[0] and "0.5 percentage" in reading[0]
+
+
 def test_table4_claim_fails_when_another_column_is_higher():
     m = means_of("4")
     ok, detail = claims("4")[0].check({**m, ("56", "NG-ReLU"): 90.0})
@@ -224,6 +274,15 @@ def test_text_claims():
     assert cheap.check(means(80, 68, 77))[0] is False   # 18 % more
     assert slower.check(means(80, 68, 77))[0] is False  # PReLU cheaper than NG-ReLU
     assert cheap.check({})[0] is None and slower.check({})[0] is None
+    # the sentence is about both models: one model's ratios missing (not run, or timed on another device) is n/a
+    for row in ng.TIME_ROWS:
+        one = {k: v for k, v in means(72, 68, 77).items() if k[0] != row + ng.RATIO}
+        ok, detail = cheap.check(one)
+        assert ok is None and f"{row}: no NG-ReLU / ReLU ratio" in detail
+        assert slower.check(one)[0] is None
+        worse = {k: v for k, v in means(80, 68, 70).items() if k[0] != row + ng.RATIO}
+        assert cheap.check(worse)[0] is False and slower.check(worse)[0] is False  # the other model fails
+    assert any("'small' taken as NG-ReLU's epoch time within 10% of ReLU's" in d for d in ng.text_deviations("paper"))
 
 
 # ------------------------------------------------------------------ rendering
