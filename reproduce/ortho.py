@@ -22,7 +22,7 @@ error is below 80% (about 400 iterations), and then go back to 0.1") is kept
 for the ResNet-110 cells: one epoch (391 iterations) at lr 0.01.
 
 A diverged run is n/c, never a number. Claims that rank methods (Table 2,
-the modulation schedule, Figure 5's "helps convergence") rank a diverged run
+the modulation schedule, Figure 5's "boosts" and "helps convergence") rank a diverged run
 below every converged one, the outcome Table 2 itself reports for methods
 that "cannot converge"; claims about a size (a gain, a ratio, "match") are
 n/a when a value they need is n/c.
@@ -162,7 +162,10 @@ def _show(v: float) -> str:
 
 
 def claim_ours_best(means: dict):
-    """Table 2: Ours has the highest top-1 accuracy at both depths (a tie is not "best")."""
+    """Table 2: Ours has the highest top-1 accuracy at both depths (a tie is not "best"). It is also the reading of
+    5.3's "The proposed modulation is applied to train the 110-layer network and achieves distinct performance
+    improvement against other one-order methods (see Table 2)": the paper gives no margin for "distinct" (its own
+    table: 81.6 vs AdaDelta's 66.48), so no separate claim adds one."""
     parts, ok = [], True
     for col in ("44-layer", "110-layer"):
         accs = {m: _rank(means, (m, col)) for m in METHODS}
@@ -170,14 +173,6 @@ def claim_ours_best(means: dict):
         ok &= accs["Ours"] > accs[runner]
         parts.append(f"{col}: Ours {_show(accs['Ours'])}, best other {runner} {_show(accs[runner])}")
     return ok, "; ".join(parts) + " (pass: Ours strictly highest at both depths; a diverged run, n/c, ranks last)"
-
-
-def claim_deep_margin(means: dict):
-    accs = {m: _rank(means, (m, "110-layer")) for m in METHODS}
-    runner = max((m for m in METHODS if m != "Ours"), key=accs.get)
-    return accs["Ours"] > accs[runner] + 10, f"Ours {_show(accs['Ours'])} vs the next best {runner} " \
-        f"{_show(accs[runner])} (pass: ahead by more than 10 points, or every other run diverged; the text says " \
-        "every other method fails to converge at 110 layers, its own table has AdaDelta at 66.48)"
 
 
 def text_layout(scale: str):
@@ -212,6 +207,8 @@ def text_values(pairs):
 # "Experiments show that there is 3% ~ 4% gains for a 44-layer network on CIFAR-10" (abstract): a gain in
 # accuracy points that rounds to 3 or 4, i.e. in [2.5, 4.5). The sentence gives whole numbers for the paper's own
 # gains of 4.28 (Ours 88.42 vs SGD 84.14) and 3.42 (vs Nesterov 85.0) in Table 2, so its ends are rounded ones.
+# The abstract says it of the orthonormal regularizer and 5.3 trains the 44-layer net "just with orthonormality":
+# the gain is ortho without modulation over msra + L2 (Table 2's Ours here is modulated: see deviations).
 GAIN_RANGE = (2.5, 4.5)
 
 
@@ -355,11 +352,22 @@ def fig5_plot(pairs, path: str, scale: str) -> None:
                          f"({scale} scale)")
 
 
+# "match": within MATCH_POINTS accuracy points, the suite's verdict 'match' for a percentage (reproduce.report.verdict:
+# |difference| <= 1 pp); the caption gives no tolerance.
+MATCH_POINTS = 1.0
+
+
 def claim_fig5_match(means: dict):
+    """Figure 5 (left): "orthonormality boosts plain network to match the performance of residual architecture":
+    boosts = the plain-44 net with orthonormality above the same net with L2 (a diverged L2 run, n/c, ranks last);
+    match = plain-44 ortho within MATCH_POINTS of ResNet-44 L2, or above it (reaching the residual net's level is
+    matching it). The match is a size: n/a when either of its two runs is n/c."""
     po = reproduced_number(means, ("plain-44 ortho", "final test acc"))
+    pl = _rank(means, ("plain-44 L2", "final test acc"))
     rl = reproduced_number(means, ("ResNet-44 L2", "final test acc"))
-    return po >= rl - 1, f"plain-44 ortho {po:.2f} vs ResNet-44 L2 {rl:.2f} (pass: within 1 point, the suite's " \
-        "'match', or above)"
+    return po > pl and po >= rl - MATCH_POINTS, \
+        f"plain-44 ortho {po:.2f} vs plain-44 L2 {_show(pl)} vs ResNet-44 L2 {rl:.2f} (pass: ortho above L2 on the " \
+        f"plain net, and within {MATCH_POINTS:g} point of ResNet-44 L2, the suite's 'match', or above it)"
 
 
 def claim_fig5_resnet110(means: dict):
@@ -379,8 +387,10 @@ def protocol(scale: str) -> list[str]:
             f"Ortho rows: Gram-Schmidt orthonormal init in filter groups, the regularizer of eq. 3 with lambda "
             f"{LAMBDA:g} instead of weight decay on conv/fc weights; Ours adds modulation for the first "
             f"{s['modulation']} iterations.",
-            "Table 2's other methods with the same lr 0.1 and weight decay and torch's defaults for their own "
-            "hyper-parameters (AdaDelta: lr 1.0, its default, footnote 6).",
+            "Table 2's other methods with SGD's common hyper-parameters (lr 0.1, weight decay 1e-4, schedule, "
+            "batch; momentum 0.9 where the optimizer takes one: Nesterov and RmsProp); their own: torch's defaults "
+            "for AdaGrad, AdaDelta (lr 1.0, its default, footnote 6) and Adam; RmsProp with decay (alpha) 0.9, not "
+            "torch's 0.99 (see the deviations).",
             f"ResNet-110 cells: lr {WARMUP_LR:g} for the first epoch (391 iterations), then the schedule (He et "
             "al.'s warmup)." if s["warmup_epochs"] else
             "No warmup at this scale (He et al.'s 400 of 64k iterations is under one step here).",
@@ -405,6 +415,23 @@ def deviations(scale: str) -> list[str]:
            "400 iterations)' is read as one epoch (391 iterations) at lr 0.01, for the ResNet-110 cells only (He et "
            "al. give it for their 110-layer ResNet; the plain 110-layer cells of Table 2 start at 0.1).",
            "Figures 2 and 3: 'finally' read as the mean over the second half of the recorded steps.",
+           "RmsProp: Table 2's caption says 'All the common hyper-parameters are identical and specific ones are "
+           "default (except for AdaDelta)'. Here RmsProp (torch.optim.RMSprop, reproduce.train) runs with decay "
+           "alpha = 0.9, not torch's default 0.99: the suite's TrainSpec.rms_decay default, set for the LSUV paper as "
+           "'Tieleman & Hinton's lecture uses 0.9' (the paper's RmsProp reference [40]); and with momentum 0.9, not "
+           "torch's default 0: every Table 2 row gets SGD's momentum 0.9, momentum read as a common hyper-parameter "
+           "(no other reason is recorded; Tieleman & Hinton's RmsProp has no momentum).",
+           f"Modulation throughout (the text's 73.5 %): 'Keeping the magnitude of error signals to be isometric can "
+           f"easily be done by our modulation, but it is observed that this strategy undermines propagation of "
+           f"signals (81.6% vs. 73.5% on CIFAR-10)' is read as the same modulation (the same mismatch threshold, "
+           f"factor {MISMATCH:g}) at every iteration instead of the first n; 'isometric' could also mean every "
+           "layer's error moment set to the one above with no threshold, which is not run.",
+           "Modulation at 44 layers: Table 2's 44-layer 'Ours' here is ortho + modulation for the first n "
+           "iterations (Ours at both depths), while 5.3 says 'a 44-layer network can be trained well just with "
+           "orthonormality' and applies modulation 'to train the 110-layer network'. The abstract's '3% ~ 4% gains "
+           "for a 44-layer network' (said of the orthonormal regularizer) is checked on ortho without modulation vs "
+           "msra + L2; its range is read off Table 2's 44-layer gains of Ours (88.42 vs SGD 84.14, Nesterov 85.0), "
+           "whose modulation the paper does not state.",
            "The ImageNet column / panel is not reproduced (no ImageNet here)."]
     if scale != "paper":
         out.insert(0, f"{scale} scale: depths {SCALES[scale]['depths']} stand for 44 and 110, width "
@@ -416,8 +443,7 @@ TARGETS = [
     Target(PAPER, "2", "table", "Top-1 accuracy of plain networks on CIFAR-10 by optimization method",
            cells=layout_cells(table2_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            values=_acc_values(table2_layout),
-           claims=[Claim("Ours is the best method at both depths", claim_ours_best),
-                   Claim("At the deeper depth Ours trains far better than every other method", claim_deep_margin)]),
+           claims=[Claim("Ours is the best method at both depths", claim_ours_best)]),
     Target(PAPER, "text", "table", "Numbers in the text: ortho gain at 44 layers; modulation schedule at 110 layers",
            cells=layout_cells(text_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            values=text_values,

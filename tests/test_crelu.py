@@ -20,7 +20,7 @@ from reproduce import crelu
 from reproduce.lr_search import LRSearch, execute_lr_searches, halving_lrs, lr_search_values, settle
 from reproduce.probes import (activation_stats, coherence, conv_coherence, delta, last_activation,
                               last_rectifier, residual_delta)
-from reproduce.report import published_values
+from reproduce.report import published, published_values
 from reproduce.train import RunOptions, TrainSpec, make_optimizer, train
 from test_train import tiny_data
 
@@ -605,3 +605,131 @@ def test_target_values_on_one_seed_are_that_seeds(monkeypatch):
     mu = {(v.row, v.column): v.values for v in f3.values(pairs)}
     assert mu[("ReLU NormProp2", "median mu (CIFAR-10)")] == pytest.approx([0.35, 0.45])
     assert len(mu[("ReLU NormProp2", "median mu at init (CIFAR-10)")]) == 2
+
+
+# ------------------------------------------------------------------ claims at their boundaries (review of 001)
+
+
+def _decide(check, means):
+    from reproduce.report import check_claim
+    from reproduce.targets import Claim
+    return check_claim(Claim("", check), means)[0]  # True / False / None (n/a)
+
+
+@pytest.mark.parametrize("double, passed", [
+    (27.33, True),     # the paper's own CIFAR-100 pair: 0.13 pp lower, which it calls no gain
+    (27.46, True),     # equal
+    (30.0, True),      # worse
+    (27.32, False),    # 0.14 pp lower: a gain beyond the paper's own 0.13
+    (26.0, False),
+    ("n/c", None),     # the doubled net diverged: no evidence about a gain
+])
+def test_double_no_gain_tolerance_is_the_papers_own_0_13_pp(double, passed):
+    means = {("ReLU BatchNorm", "CIFAR-100"): 27.46, ("ReLU BatchNorm (double)", "CIFAR-100"): double}
+    assert _decide(crelu.claim_double_no_gain, means) is passed
+
+
+def test_double_no_gain_needs_both_nets_trained():
+    both_nc = {("ReLU BatchNorm", "CIFAR-10"): "n/c", ("ReLU BatchNorm (double)", "CIFAR-10"): "n/c"}
+    assert _decide(crelu.claim_double_no_gain, both_nc) is None
+    base_nc = {("ReLU BatchNorm", "CIFAR-10"): "n/c", ("ReLU BatchNorm (double)", "CIFAR-10"): 7.27}
+    assert _decide(crelu.claim_double_no_gain, base_nc) is None
+    assert _decide(crelu.claim_double_no_gain, {("ReLU BatchNorm", "CIFAR-10"): 6.35}) is None
+    # every column reproduced counts: a gain in one of them fails it
+    two = {("ReLU BatchNorm", "CIFAR-10"): 6.35, ("ReLU BatchNorm (double)", "CIFAR-10"): 7.27,
+           ("ReLU BatchNorm", "CIFAR-100"): 27.46, ("ReLU BatchNorm (double)", "CIFAR-100"): 27.0}
+    assert _decide(crelu.claim_double_no_gain, two) is False
+
+
+def test_t4_needs_all_nine_pairs_and_allows_only_the_papers_one_exception():
+    means = _t4_means()
+    assert crelu.claim_t4_crelu(means)[0] is True and "8 of 9" in crelu.claim_t4_crelu(means)[1]
+    # one pair reproduced, CReLU 30 vs ReLU 25: n/a, not a pass
+    assert _decide(crelu.claim_t4_crelu, {("ResNet-34 CReLU Plain", "top-1"): 30.0,
+                                          ("ResNet-34 ReLU Plain", "top-1"): 25.0}) is None
+    missing = dict(means)
+    del missing[("ResNet-101 ReLU BN", "top-1")]
+    assert _decide(crelu.claim_t4_crelu, missing) is None
+    # a second pair the other way (the paper has one): fails
+    assert _decide(crelu.claim_t4_crelu, {**means, ("ResNet-50 CReLU NP3", "top-1"): 28.5}) is False
+    # a CReLU net that diverged loses its pair: with the paper's own exception, two losses
+    assert _decide(crelu.claim_t4_crelu, {**means, ("ResNet-50 CReLU BN", "top-1"): "n/c"}) is False
+    # a ReLU net that diverged where CReLU trained: CReLU wins that pair
+    assert _decide(crelu.claim_t4_crelu, {**means, ("ResNet-50 ReLU BN", "top-1"): "n/c"}) is True
+    # both diverged: that pair compares nothing
+    both = {**means, ("ResNet-50 CReLU BN", "top-1"): "n/c", ("ResNet-50 ReLU BN", "top-1"): "n/c"}
+    assert _decide(crelu.claim_t4_crelu, both) is None
+
+
+def test_t1_compares_plain_with_batchnorm_only_and_needs_both():
+    means = _published_means("1")
+    assert _decide(crelu.claim_t1_bn_smallest, means) is True
+    # NormProp is not in the sentence: a NormProp below BatchNorm does not matter
+    assert _decide(crelu.claim_t1_bn_smallest, {**means, ("NormProp ReLU", "Mean"): 1.0}) is True
+    assert _decide(crelu.claim_t1_bn_smallest, {**means, ("BatchNorm CReLU", "Std"): 30.0}) is False
+    assert _decide(crelu.claim_t1_bn_smallest, {**means, ("Plain ReLU", "Mean"): 3.0}) is False
+    no_plain = {k: v for k, v in means.items() if k[0] != "Plain CReLU"}
+    assert _decide(crelu.claim_t1_bn_smallest, no_plain) is None  # BatchNorm and NormProp alone: n/a
+    assert _decide(crelu.claim_t1_bn_smallest, {**means, ("BatchNorm ReLU", "Mean"): "n/c"}) is None
+
+
+def _runs(searches, seeds, trains):
+    """(cell, record) of every rate of every seed's search: converged (train acc 50 %) when `trains(row, seed)`,
+    else at chance (0 %, so the search tries every rate); every run finished with its final probes."""
+    out = []
+    for s in searches:
+        for seed in seeds:
+            for lr in s.lrs:
+                c = s.make_cell(lr, seed)
+                stats = {"mean": 2.0 + seed, "std": 3.0, "nzr": 0.5}
+                out.append((c, {"result": {
+                    "status": "ok", "final_train_acc": 0.5 if trains(s.row, seed) else 0.0, "best_test_acc": 0.4,
+                    "final_test_acc": 0.4, "epochs_run": 1,
+                    "final_probes": {"coherence": [0.4] * 13, "residual_delta": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+                                     "last_activation": {"last": stats, "classifier_input": stats}}}}))
+    return out
+
+
+def test_measurements_leave_out_seeds_that_never_trained_but_table1s_normprop_crelu(monkeypatch):
+    """The paper measured one untrained network, NormProp CReLU in Table 1 ("we did not manage to train CReLU
+    ResNet models" with NormProp); every other measurement is of trained networks: a seed that never converged
+    is not measured, and with no trained seed the claim is n/a."""
+    from reproduce.report import check_claims
+    monkeypatch.setenv("SEEDS", "0,1")
+    t1, f2, f3 = _target("table", "1"), _target("figure", "2"), _target("figure", "3")
+    seed0_only = lambda row, seed: seed == 0  # noqa: E731
+    pairs = _runs(crelu.table2_searches("smoke", list(crelu.T1_ROWS.values()), ("CIFAR-100",)), (0, 1), seed0_only)
+    vals = {(v.row, v.column): v for v in t1.values(pairs)}
+    assert vals[("Plain ReLU", "Mean")].values == [2.0]  # seed 1 never trained: left out
+    assert vals[("NormProp CReLU", "Mean")].values == [2.0, 3.0]  # the paper's exception: measured anyway
+    assert "seed 1 not converged; measured" in vals[("NormProp CReLU", "Mean")].evidence
+    seed1 = [(c, r) for c, r in pairs if c.seed == 1]
+    assert {v.row for v in t1.values(seed1)} == {"NormProp CReLU"}
+    assert [c["passed"] for c in check_claims(t1, seed1)][0] is None  # no trained Plain / BatchNorm: n/a
+    assert [c["passed"] for c in check_claims(t1, pairs)][0] is False  # seed 0: BatchNorm equals Plain here
+    pairs = _runs(crelu.table2_searches("smoke", list(crelu.FIG2_ROWS), ("CIFAR-100",)), (0, 1), seed0_only)
+    assert {len(v.values) for v in f2.values(pairs)} == {1}
+    assert f2.values([(c, r) for c, r in pairs if c.seed == 1]) == []
+    pairs = _runs(crelu.table2_searches("smoke", list(crelu.FIG3_ROWS)), (0, 1), seed0_only)
+    mu = {(v.row, v.column): v.values for v in f3.values(pairs)}
+    assert mu[("ReLU NormProp2", "median mu (CIFAR-10)")] == pytest.approx([0.4])  # seed 1 left out
+    seed1 = [(c, r) for c, r in pairs if c.seed == 1]
+    assert not any(v.column.startswith("median mu") for v in f3.values(seed1))
+    coherent, _ = check_claims(f3, seed1)
+    assert coherent["passed"] is None
+
+
+def test_readings_are_declared_as_deviations():
+    notes = " ".join(crelu.deviations("paper"))
+    assert "sets no limit; here at most 5 halving(s) (0.1 down to 0.003125)" in notes
+    assert "nn.Linear default" in notes and "0.447" in notes
+    t4 = " ".join(crelu.table4_deviations("paper"))
+    assert "at most 3 halving(s)" in t4 and "nn.Linear default" in t4
+    t3 = " ".join(_target("table", "3").deviations("paper"))
+    assert "after increasing the weight decay coefficients" in t3 and "increase the weight decay coefficient to " \
+        "0.0005" in t3
+    for target in (_target("table", "1"), _target("figure", "2")):
+        assert crelu.PLAIN_READING in target.deviations("smoke")
+        assert any("except Table 1's NormProp CReLU" in d for d in target.deviations("smoke"))
+    published_t3 = [r["note"] for r in published("crelu", "3") if r["column"] == "CIFAR-10"]
+    assert all("per the caption" not in n and "no value" in n for n in published_t3)
