@@ -15,8 +15,9 @@ the setting its authors recommend where they state one, else the assumption name
 - baselines ReLU + Xavier and ReLU + MSRA (the NG paper's Table 5 rows);
 - NG-ReLU (t = -1, trainable; Xavier, the NG paper's Table 2 setting);
 - CReLU (MSRA; the CReLU paper's convention: the next layer sees twice the channels);
-- LSUV (orthonormal init, then per-layer scaling to unit output variance on one batch, tol 0.1, at most 10
-  trials: the LSUV paper's Algorithm 1);
+- LSUV (the LSUV paper's Algorithm 1: orthonormal init, then per-layer scaling to unit output variance on one
+  batch; tol 0.1 and at most 10 trials are the suite's choices: the paper gives no values, only "Its value does not
+  noticeably influence the performance in a broad range of 0.01 to 0.1" of the tolerance);
 - the Ortho paper's orthonormal regularizer (eq. 3, lambda 1e-4, Gram-Schmidt orthonormal init) with signal
   modulation during the first iterations;
 - ConvInit's Var = k / fan_out (eq. 41) with its learning-rate rule, on the network with BN (the setting the
@@ -67,7 +68,8 @@ METHODS = (
     Method("ReLU + MSRA", "baseline (NG paper Table 5)"),
     Method("NG-ReLU", "NG paper: t = -1 trainable, Xavier (its Table 2 setting)", act="ng-relu", init="xavier"),
     Method("CReLU", "CReLU paper: CReLU in place of ReLU, filters unchanged, MSRA", act="crelu"),
-    Method("LSUV", "LSUV paper Algorithm 1: orthonormal, then unit output variance (tol 0.1, <= 10 trials)",
+    Method("LSUV", "LSUV paper Algorithm 1: orthonormal, then unit output variance (tol 0.1, <= 10 trials: the "
+           "suite's choices, the paper gives no values)",
            init="lsuv"),
     Method("Ortho reg + modulation", f"Ortho paper: eq. 3 regularizer (lambda {ORTHO_LAMBDA:g}) in place of weight "
            "decay on conv/fc weights, Gram-Schmidt orthonormal init, modulation during the first iterations",

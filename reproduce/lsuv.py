@@ -4,7 +4,12 @@
 LSUV (Algorithm 1, models.init.lsuv_init): orthonormal pre-initialization
 (Saxe et al. 2014), then for each conv / fully-connected layer in order,
 forward a mini-batch and divide the weights by sqrt(Var(output)) until
-|Var - 1| < Tol_var = 0.1 or T_max = 10 trials.
+|Var - 1| < Tol_var or T_max trials. The paper gives no values for either,
+only "Its value does not noticeably influence the performance in a broad
+range of 0.01 to 0.1" (Tol_var, section 3): Tol_var = 0.1 (within that
+range) and T_max = 10 are the suite's choices (lsuv_init's defaults). The
+suite forwards one fixed mini-batch at every trial; Algorithm 1 has "do
+Forward pass with a mini-batch" inside its loop (LSUV_ONE_BATCH_DEVIATION).
 
 Networks: the FitNets of Table 1 (models.fitnet; FitNet-4 has 17 convs, see
 there). Training (section 4.2): "SGD with momentum 0.9, the initial learning
@@ -34,7 +39,7 @@ from models.fitnet import FitNet
 from models.init import lsuv_init
 
 from .accuracy import accuracy_values as shared_accuracy_values
-from .accuracy import converges, rank, training_outcome
+from .accuracy import converges, final_accuracy, rank, training_outcome
 from .critical_depth import CONVERGENCE_FACTOR
 from .data import DataSpec
 from .experiment import Cell
@@ -151,7 +156,9 @@ T5_ACTS = {"TanH": "tanh", "ReLU": "relu", "Maxout": "maxout"}
 
 
 def table5_layout(scale: str) -> list[tuple[str, str, Cell]]:
-    """BN-FitNet4 "initialized with Xavier" (section 5.2), BN before or after the non-linearity."""
+    """BN-FitNet4, BN before or after the non-linearity. Section 5.2 compares LSUV "against a batch-normalized
+    network, initialized with the standard method" and names no init for Table 5; read as Xavier, the init of the
+    next experiment ("BN-FitNet4, initialized with Xavier", Figure 3): T5_INIT_DEVIATION."""
     return [(row, col, fitnet_cell(scale, "fitnet4", act, "xavier-caffe", bn=col.lower(), seed=s))
             for row, act in T5_ACTS.items() for col in ("Before", "After") for s in _seeds(scale)]
 
@@ -347,14 +354,18 @@ def _beat_hints(means: dict):
 
 
 def _svm_improves(means: dict):
-    parts, ok = [], True
-    for init in ("Ortho", "LSUV"):
-        soft, svm = means.get((f"FitNet-{init}", "MNIST error")), means.get((f"FitNet-{init}-SVM", "MNIST error"))
-        if soft is None or svm is None:
-            return None, "incomplete"
-        ok &= converges(svm) and converges(soft) and svm < soft  # errors: lower is better
-        parts.append(f"{init}: softmax {soft}, SVM {svm}")
-    return ok, "; ".join(parts)
+    """'Since the widely cited DSN error rate of 0.39%, the state-of-the-art (until recently) was obtained after
+    replacing the softmax classifier with SVM, we do the same and also observe improved results (line
+    FitNet-LSUV-SVM in Table 2)' (section 4.1): as DSN improved on its softmax by the SVM, the LSUV net with the SVM
+    (hinge) output has a lower MNIST error than with softmax. The sentence names the LSUV line only; the Ortho-SVM
+    row is shown, not compared. A run that did not converge ('n/c') is the worst error; n/a when neither did."""
+    soft, svm = means.get(("FitNet-LSUV", "MNIST error")), means.get(("FitNet-LSUV-SVM", "MNIST error"))
+    if soft is None or svm is None:
+        return None, "incomplete"
+    detail = f"LSUV: softmax {_fmt(soft)}, SVM {_fmt(svm)} (MNIST error, %)"
+    if not converges(svm):
+        return (None if not converges(soft) else False), detail
+    return (not converges(soft) or svm < soft), detail  # errors: lower is better
 
 
 def _lsuv_beats_ortho_mnist(means: dict):
@@ -646,9 +657,10 @@ def _train_lines(scale: str) -> list[str]:
             f"{s['batch']}, weight decay 5e-4 on weights, none on biases (the authors' Caffe models).",
             f"Data: {data}; per-pixel mean subtracted (inputs in [0, 1]); random shifts of up to 8 pixels "
             "(zero padding) and horizontal mirroring.",
-            "Inits: LSUV (Algorithm 1, Tol_var 0.1, T_max 10, one batch of the training batch size, network in "
-            "train mode, i.e. dropout on, as the authors' script), OrthoNorm (SVD, Saxe et al.), OrthoNorm-MSRA "
-            "scaled (OrthoNorm x sqrt(2)), Xavier (Caffe's: uniform, Var = 1/fan_in), MSRA (N(0, 2/fan_in)).",
+            f"Inits: LSUV (Algorithm 1; Tol_var {TOL_VAR:g} and T_max {T_MAX} are the suite's choices, the paper "
+            "gives none; one fixed batch of the training batch size for every trial, network in train mode, i.e. "
+            "dropout on, as the authors' script), OrthoNorm (SVD, Saxe et al.), OrthoNorm-MSRA scaled (OrthoNorm x "
+            "sqrt(2), the suite's reading), Xavier (Caffe's: uniform, Var = 1/fan_in), MSRA (N(0, 2/fan_in)).",
             f"'n/c' = not converged by the suite's one criterion: diverged, or final-epoch training accuracy "
             f"< {CONVERGENCE_FACTOR} x chance (15% on CIFAR-10). Reported: final test accuracy.",
             f"Seeds: {', '.join(map(str, _seeds(scale)))} (each cell trained once per seed; SEEDS / --seeds)."]
@@ -662,6 +674,39 @@ FITRESNET4_DEVIATION = ("FitResNet-4: Table 1 prints 5 convs per stage (32 32 48
                         "stages have 6 convs as FitNet-4's (32 32 48 48 48 | 80 x 6 | 128 x 6, 17 convs), and "
                         "the paper's rule 'the output of each even convolutional layer is summed with the output "
                         "of the previous non-linearity layer' gives a third sum (after conv26 and conv36).")
+TOL_VAR_DEVIATION = (f"Tol_var {TOL_VAR:g} and T_max {T_MAX} are the suite's choices, not the paper's: Algorithm 1 "
+                     "names both without values, and of Tol_var section 3 says only 'Its value does not noticeably "
+                     "influence the performance in a broad range of 0.01 to 0.1' (0.1 is within it). The authors' "
+                     "script (LSUVinit, tools/extra/lsuv_init.py) used 0.02 and up to 20 trials.")
+# Algorithm 1 forwards "a mini-batch" inside its loop, and section 3 says "Because of data variations, it is often not
+# possible to normalize variance with the desired precision": its trials see data variation. The suite (models.init
+# lsuv_init, reproduce.cell_run) forwards one fixed batch at every trial; the faithful fix, a fresh batch per trial,
+# lives in those files (a change there makes every cached result stale).
+LSUV_ONE_BATCH_DEVIATION = ("LSUV estimates Var(B_L) on one fixed mini-batch at every trial (models.init.lsuv_init, "
+                            "reproduce.cell_run). Algorithm 1 has 'do Forward pass with a mini-batch' inside the "
+                            "loop and section 3 speaks of 'data variations' between trials; the authors' script "
+                            "(Caffe data layer) fetched a fresh batch per forward pass. On one batch with zero "
+                            "biases one rescale gives unit variance on that batch, so LSUV needs 1-2 trials per "
+                            "layer by construction (Tables 8/9's trials claim is marked analytic).")
+ORTHO_MSRA_DEVIATION = ("'OrthoNorm-MSRA scaled' (Table 3) is not defined by the paper: read as OrthoNorm x sqrt(2) "
+                        "(models.init 'ortho-msra'), after section 2's 'The optimal scaling for ReLU-net is around "
+                        "1.4, which is in line with the theoretically derived sqrt(2) by He et al.'.")
+T5_INIT_DEVIATION = ("Table 5's init is not stated: section 5.2 compares LSUV 'against a batch-normalized network, "
+                     "initialized with the standard method'; read as Xavier (Caffe's), the init the next experiment "
+                     "names ('we compare BN-FitNet4, initialized with Xavier and LSUV-initialized FitNet4', Figure 3).")
+FIG3_BN_DEVIATION = ("Figure 3's BN-FitNet4: the paper does not say where its BN layers sit; here after every "
+                     "non-linearity (the placement Table 5 finds better 'in the most cases').")
+FIG1_READINGS = [
+    "Figure 1's network, data and solver are not in the paper's text: here FitNet-4 on CIFAR-10 (the network of "
+    "section 5.1's experiments), SGD with section 4.2's lr 0.01 and momentum 0.9, the authors' Caffe weight decay "
+    "5e-4.",
+    "Figure 1's scales of the orthonormal init are not in the text either: the grid (x0.5, x1, x1.41, x2, x3 at "
+    "paper and fast scale) is the suite's, chosen around section 2's 'around 1.4'.",
+    "'lead to convergence' over a few hundred iterations is read as: the loss falls by more than 1% of its first "
+    "value (first iteration to the mean of the last quarter), without diverging; 'can hardly leave the initial "
+    "state' as: the loss stays within 1% of its first value.",
+    "'The optimal scaling for ReLU-net' is read as the ReLU scale whose training loss over the last quarter of "
+    "the iterations is lowest (the paper does not say what makes a scale optimal)."]
 FIG1_DEVIATION = ("Figure 1's iteration range is not in the paper's text ('Relative magnitude of weight updates as a "
                   "function of the training iteration'): paper and fast scale follow the first 300 iterations.")
 
@@ -680,17 +725,22 @@ def _train_deviations(scale: str) -> list[str]:
     return out
 
 
+def _lsuv_train_deviations(scale: str) -> list[str]:
+    """_train_deviations of a target whose runs are LSUV-initialized: plus how LSUV is run."""
+    return _train_deviations(scale) + [TOL_VAR_DEVIATION, LSUV_ONE_BATCH_DEVIATION]
+
+
 def _measure_lines(scale: str, what: str) -> list[str]:
     s = MEASURE_SCALES[scale]
     return [what,
             f"FitNet-4 (17 convs + ip1), width x{s['width']}; CIFAR-10 batch of {s['batch']} training images "
             "(per-pixel mean subtracted) for LSUV.",
-            "LSUV: Algorithm 1, Tol_var 0.1, T_max 10, one batch, network in train mode (dropout on)."]
+            f"LSUV: Algorithm 1 with the suite's Tol_var {TOL_VAR:g} and T_max {T_MAX} (the paper gives no values), "
+            "one fixed batch for every trial, network in train mode (dropout on)."]
 
 
 def _measure_deviations(scale: str) -> list[str]:
-    out = ["The authors' script (LSUVinit, tools/extra/lsuv_init.py) used Tol_var 0.02, up to 20 trials and a fresh "
-           "batch per forward pass; this suite follows the paper's Algorithm 1 (0.1, 10, one batch).",
+    out = [TOL_VAR_DEVIATION, LSUV_ONE_BATCH_DEVIATION,
            "Maxout layers: each piece is its own layer (as in the authors' Caffe models) and is normalised "
            "separately; the reported std pools the pieces' weights.",
            "Input scale differs (no global contrast normalisation): it changes conv11's LSUV std, not the others'."]
@@ -704,9 +754,11 @@ def _table10_deviations(scale: str) -> list[str]:
     return _measure_deviations(scale) + [
         "Reading: the paper's 'variance of the gradient at all layers' is taken as the variance of the error "
         "back-propagated to each layer's output (what Caffe, the authors' framework, keeps as the diff of the "
-        "layer's top blob), not of the weight gradient: only that reading gives the published pattern (under "
-        "Xavier and OrthoInit the values about double per layer towards the output, as a ReLU halves the "
-        "error's variance; each 2x2 pool costs about x0.3; ip1 is about equal under all four inits). The weight "
+        "layer's top blob), not of the weight gradient. The paper does not say which gradient, and the authors' "
+        "published code (LSUVinit) has no gradient measurement: this reading was chosen because it gives the "
+        "published pattern (under Xavier and OrthoInit the values about double per layer towards the output, as "
+        "a ReLU halves the error's variance; each 2x2 pool costs about x0.3; ip1 is about equal under all four "
+        "inits), i.e. it is a reading fitted to the published numbers, not one the paper settles. The weight "
         "gradient's variance is shown beside it ('<init> Var(dL/dW)', not in the paper)."]
 
 
@@ -867,52 +919,109 @@ def figure2_plot(pairs, path: str, scale: str) -> None:
     plt.close(fig)
 
 
+FINAL_TEST = " final"  # suffix of Figure 2's second column per activation: the final test accuracy (Table 3's)
+
+
 def figure2_values(pairs):
     """Per (init, activation) of Table 3's runs: the mean over the epochs of the test accuracy in % (the area under
-    Figure 2's curve per epoch: a higher one is a faster convergence), 'diverged' for a run that diverged."""
+    Figure 2's curve per epoch: a higher one is a faster convergence) in the activation's column, and the final test
+    accuracy (Table 3's number, where Figure 2's curve ends) in '<activation> final'; 'n/c' for a run that did not
+    converge (diverged, or a last-epoch training accuracy under 1.5 x chance: the suite's one criterion)."""
     out = []
     for row, col, cell, r in layout_records(table3_layout, pairs):
         acc = [h["test_acc"] for h in r["history"] if h.get("test_acc") is not None]
-        ok = r["status"] == "ok" and acc and all(math.isfinite(a) for a in acc)
-        out.append(Value(row, col, [100 * statistics.fmean(acc) if ok else DIVERGED],
-                         evidence=f"{len(acc)} epochs, {training_outcome(r)}"))
+        final = final_accuracy(cell, r, "n/c")
+        trained = converges(final) and bool(acc) and all(math.isfinite(a) for a in acc)
+        ev = f"{len(acc)} epochs, {training_outcome(r)}"
+        out.append(Value(row, col, [100 * statistics.fmean(acc) if trained else "n/c"], evidence=ev))
+        out.append(Value(row, col + FINAL_TEST, [final if trained else "n/c"], evidence=ev))
     return merge_seeds(out)
 
 
-def _lsuv_converges_faster(means: dict):
-    """'Figure 2 shows that LSUV method ... converges faster for all tested activation functions, except tanh'
-    (section 5.1): LSUV's mean test accuracy over the epochs is above every other init's for maxout, ReLU and
-    VLReLU (a diverged run ranks lowest), and not above all of them for tanh."""
-    parts, ok = [], True
+def _lsuv_better_and_faster(means: dict):
+    """'Figure 2 shows that LSUV method not only leads to better generalization error, but also converges faster for
+    all tested activation functions, except tanh' (section 5.1). Per activation, among the inits of Table 3 (the
+    runs Figure 2 plots here; the paper's figure legend is not in its text): 'better generalization' = LSUV's final
+    test accuracy above every other init's, 'converges faster' = LSUV's mean test accuracy over the epochs above
+    every other init's (a run that did not converge, 'n/c', ranks lowest). Both must hold for maxout, ReLU and
+    VLReLU, and not both for tanh (the exception). An activation where no run converged cannot be decided (n/a):
+    runs at chance say nothing about which init generalizes or converges better. Note that the paper's own Table 3
+    has OrthoNorm-MSRA scaled above LSUV for VLReLU (93.09 vs 92.97), so the generalization half fails on its
+    published final numbers for VLReLU if Figure 2 plots that init."""
+    parts, outcomes = [], []
     for col in ("maxout", "ReLU", "VLReLU", "tanh"):
         rows = [r for r in INITS if (r, col) not in T3_SKIPPED]
-        if any(means.get((r, col)) is None for r in rows):
+        if any(means.get((r, c)) is None for r in rows for c in (col, col + FINAL_TEST)):
             return None, f"{col}: runs missing"
-        lsuv_ = rank(means[("LSUV", col)])
-        best_other = max(rank(means[(r, col)]) for r in rows if r != "LSUV")
-        faster = lsuv_ > best_other
-        ok &= faster if col != "tanh" else not faster
-        parts.append(f"{col}: LSUV {_fmt(means[('LSUV', col)])} vs best other {best_other:.2f}")
-    return ok, "; ".join(parts).replace("-inf", "diverged") + " (mean test accuracy over the epochs, %)"
+        if not any(converges(means[(r, col)]) for r in rows):
+            outcomes.append(None)
+            parts.append(f"{col}: no run converged")
+            continue
+        others = [r for r in rows if r != "LSUV"]
+        better = rank(means[("LSUV", col + FINAL_TEST)]) > max(rank(means[(r, col + FINAL_TEST)]) for r in others)
+        faster = rank(means[("LSUV", col)]) > max(rank(means[(r, col)]) for r in others)
+        outcomes.append(better and faster if col != "tanh" else not (better and faster))
+        best_final = max(others, key=lambda r: rank(means[(r, col + FINAL_TEST)]))
+        best_mean = max(others, key=lambda r: rank(means[(r, col)]))
+        parts.append(f"{col}: final LSUV {_fmt(means[('LSUV', col + FINAL_TEST)])} vs {best_final} "
+                     f"{_fmt(means[(best_final, col + FINAL_TEST)])}, mean over epochs LSUV "
+                     f"{_fmt(means[('LSUV', col)])} vs {best_mean} {_fmt(means[(best_mean, col)])}")
+    ok = False if False in outcomes else None if None in outcomes else True
+    return ok, "; ".join(parts) + " (test accuracy, %; pass: LSUV above every other init in both for maxout, " \
+        "ReLU, VLReLU, not in both for tanh)"
+
+
+EPOCHS_TO_LEVEL = "epochs to the common level"  # Figure 3's second column
+
+
+def _epochs_to(result: dict, level: float):
+    """The first epoch whose test accuracy reaches `level` (a fraction), None if none does."""
+    return next((h["epoch"] for h in result["history"] if h.get("test_acc") is not None and h["test_acc"] >= level),
+                None)
 
 
 def figure3_values(pairs):
-    """Per run of Figure 3: training images per second (its iteration speed) and final test accuracy."""
-    out = []
+    """Per run of Figure 3: training images per second (its iteration speed) and, for LSUV and BN, the epochs
+    each needed to reach the common level, the lower of the two runs' final test accuracies (of the same seed):
+    the highest accuracy both reach, so the two counts compare the iterations needed, not the final accuracy
+    (the paper: 'LSUV-initialized network is as good as batch-normalized one'). Both runs have the same batch and
+    data, so epochs count iterations. 'n/c' when either run did not converge (the suite's one criterion): a run at
+    chance needs no iterations to reach chance."""
+    out, runs = [], {}
     for row, _, cell, r in layout_records(figure3_layout, pairs):
         if r.get("train_images_per_s"):
             out.append(Value(row, "images/s", [r["train_images_per_s"]], unit="img/s", evidence=r["device"]))
+        runs.setdefault(cell.seed, {})[row] = (cell, r)
+    for seed, by_row in runs.items():
+        if "LSUV" not in by_row or "BN" not in by_row:
+            continue
+        finals = {row: final_accuracy(*by_row[row], "n/c") for row in ("LSUV", "BN")}
+        if not all(converges(v) for v in finals.values()):
+            ev = "not converged: " + ", ".join(f"{row} {training_outcome(by_row[row][1])}" for row in finals)
+            out += [Value(row, EPOCHS_TO_LEVEL, ["n/c"], unit="epochs", evidence=ev) for row in finals]
+            continue
+        level = min(by_row[row][1]["final_test_acc"] for row in finals)
+        for row in finals:
+            out.append(Value(row, EPOCHS_TO_LEVEL, [_epochs_to(by_row[row][1], level)], unit="epochs",
+                             evidence=f"level {100 * level:.2f}% (the lower final test accuracy)"))
     return merge_seeds(out)
 
 
-def _bn_iterations_slower(means: dict):
+def _bn_fewer_iterations_but_slower(means: dict):
     """'Batch-normalization reduces training time in terms of needed number of iterations, but each iteration
-    becomes slower because of extra computations' (section 5.2): the BN network trains fewer images per second
-    than the LSUV one (same batch, same device)."""
+    becomes slower because of extra computations' (section 5.2), both halves: the BN network reaches the common
+    test-accuracy level (the lower of the two runs' final accuracies: EPOCHS_TO_LEVEL) in fewer epochs than the
+    LSUV one, and trains fewer images per second (same batch, same device). The iterations half is n/a when either
+    run did not converge; a half that fails decides the claim."""
     l, b = means.get(("LSUV", "images/s")), means.get(("BN", "images/s"))
-    if l is None or b is None:
+    le, be = means.get(("LSUV", EPOCHS_TO_LEVEL)), means.get(("BN", EPOCHS_TO_LEVEL))
+    if l is None or b is None or le is None or be is None:
         return None, "runs missing"
-    return b < l, f"LSUV {l:.0f} vs BN {b:.0f} training images/s"
+    slower = b < l
+    fewer = be < le if converges(le) and converges(be) else None
+    ok = False if False in (slower, fewer) else None if fewer is None else True
+    return ok, (f"epochs to the common level: BN {_fmt(be)} vs LSUV {_fmt(le)}; training images/s: BN {b:.0f} vs "
+                f"LSUV {l:.0f} (pass: BN fewer epochs and fewer images/s)")
 
 
 def figure3_layout(scale: str):
@@ -1034,8 +1143,14 @@ def std_table(id: str, title: str, layout, what: str, lsuv_columns) -> Target:
     return Target(PAPER, id, "table", title, cells=layout_cells(layout), datasets=("cifar10",),
                   values=combine(std_values(layout), lsuv_trials_values(layout)),
                   protocol=lambda scale: _measure_lines(scale, what), deviations=_measure_deviations,
+                  # analytic: the suite forwards one fixed batch at every trial (models.init.lsuv_init) and biases are
+                  # zero, so one rescale gives unit variance on that batch (up to the dropout masks, redrawn at each
+                  # forward) and 1-2 trials hold by construction, even on noise. The paper's "Because of data
+                  # variations, it is often not possible to normalize variance with the desired precision" needs a
+                  # fresh batch per trial (Algorithm 1's forward pass inside the loop; LSUV_ONE_BATCH_DEVIATION), a
+                  # change to models/init.py. Still checked and gated at smoke (it held on seeds 0, 1, 20, 21, 22).
                   claims=[Claim("LSUV reaches the desired variance in 1-5 iterations per layer (T_max never "
-                                "reached).", _trials_1_to_5(lsuv_columns), smoke_gate=True)])
+                                "reached).", _trials_1_to_5(lsuv_columns), analytic=True, smoke_gate=True)])
 
 
 T3_CLAIMS = [
@@ -1057,12 +1172,13 @@ TARGETS = [
                           "L1 hinge loss (Caffe HingeLoss) instead of softmax. MNIST column: test error %.",
                           "Rows marked 'context' in the published CSV are other papers' numbers, shown for "
                           "reference and never reproduced."] + _train_lines(scale),
-           _train_deviations,
+           _lsuv_train_deviations,
            [Claim("The results of LSUV are virtually identical to the orthonormal initialization (every CIFAR "
                   "column within 0.5 pp).", _lsuv_matches_ortho),
             Claim("LSUV and orthonormal initialized nets outperformed Hints-trained Fitnets (CIFAR-10 91.61%, "
                   "CIFAR-100 64.96%).", _beat_hints),
-            Claim("On MNIST, the SVM (hinge) output improves on softmax for both inits.", _svm_improves),
+            Claim("On MNIST, replacing softmax with SVM, 'we do the same and also observe improved results (line "
+                  "FitNet-LSUV-SVM in Table 2)' (FitNet-LSUV-SVM error below FitNet-LSUV's).", _svm_improves),
             Claim("On MNIST, LSUV outperforms orthonormal initialization (error <= OrthoInit's with softmax and "
                   "with SVM, < in at least one).", _lsuv_beats_ortho_mnist),
             Claim("On MNIST, both LSUV and orthonormal outperform Hints initialization (0.51% error).",
@@ -1070,16 +1186,17 @@ TARGETS = [
            values=table2_values, datasets=("cifar10", "mnist")),
     _table("3", "FitNet-4 on CIFAR-10: init x activation", table3_layout,
            _lines("Table 3: FitNet-4, 5 inits x 5 non-linearities ('-' cells of the paper not run)."),
-           _train_deviations, T3_CLAIMS),
+           lambda scale: _lsuv_train_deviations(scale) + [ORTHO_MSRA_DEVIATION], T3_CLAIMS),
     _table("4", "FitResNet-4 on CIFAR-10: init x activation", table4_layout,
            _lines("Table 4: FitResNet-4 (a sum after every even conv of a stage), 4 inits x 5 non-linearities."),
-           lambda scale: [FITRESNET4_DEVIATION] + _train_deviations(scale),
+           lambda scale: [FITRESNET4_DEVIATION] + _lsuv_train_deviations(scale),
            [Claim("LSUV is the only init that converges with every non-linearity except sigmoid.",
                   _lsuv_converges_all_but_sigmoid([r for r in T4_ROWS if r != "LSUV"])),
             Claim("All the methods failed to train sigmoid-based very deep network.", _sigmoid_fails(T4_ROWS))]),
     _table("5", "BN-FitNet-4 on CIFAR-10: BN before vs after the non-linearity", table5_layout,
-           _lines("Table 5: FitNet-4 with BN (Xavier init, section 5.2) before or after every non-linearity."),
-           _train_deviations,
+           _lines("Table 5: FitNet-4 with BN before or after every non-linearity, Xavier init (the suite's reading "
+                  "of section 5.2's 'the standard method')."),
+           lambda scale: [T5_INIT_DEVIATION] + _train_deviations(scale),
            [Claim("In most cases, batch normalization put after the non-linearity performs better.",
                   _bn_after_better)]),
     Target(PAPER, "6", "table", "Time to initialise on top of random Gaussian: OrthoNorm vs LSUV",
@@ -1103,7 +1220,7 @@ TARGETS = [
     _table("7", "FitNet-4 tanh on CIFAR-10: final accuracy vs LSUV batch size", table7_layout,
            _lines("Table 7: FitNet-4 tanh, LSUV variance estimated on a batch of 2, 16, 32, 128 or 1024 images "
                   "(capped at the training set size); training batch unchanged."),
-           _train_deviations,
+           _lsuv_train_deviations,
            [Claim("No difference between small and large LSUV batches except extreme cases (2 images): batches "
                   "16..1024 within 1 pp.", _batch_size_negligible)]),
     std_table("8", "Per-layer weight std of FitNet-4 (ReLU) after LSUV, OrthoNorm, MSRA, Xavier", table8_layout,
@@ -1135,7 +1252,7 @@ TARGETS = [
                                    "Read per run: the update level (median over the iterations of the mean over "
                                    "layers of |dW|/|W|, %), the loss change from the first iteration to the mean "
                                    "of the last quarter, and that final loss; 'diverged' = a non-finite loss."],
-           deviations=lambda scale: [FIG1_DEVIATION, FITNET4_DEVIATION] + (
+           deviations=lambda scale: [FIG1_DEVIATION, *FIG1_READINGS, FITNET4_DEVIATION] + (
                [f"{scale} scale: width x{MEASURE_SCALES[scale]['width']}, batch {MEASURE_SCALES[scale]['batch']}, "
                 f"{MEASURE_SCALES[scale]['fig1_steps']} iterations."] if scale == "smoke" else []),
            values=figure1_values,
@@ -1147,18 +1264,20 @@ TARGETS = [
                          "1.41 ends with the lowest training loss).", _relu_optimum_near_1_4)]),
     Target(PAPER, "2", "figure", "FitNet-4 CIFAR-10 test accuracy per epoch by activation and init",
            cells=layout_cells(table3_layout), plot=figure2_plot, datasets=("cifar10",), protocol=_train_lines,
-           values=figure2_values,
-           claims=[Claim("Figure 2 shows that LSUV method ... converges faster for all tested activation functions, "
-                         "except tanh (mean test accuracy over the epochs above every other init's for maxout, ReLU, "
-                         "VLReLU; not for tanh).", _lsuv_converges_faster)]),
+           values=figure2_values, deviations=lambda scale: _lsuv_train_deviations(scale) + [ORTHO_MSRA_DEVIATION],
+           claims=[Claim("Figure 2 shows that LSUV method not only leads to better generalization error, but also "
+                         "converges faster for all tested activation functions, except tanh (final test accuracy and "
+                         "mean test accuracy over the epochs both above every other init's for maxout, ReLU, "
+                         "VLReLU; not both for tanh; n/a where no run converged).", _lsuv_better_and_faster)]),
     Target(PAPER, "3", "figure", "FitNet-4 test accuracy vs wall-clock time: LSUV vs BN vs BN-half",
            cells=layout_cells(figure3_layout), plot=figure3_plot, datasets=("cifar10",), protocol=_train_lines,
-           values=figure3_values,
+           values=figure3_values, deviations=lambda scale: _lsuv_train_deviations(scale) + [FIG3_BN_DEVIATION],
            claims=[Claim("Batch-normalization reduces training time in terms of needed number of iterations, but "
-                         "each iteration becomes slower because of extra computations (BN: fewer training "
-                         "images per second than LSUV).", _bn_iterations_slower)]),
+                         "each iteration becomes slower because of extra computations (BN: fewer epochs than LSUV "
+                         "to the lower of their final test accuracies, and fewer training images per second).",
+                         _bn_fewer_iterations_but_slower)]),
     *[Target(PAPER, id, "figure", f"{net} on ImageNet: LSUV vs {ref} init (needs REPRO_IMAGENET)",
              cells=layout_cells(imagenet_layout(id)), plot=imagenet_plot(id), datasets=("imagenet",),
-             protocol=imagenet_protocol(id))
+             protocol=imagenet_protocol(id), deviations=lambda scale: [TOL_VAR_DEVIATION, LSUV_ONE_BATCH_DEVIATION])
       for id, net, ref in (("4", "CaffeNet", "original"), ("5", "GoogLeNet", "reference"))],
 ]
