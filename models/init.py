@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -191,19 +192,29 @@ class _Reached(Exception):
 
 
 @torch.no_grad()
-def lsuv_init(model: nn.Module, batch: torch.Tensor, tol_var: float = 0.1, t_max: int = 10,
-              pre_init: str | None = "orthonorm", generator: torch.Generator | None = None) -> list[LSUVLayer]:
+def lsuv_init(model: nn.Module, batch: torch.Tensor | Callable[[], torch.Tensor], tol_var: float = 0.1,
+              t_max: int = 10, pre_init: str | None = "orthonorm",
+              generator: torch.Generator | None = None) -> list[LSUVLayer]:
     """Layer-sequential unit-variance initialization (Mishkin & Matas 2016,
     Algorithm 1), in place.
 
     Pre-initialise every Conv2d/Linear with orthonormal matrices (`pre_init`,
     None to keep the current weights), then for each of those layers in
-    order: forward `batch`, measure the variance Var(B_L) of the layer's
+    order: forward a mini-batch, measure the variance Var(B_L) of the layer's
     output (over all its elements), divide the weights by sqrt(Var(B_L));
     repeat while |Var(B_L) - 1| >= `tol_var` and fewer than `t_max` trials.
     As in Algorithm 1 the weights are rescaled after every measurement,
     including the last one. Only weights change: biases stay as they are
     (zero after the pre-init).
+
+    `batch` is a callable that returns the next mini-batch, called once per
+    trial: Algorithm 1 does "Forward pass with a mini-batch" inside its loop,
+    and "Because of data variations, it is often not possible to normalize
+    variance with the desired precision" is about trials that see different
+    data (the authors' script, LSUVinit's tools/extra/lsuv_init.py, runs
+    Caffe's net.forward, which reads the data layer's next batch each time).
+    A tensor is forwarded at every trial instead (then a zero-bias layer
+    reaches unit variance on it after one rescale).
 
     Each forward stops at the layer being initialised (the layers after it do
     not affect its output). The model runs in train mode, as during training
@@ -211,6 +222,7 @@ def lsuv_init(model: nn.Module, batch: torch.Tensor, tol_var: float = 0.1, t_max
     buffer are restored afterwards, and the model's mode too.
 
     Returns one LSUVLayer per Conv2d/Linear layer, in order."""
+    next_batch = batch if callable(batch) else (lambda: batch)
     if pre_init is not None:
         init_model(model, pre_init, generator)
     was_training = model.training
@@ -230,7 +242,7 @@ def lsuv_init(model: nn.Module, batch: torch.Tensor, tol_var: float = 0.1, t_max
                 trials, first = 0, None
                 while True:
                     try:
-                        model(batch)
+                        model(next_batch())
                     except _Reached:
                         pass
                     var = float(captured.pop("out").float().var())
@@ -260,10 +272,10 @@ class InitRecord:
     batch_size: int | None = None  # images in the batch a data-driven init used
 
 
-def initialize(model: nn.Module, scheme: str, batch: torch.Tensor | None = None,
+def initialize(model: nn.Module, scheme: str, batch: torch.Tensor | Callable[[], torch.Tensor] | None = None,
                generator: torch.Generator | None = None, gain: float = 1.0, **options) -> InitRecord:
-    """Apply `scheme` (any of INITS; "lsuv", which needs `batch`; a registered MODEL_INITS name, e.g. "bvlc"
-    for the ImageNet networks) and time it. `options` go to lsuv_init (LSUV) or convinit_ (the ConvInit schemes' k, fc_k, fc_std)."""
+    """Apply `scheme` (any of INITS; "lsuv", which needs `batch`: a tensor, or a callable giving the next
+    mini-batch, see lsuv_init; a registered MODEL_INITS name, e.g. "bvlc" for the ImageNet networks) and time it. `options` go to lsuv_init (LSUV) or convinit_ (the ConvInit schemes' k, fc_k, fc_std)."""
     t0 = time.perf_counter()
     if scheme == "lsuv":
         if batch is None:

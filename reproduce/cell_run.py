@@ -24,9 +24,10 @@ CONVINIT_KEYS = {"init_k": "k", "init_fc_k": "fc_k", "init_fc_std": "fc_std"}  #
 def build_cell_model(cell: Cell, task=None, device: str = "cpu",
                      initialise: bool = True) -> tuple[torch.nn.Module, InitRecord | None]:
     """The network of `cell` on `device`, initialised as the cell says. A
-    data-driven init (LSUV) takes its batch from the task's training split:
-    the first `init_batch` images of a permutation seeded by the cell's seed,
-    normalised, not augmented. Without a task a data-driven init is skipped;
+    data-driven init (LSUV) takes its mini-batches of `init_batch` images
+    from the task's training split, normalised, not augmented, a fresh one
+    at every trial, through permutations seeded by the cell's seed
+    (mini_batches). Without a task a data-driven init is skipped;
     `initialise=False` skips every init (shape-only uses, e.g. timing a step)."""
     kwargs = cell.model_kwargs
     kwargs.setdefault("in_channels", IMAGE_SHAPES[cell.data.name][0])
@@ -36,15 +37,33 @@ def build_cell_model(cell: Cell, task=None, device: str = "cpu",
     scheme = init.get("init") if initialise else None
     if scheme is None or (scheme in DATA_INITS and task is None):
         return model, None
-    batch = None
+    batches, size = None, None
     if scheme in DATA_INITS:
         gen = torch.Generator(device=task.train.device).manual_seed(cell.seed)
-        size = init.get("init_batch") or cell.train.batch_size
-        batch, _ = next(task.train.batches(size, shuffle=True, augment=False, generator=gen))
+        size = min(init.get("init_batch") or cell.train.batch_size, len(task.train))
+        batches = mini_batches(task.train, size, gen)
     options = {arg: init[key] for key, arg in CONVINIT_KEYS.items() if key in init}
-    record = initialize(model, scheme, batch, gain=init.get("init_gain", 1.0), **options)
-    record.batch_size = None if batch is None else len(batch)
+    record = initialize(model, scheme, batches, gain=init.get("init_gain", 1.0), **options)
+    record.batch_size = size
     return model, record
+
+
+def mini_batches(split, size: int, generator: torch.Generator):
+    """A callable returning the next mini-batch of `size` normalised, unaugmented images of `split`, through
+    passes shuffled by `generator` (full batches only; a new pass when one runs out): a data-driven init's
+    fresh mini-batch per trial (LSUV's Algorithm 1). Its first batch is the first `size` images of the first
+    permutation."""
+    stream = iter(())
+
+    def next_batch() -> torch.Tensor:
+        nonlocal stream
+        xb = next(stream, None)
+        if xb is None:
+            stream = (x for x, _ in split.batches(size, shuffle=True, augment=False, generator=generator,
+                                                  drop_last=True))
+            xb = next(stream)
+        return xb
+    return next_batch
 
 
 def run_cell(cell: Cell, opts: RunOptions) -> dict:
