@@ -79,10 +79,10 @@ def test_empty_repro_data_renders_not_run_with_published_numbers(tmp_path, monke
     err = capsys.readouterr().err
     assert "REPRO_DATA" in err and "smoke gate FAILED" not in err  # Table 1 declares no claim
     # a target with a declared claim names it as not run; exit 3 (data missing) says why for one target
-    assert main(["table", "lsuv", "9", "--scale", "smoke", "--no-progress"]) == 3
-    assert "0.386" in (tmp_path / "tables/smoke/lsuv-table-9.md").read_text()
+    assert main(["table", "lsuv", "8", "--scale", "smoke", "--no-progress"]) == 3
+    assert "0.383" in (tmp_path / "tables/smoke/lsuv-table-8.md").read_text()
     err = capsys.readouterr().err
-    assert "smoke gate FAILED" in err and "lsuv-table-9: LSUV reaches the desired variance" in err
+    assert "smoke gate FAILED" in err and "lsuv-table-8: LSUV reaches the desired variance" in err
     assert "not run: " in err
     assert os.listdir(tmp_path / "empty") == []
 
