@@ -244,19 +244,26 @@ def _faster(archs, share: float = 1.0):
     return check
 
 
-def _much_faster_case(ng_curve: list[float], base_curve: list[float], ng_final) -> tuple[bool | None, str]:
+def _much_faster_case(ng_curve: list[float], base_curve: list[float], ng_final,
+                      base_final) -> tuple[bool | None, str]:
     """One case of Figure 5's "converged much faster": the epochs each run needs to reach a training accuracy
     half-way from chance to the base's last-epoch accuracy (at least the convergence line, CONVERGENCE_FACTOR x
     chance, so that a base that never trained sets no level at chance); NG-X reaches it in at most 1 /
     MUCH_FASTER of X's epochs. NG-X must have converged and reached the level itself; a base that never reaches
-    it is infinitely slow. Both reaching it in the first epoch is undecided (the per-epoch curve cannot tell
-    "much faster" there)."""
+    it is infinitely slow. A base that did not converge (its last-epoch training accuracy `base_final` under the
+    convergence line: it never trained, sank back, or diverged and counts as chance) is beaten by any NG-X that
+    converged: NG converged faster than a model that did not converge (its level would otherwise fall to the
+    convergence line, which such a base may have passed early). Both reaching the level in the first epoch is
+    undecided (the per-epoch curve cannot tell "much faster" there)."""
     level = max(CHANCE + (base_curve[-1] - CHANCE) / 2, trained_threshold())
     e_ng, e_base = epochs_to_reach(ng_curve, level), epochs_to_reach(base_curve, level)
     final = "n/a" if ng_final is None else f"{ng_final:.1f}%"
     detail = f"{level:.1f}% reached at epoch {e_ng or 'never'} vs {e_base or 'never'} (NG final {final})"
     if not trained(ng_final) or e_ng is None:
         return False, detail + ": NG did not converge or never reached it ✗"
+    if base_final is not None and not trained(base_final):
+        return True, detail + (f"; the base did not converge (final {base_final:.1f}%, under "
+                               f"{trained_threshold():g}%)")
     if e_base is None:
         return True, detail
     if e_ng == e_base == 1:
@@ -283,7 +290,8 @@ def _much_faster(archs):
                         parts.append(f"{name}: not run")
                         continue
                     ok, detail = _much_faster_case(ng_curve, base_curve,
-                                                   means.get((f"{key} final", ACT_LABEL["ng-" + base])))
+                                                   means.get((f"{key} final", ACT_LABEL["ng-" + base])),
+                                                   means.get((f"{key} final", ACT_LABEL[base])))
                     outcomes.append(ok)
                     parts.append(f"{name}: {detail}")
         if outcomes.count(None) == len(outcomes):
@@ -306,29 +314,40 @@ def _insensitive(archs):
     models were not" (appendix Figure 1 alike): for every arch, every NG-X against X and against SELU (the
     other models): the spread over the three inits (max - min) of NG-X's last-epoch training accuracy is smaller
     than the other model's. NG-X must have trained under every init (a net at chance under all three has no
-    spread and says nothing about the init): else, or with a run missing under any init, the case is undecided."""
+    spread and says nothing about the init): else, or with a run missing under any init, the case is undecided.
+    A comparison against a model that trained under none of the inits is undecided too (its spread is about 0,
+    so NG could never be the less sensitive: a FAIL by construction) and left out: NG-X's case is decided by its
+    other comparator, and is n/a when it has none. A model that trained under some inits and not others is a
+    valid comparison (that is sensitivity to the init)."""
     def check(means: dict) -> tuple[bool | None, str]:
         outcomes, parts = [], []
         for arch in archs:
             for base in BASES:
                 ng = _finals_per_init(means, arch, "ng-" + base)
+                case = []  # NG-X's comparisons that can be decided: against X and against SELU
                 for other in (base, "selu"):
                     name = f"{arch} NG-{ACT_LABEL[base]} vs {ACT_LABEL[other]}"
                     vals = _finals_per_init(means, arch, other)
                     if ng is None or vals is None:
-                        outcomes.append(None)
+                        case.append(None)
                         parts.append(f"{name}: not run under every init")
                         continue
                     ng_spread, spread = max(ng) - min(ng), max(vals) - min(vals)
                     detail = f"{name}: NG spread {ng_spread:.1f} vs {spread:.1f} pp"
                     if not all(trained(v) for v in ng):
-                        outcomes.append(None)
+                        case.append(None)
                         parts.append(f"{detail}, undecided: NG-{ACT_LABEL[base]} did not train under every init "
                                      f"(final {', '.join(f'{v:.1f}' for v in ng)}%; trained = at least {trained_threshold():g}%)")
                         continue
+                    if not any(trained(v) for v in vals):  # no comparator: left out of NG-X's case
+                        parts.append(f"{detail}, undecided: {ACT_LABEL[other]} trained under no init (final "
+                                     f"{', '.join(f'{v:.1f}' for v in vals)}%; trained = at least "
+                                     f"{trained_threshold():g}%)")
+                        continue
                     win = ng_spread < spread
-                    outcomes.append(win)
+                    case.append(win)
                     parts.append(detail + ("" if win else " ✗"))
+                outcomes.append(all_hold(case) if case else None)
         if outcomes.count(None) == len(outcomes):
             return None, "no case decided: " + "; ".join(parts)
         return all_hold(outcomes), "spread over inits of the final train acc: " + "; ".join(parts)
@@ -391,50 +410,60 @@ def _more_stable(rows):
     return check
 
 
-def t_changes(result: dict) -> list[float] | None:
-    """The epoch-to-epoch change of Figure 2's t: for each epoch after the first, the mean over channels of |t_e -
-    t_(e-1)| (probe ng_t_layer19), over the epochs run at the initial learning rate only (a division of the lr
-    shrinks every step 10x, so changes across one would compare step sizes, not how t oscillates). None for a
+def t_second_differences(result: dict) -> list[float] | None:
+    """How much Figure 2's t reverses from epoch to epoch: for each epoch e with a neighbour on both sides, the mean
+    over channels of |t_(e+1) - 2 t_e + t_(e-1)| (probe ng_t_layer19), the second difference. A t that drifts
+    steadily, even faster and faster, has small second differences; one that swings back and forth has large
+    ones, growing with the swing. Only the epochs run at the initial learning rate count (a division of the lr
+    shrinks every step 10x, so values across one would compare step sizes, not how t oscillates). None for a
     diverged run or one without t."""
     rows = [(h["lr"], h["ng_t_layer19"]) for h in result["history"] if h.get("ng_t_layer19")]
     if result["status"] != "ok" or not rows:
         return None
     ts = [t for lr, t in rows if lr == rows[0][0]]  # the plateau schedule only lowers the lr: a prefix
-    return [statistics.fmean(abs(a - b) for a, b in zip(now, before)) for before, now in zip(ts, ts[1:])]
+    return [statistics.fmean(abs(a - 2 * b + c) for a, b, c in zip(after, now, before))
+            for before, now, after in zip(ts, ts[1:], ts[2:])]
 
 
-T_FIRST, T_LAST, T_TRAINED = "t change per epoch, first third", "t change per epoch, last third", "final train acc"
+T_FIRST = "t second difference per epoch, first third"
+T_LAST = "t second difference per epoch, last third"
+T_TRAINED = "final train acc"
 
 
 def t_values(pairs) -> list[Value]:
-    """Figure 2, per seed: the last-epoch training accuracy (row T_TRAINED, %) and the mean of t_changes over the
-    first and over the last third of those changes (rows T_FIRST, T_LAST); the latter two left out unless every
-    seed's run has at least 3 changes (4 epochs at the initial lr), so that the thirds do not overlap."""
+    """Figure 2, per seed: the last-epoch training accuracy (row T_TRAINED, %) and the mean of
+    t_second_differences over the first and over the last third of them (rows T_FIRST, T_LAST); the latter two
+    left out unless every seed's run has at least 3 second differences (5 epochs at the initial lr), so that the
+    thirds do not overlap."""
     records = layout_records(fig2_layout, pairs)
     if not records:
         return []
     out = [Value(T_TRAINED, "NG-ReLU", [final_train_acc(r) for *_, r in records])]
-    changes = [t_changes(r) for *_, r in records]
-    if all(c is not None and len(c) >= 3 for c in changes):
-        out.append(Value(T_FIRST, "NG-ReLU", [statistics.fmean(c[:len(c) // 3]) for c in changes], unit="t"))
-        out.append(Value(T_LAST, "NG-ReLU", [statistics.fmean(c[-(len(c) // 3):]) for c in changes], unit="t"))
+    seconds = [t_second_differences(r) for *_, r in records]
+    if all(d is not None and len(d) >= 3 for d in seconds):
+        out.append(Value(T_FIRST, "NG-ReLU", [statistics.fmean(d[:len(d) // 3]) for d in seconds], unit="t"))
+        out.append(Value(T_LAST, "NG-ReLU", [statistics.fmean(d[-(len(d) // 3):]) for d in seconds], unit="t"))
     return out
 
 
 def _t_oscillates(means: dict) -> tuple[bool | None, str]:
-    """Figure 2, "We see that as the training proceeded, t became increasingly oscillatory, increasing the capacity
-    of the model": t moves more from epoch to epoch late in training than early (t_changes: last third > first
-    third, at the initial lr), in a net that trained (last-epoch training accuracy at least CONVERGENCE_FACTOR x
-    chance; in a net at chance t only follows noise)."""
+    """Figure 2 ("The values of t in layer 19 during the training procedure"), "We see that as the training
+    proceeded, t became increasingly oscillatory, increasing the capacity of the model": t swings back and forth
+    more from epoch to epoch late in training than early -- the mean second difference |t_(e+1) - 2 t_e +
+    t_(e-1)| over channels (t_second_differences) is larger in the last third of the epochs at the initial lr
+    than in the first; a t that only drifts, however it speeds up, does not oscillate -- in a net that trained
+    (last-epoch training accuracy at least CONVERGENCE_FACTOR x chance; in a net at chance t only follows
+    noise)."""
     a, b, acc = (means.get((row, "NG-ReLU")) for row in (T_FIRST, T_LAST, T_TRAINED))
     if a is None or b is None:
-        return None, "fewer than 4 epochs at the initial learning rate recorded (or the run diverged)"
-    detail = (f"mean |change of t| per epoch: {a:.4f} in the first third of the epochs at the initial lr, {b:.4f} "
-              f"in the last third")
+        return None, "fewer than 5 epochs at the initial learning rate recorded (or the run diverged)"
+    detail = (f"mean |t_(e+1) - 2 t_e + t_(e-1)| per epoch: {a:.4f} in the first third of the epochs at the "
+              f"initial lr, {b:.4f} in the last third")
     if not trained(acc):
         return None, detail + (f"; undecided: the net did not train ({'n/a' if acc is None else f'{acc:.1f}%'} "
                                f"last-epoch training accuracy, under {trained_threshold():g}%)")
-    return b > a, detail + ("" if b > a else " ✗")
+    more = b > a and not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)  # equal up to rounding is not larger
+    return more, detail + ("" if more else " ✗")
 
 
 def test_drops(result: dict) -> float | None:
@@ -726,9 +755,12 @@ FIGURE_NOTES = [
     f"('much' = at least twice, as in the paper's 'much greater' critical depths, whose smallest ratio is 236/116 = "
     f"2.03, appendix Table 4), the level half-way from chance ({CHANCE:g}%) to the base's last-epoch training "
     f"accuracy, and at least {CONVERGENCE_FACTOR:g} x chance; a base that never reaches it is slower than any NG "
-    "run that does; both reaching it in the first epoch is undecided. 'Insensitive to the initialization' = NG-X "
+    "run that does, and a base that did not converge (last-epoch training accuracy under the line: never trained, "
+    "sank back, or diverged) is slower than any NG run that converged; both reaching it in the first epoch is "
+    "undecided. 'Insensitive to the initialization' = NG-X "
     "trained under every init (else undecided) and the spread (max - min over the three inits) of its last-epoch "
-    "training accuracy is smaller than that of X and than SELU's ('the other models'). Every case the sentence "
+    "training accuracy is smaller than that of X and than SELU's ('the other models'); a comparison against a "
+    "model that trained under no init (its spread about 0 by construction) is undecided. Every case the sentence "
     "covers is counted: one not run leaves an 'all cases' claim n/a unless another case fails.",
 ]
 
@@ -763,11 +795,14 @@ def _fig2_deviations(scale: str) -> list[str]:
     return _deviations(scale) + [
         "Assumed (paper silent): Figure 2's 'We extracted t from the 56-layer plain CNN' names neither BN, init nor "
         "NG variant; read as Table 3's plain-56 NG-ReLU run (without BN, MSRA init, t from -1, trainable).",
-        "Claim reading: 'as the training proceeded, t became increasingly oscillatory' measured over time, as the "
-        "mean over channels of |t_e - t_(e-1)| between consecutive epochs, last third of the epochs against the "
-        "first third; only the epochs at the initial lr count (each lr division shrinks the steps of t 10x), so "
-        "at least 4 epochs at the initial lr are needed, else n/a; and only in a net that trained (last-epoch "
-        f"training accuracy at least {CONVERGENCE_FACTOR:g} x chance).",
+        "Claim reading: 'as the training proceeded, t became increasingly oscillatory' measured over time (the "
+        "caption, 'the values of t in layer 19 during the training procedure', puts the epochs on the axis), "
+        "oscillation as reversals of t: the mean over channels of the second difference |t_(e+1) - 2 t_e + "
+        "t_(e-1)| between consecutive epochs, larger in the last third of the epochs than in the first (a t that "
+        "only drifts, even faster and faster, has small second differences and does not pass); only the epochs at "
+        "the initial lr count (each lr division shrinks the steps of t 10x), so at least 5 epochs at the initial "
+        "lr are needed, else n/a; and only in a net that trained (last-epoch training accuracy at least "
+        f"{CONVERGENCE_FACTOR:g} x chance).",
     ]
 
 
@@ -805,8 +840,9 @@ FIGURES = [
                                     "relative depth) after every epoch."] + plain_acc_lines(scale, bn=False)),
            deviations=_fig2_deviations,
            claims=[Claim("As training proceeded, t became increasingly oscillatory (in a net that trained, the mean "
-                         "epoch-to-epoch change of layer 19's t, over the epochs at the initial learning rate, is "
-                         "larger in the last third of them than in the first).", _t_oscillates)]),
+                         "second difference |t_(e+1) - 2 t_e + t_(e-1)| of layer 19's t between epochs, over the "
+                         "epochs at the initial learning rate, is larger in the last third of them than in the "
+                         "first).", _t_oscillates)]),
     Target(PAPER, "3", "figure", "Train and test accuracy per epoch of ResNet-56: each activation vs its NG version",
            cells=layout_cells(fig3_layout), plot=figure3_plot, datasets=("cifar10",), values=fig3_values,
            protocol=lambda scale: (["Table 3's ResNet-56 CIFAR-10 runs, MSRA; test accuracy on the test split after "
@@ -838,7 +874,8 @@ FIGURES = [
                          "7 activations", fig5_layout, FIG5_ARCHS, figure5_plot, _fig5_protocol,
                     Claim(f"The models with NGs converged much faster than their counterparts in all cases (NG "
                           f"converged, and reaches a training accuracy half-way from chance to its base's final one "
-                          f"in at most 1/{MUCH_FASTER:g} of the base's epochs).", _much_faster(FIG5_ARCHS)),
+                          f"in at most 1/{MUCH_FASTER:g} of the base's epochs, or its base did not converge).",
+                          _much_faster(FIG5_ARCHS)),
                     "The models with NGs were insensitive to the different initializations, while the other models "
                     "were not."),
     learning_figure("A1", "Training accuracy of the 56-layer plain CNN with BN under three inits, 7 activations",

@@ -170,6 +170,21 @@ def test_much_faster_is_half_the_epochs_to_reach_half_way_to_the_bases_final_acc
     ok, detail = much(first)
     assert ok is None and "both within the first epoch, undecided" in detail
     assert much({**first, **curve_means(reaching(15), reaching(20))})[0] is False  # does not hide a failure
+    # a base that trained and then diverged (its curve padded with chance) or sank back under the 15 % line did
+    # not converge: an NG run that converged converged faster, although the base passed the 15 % line earlier
+    ok, detail = ng_figures._much_faster_case([12, 40, 60, 70], [30, 50, 10, 10], 70.0, 10.0)
+    assert ok is True and "the base did not converge (final 10.0%" in detail
+    assert ng_figures._much_faster_case([12, 40, 60, 70], [30, 50, 14, 14], 70.0, 14.0)[0] is True
+    sank = {**both, **curve_means([12.0, 40.0] + [60.0] * 28, [30.0, 50.0] + [10.0] * 28)}
+    ok, detail = much(sank)
+    assert ok is True and "plain-20 Xavier NG-ReLU: 15.0% reached at epoch 2 vs 1" in detail
+    # ... but not when NG did not converge either
+    assert ng_figures._much_faster_case([12, 40, 12, 12], [30, 50, 10, 10], 12.0, 10.0)[0] is False
+    # a base that converged keeps the rule: the same early curve ending at 16 % (level 15 %) is reached first
+    ok, detail = ng_figures._much_faster_case([12, 40, 60, 70], [30, 50, 16, 16], 70.0, 16.0)
+    assert ok is False and "15.0% reached at epoch 2 vs 1" in detail and "✗" in detail
+    assert ng_figures._much_faster_case([12, 12, 60, 70], [12, 12, 12, 60], 70.0, 60.0)[0] is False  # 3 vs 4
+    assert ng_figures._much_faster_case([12, 60, 60, 70], [12, 12, 12, 60], 70.0, 60.0)[0] is True   # 2 vs 4
     # a case not run
     ok, detail = much(curve_means(reaching(5), reaching(20)))
     assert ok is None and "ResNet-56 Xavier NG-ReLU: not run" in detail
@@ -260,30 +275,41 @@ def t_run(ts, lrs=None, final=0.4, status="ok"):
                         for i, (lr, t) in enumerate(zip(lrs, ts))]}
 
 
-def test_t_changes_are_epoch_to_epoch_moves_at_the_initial_lr():
+def test_t_second_differences_are_reversals_at_the_initial_lr():
     ts = [[-1.0, -1.0], [-0.9, -1.1], [-0.9, -1.0], [-0.5, -1.0], [-0.5, -1.0]]
-    assert ng_figures.t_changes(t_run(ts)) == [pytest.approx(0.1), pytest.approx(0.05), pytest.approx(0.2),
-                                               pytest.approx(0.0)]
+    # channel 1: |-.9+1.8-1| = .1, |-.5+1.8-.9| = .4, |-.5+1-.9| = .4; channel 2: .2, .1, 0
+    assert ng_figures.t_second_differences(t_run(ts)) == [pytest.approx(0.15), pytest.approx(0.25),
+                                                           pytest.approx(0.2)]
     # after the lr is divided the steps shrink 10x: those epochs are left out
-    assert ng_figures.t_changes(t_run(ts, lrs=[0.01, 0.01, 0.01, 0.001, 0.001])) == [pytest.approx(0.1),
-                                                                                      pytest.approx(0.05)]
-    assert ng_figures.t_changes(t_run(ts, status="diverged")) is None
+    assert ng_figures.t_second_differences(t_run(ts, lrs=[0.01, 0.01, 0.01, 0.001, 0.001])) == [
+        pytest.approx(0.15)]
+    # a steady drift, however fast, has no second difference
+    assert ng_figures.t_second_differences(t_run([[-1.0 + 0.3 * e] for e in range(5)])) == [pytest.approx(0.0)] * 3
+    assert ng_figures.t_second_differences(t_run(ts, status="diverged")) is None
 
 
 def test_figure2_claim_measures_oscillation_over_time_in_a_trained_net():
-    """'as the training proceeded, t became increasingly oscillatory': t moves more between epochs in the last
-    third than in the first, in a net that trained; the spread over channels (every channel starts at -1, so it
-    grows under any noise) no longer decides it."""
+    """'as the training proceeded, t became increasingly oscillatory': t reverses more between epochs (second
+    difference) in the last third than in the first, in a net that trained; neither the spread over channels
+    (every channel starts at -1, so it grows under any noise) nor a drift that speeds up decides it."""
     fig2 = get_target("figure", "ng", "2")
     cell = ng_figures.fig2_layout("smoke")[0][2]
 
     def means(run):
         return {(v.row, v.column): v.values[0] for v in fig2.values([(cell, {"result": run})])}
-    calm_then_swinging = [[-1.0], [-0.99], [-0.98], [-0.97], [-0.7], [-0.9], [-0.6]]  # changes .01 .01 .01 .27 .2 .3
+    calm_then_swinging = [[-1.0], [-0.99], [-0.98], [-0.97], [-0.7], [-0.9], [-0.6]]  # 2nd diffs 0 0 .26 .47 .5
     ok, detail = fig2.claims[0].check(means(t_run(calm_then_swinging)))
-    assert ok is True and "0.0100 in the first third" in detail and "0.2500 in the last third" in detail
+    assert ok is True and "0.0000 in the first third" in detail and "0.5000 in the last third" in detail
     settling = list(reversed(calm_then_swinging))
     ok, detail = fig2.claims[0].check(means(t_run(settling)))
+    assert ok is False and "✗" in detail
+    # t alternating around -1 with a growing amplitude: increasingly oscillatory
+    swinging = [[-1.0 + (-1) ** e * 0.01 * e] for e in range(12)]
+    assert fig2.claims[0].check(means(t_run(swinging)))[0] is True
+    # a smooth drift that speeds up (t_e = -1 + 0.005 e^2: steps growing from .005 to .105) never reverses: not
+    # oscillatory (the mean |t_e - t_(e-1)| rewarded it)
+    speeding_up = [[-1.0 + 0.005 * e ** 2] for e in range(12)]
+    ok, detail = fig2.claims[0].check(means(t_run(speeding_up)))
     assert ok is False and "✗" in detail
     # a spread over channels that grows while t does not swing more over time: not oscillatory
     fanning_out = [[-1.0 - 0.125 * e, -1.0 + 0.125 * e] for e in range(7)]  # every channel moves 0.125 per epoch
@@ -291,9 +317,9 @@ def test_figure2_claim_measures_oscillation_over_time_in_a_trained_net():
     # a net that never left chance: undecided, however t moved
     ok, detail = fig2.claims[0].check(means(t_run(calm_then_swinging, final=0.11)))
     assert ok is None and "did not train" in detail
-    # fewer than 4 epochs at the initial lr (the smoke's 2 epochs): undecided
-    assert fig2.claims[0].check(means(t_run(calm_then_swinging[:3])))[0] is None
-    assert fig2.claims[0].check(means(t_run(calm_then_swinging, lrs=[0.01] * 3 + [0.001] * 4)))[0] is None
+    # fewer than 5 epochs at the initial lr (the smoke's 2 epochs): undecided
+    assert fig2.claims[0].check(means(t_run(calm_then_swinging[:4])))[0] is None
+    assert fig2.claims[0].check(means(t_run(calm_then_swinging, lrs=[0.01] * 4 + [0.001] * 3)))[0] is None
     assert fig2.claims[0].check({})[0] is None
 
 
@@ -317,6 +343,32 @@ def test_insensitive_needs_ng_trained_under_every_init_and_compares_selu_too():
     assert insensitive(one_init)[0] is None
     assert insensitive({**one_init, **{(f"plain-20 / {i} final", "LReLU"): 60.0
                                        for i in ("Xavier", "MSRA", "Orthogonal")}})[0] is False
+
+
+def test_insensitive_against_a_model_that_trained_under_no_init_is_undecided():
+    """A comparator at chance under all three inits has a spread of about 0: NG can never be the less sensitive,
+    a FAIL by construction. Such a comparison is undecided; one against a model that trained under some inits
+    only is a valid one."""
+    insensitive = ng_figures._insensitive(PLAIN)
+    ng_trained = [(50, 60), (52, 61), (51, 60)]
+    nowhere = learning_means(ng_acc=ng_trained, base_acc=[(10, 10)] * 3)  # every base and SELU at 10/10/10
+    ok, detail = insensitive(nowhere)
+    assert ok is None and "plain-20 NG-ReLU vs SELU: NG spread 1.0 vs 0.0 pp, undecided: SELU trained under no init" in detail
+    assert "✗" not in detail
+    # trained under two of the inits (10 % under MSRA), or under all three with a large spread: NG wins
+    assert insensitive(learning_means(ng_acc=ng_trained, base_acc=[(50, 60), (10, 10), (50, 61)]))[0] is True
+    ok, detail = insensitive(learning_means(ng_acc=ng_trained, base_acc=[(50, 60), (20, 20), (50, 61)]))
+    assert ok is True and "plain-20 NG-ReLU vs ReLU: NG spread 1.0 vs 41.0 pp" in detail
+    # a base that trained under some inits but about equally: still a valid comparison, and NG loses it
+    flat = learning_means(ng_acc=ng_trained, base_acc=[(50, 60.5), (10, 60.5), (50, 60.5)])
+    assert insensitive(flat)[0] is False
+    # one comparator untrained everywhere, the other decides: SELU's comparisons stand
+    selu_only = {**nowhere, **{(f"plain-20 / {i} final", "SELU"): v for i, v in
+                               zip(("Xavier", "MSRA", "Orthogonal"), (60.0, 20.0, 61.0))}}
+    ok, detail = insensitive(selu_only)
+    assert ok is True and "ReLU trained under no init" in detail
+    assert insensitive({**selu_only, **{(f"plain-20 / {i} final", "SELU"): 60.5
+                                        for i in ("Xavier", "MSRA", "Orthogonal")}})[0] is False
 
 
 @pytest.mark.parametrize("fid", ["2", "4", "5", "A1", "A2", "A3"])
