@@ -284,21 +284,63 @@ def claim_double_no_gain(means: dict):
     performance gain": in every dataset column reproduced, the doubled ReLU BatchNorm net's error is not lower than
     the 16-32-64 net's by more than NO_GAIN_PP (0.13 pp, the paper's own 27.46 vs 27.33 on CIFAR-100, which it
     calls no gain); differences are read to 2 decimals, as the paper prints errors. Both nets must have trained:
-    a diverged (n/c) row is no evidence about a gain (n/a)."""
+    a diverged (n/c) row is no evidence about a gain, so that column is undecided and skipped; a gain in any
+    decided column fails the claim, and it is n/a only when no column decides."""
     cols = _columns(means, ["ReLU BatchNorm", "ReLU BatchNorm (double)"])
     _need(cols)
-    pairs = [(c, reproduced_number(means, ("ReLU BatchNorm (double)", c)),
-              reproduced_number(means, ("ReLU BatchNorm", c))) for c in cols]
-    return (all(round(s - d, 2) <= NO_GAIN_PP for _, d, s in pairs),
-            "; ".join(f"{c}: double {d:.2f} vs 16-32-64 {s:.2f}" for c, d, s in pairs)
-            + f" (a gain: the doubled net's error lower by more than {NO_GAIN_PP} pp)")
+    pairs, parts = [], []
+    for c in cols:
+        try:
+            d = reproduced_number(means, ("ReLU BatchNorm (double)", c))
+            s = reproduced_number(means, ("ReLU BatchNorm", c))
+        except ValueError as e:
+            parts.append(f"{c}: undecided ({e})")
+            continue
+        pairs.append((d, s))
+        parts.append(f"{c}: double {d:.2f} vs 16-32-64 {s:.2f}")
+    if not pairs:
+        raise ValueError("; ".join(parts))
+    return (all(round(s - d, 2) <= NO_GAIN_PP for d, s in pairs),
+            "; ".join(parts) + f" (a gain: the doubled net's error lower by more than {NO_GAIN_PP} pp)")
+
+
+# Table 2's one row the paper could not train (NormProp with CReLU), and the column that counts its seeds that
+# trained: the median over seeds is n/c as soon as 3 of 5 seeds failed, while the sentence is about every try.
+UNTRAINABLE_ROW = "CReLU NormProp"
+
+
+def converged_column(col: str) -> str:
+    return f"seeds converged ({col})"
+
+
+def table2_values(scale: str):
+    """Table 2's errors (error_values) and, for UNTRAINABLE_ROW, the number of seeds that converged at some rate
+    tried in each dataset column (on one seed's records: 0 or 1)."""
+    base = error_values(table2_searches(scale))
+
+    def values(pairs):
+        out = base(pairs)
+        for v in [v for v in out if v.row == UNTRAINABLE_ROW]:
+            k = sum(not isinstance(x, str) for x in v.values)
+            out.append(Value(v.row, converged_column(v.column), [k], unit="seeds",
+                             evidence=f"{k} of {len(v.values)} seeds trained at some initial learning rate tried"))
+        return out
+    return values
 
 
 def claim_crelu_normprop_fails(means: dict):
-    cols = _columns(means, ["CReLU NormProp"])
+    """"We did not manage to train CReLU ResNet models even after trying out many different initial learning
+    rates" (with NormProp): no seed trained at any rate tried, in every dataset column reproduced, i.e. the count
+    of seeds converged (table2_values) is 0. On the paper's own numbers, or where the count is absent, the value
+    itself must be the literal (n/c)."""
+    cols = _columns(means, [UNTRAINABLE_ROW])
     _need(cols)
-    vals = {c: means[("CReLU NormProp", c)] for c in cols}
-    return all(isinstance(v, str) for v in vals.values()), "; ".join(f"{c}: {v}" for c, v in vals.items())
+    ok, parts = True, []
+    for c in cols:
+        v, k = means[(UNTRAINABLE_ROW, c)], means.get((UNTRAINABLE_ROW, converged_column(c)))
+        ok &= k == 0 if k is not None else isinstance(v, str)
+        parts.append(f"{c}: {v if isinstance(v, str) else f'{v:.2f}'}" + ("" if k is None else f", {k:g} seed(s) converged"))
+    return ok, "; ".join(parts) + " (pass: no seed trained)"
 
 
 TABLE2_CLAIMS = [
@@ -702,23 +744,31 @@ def claim_t4_crelu(means: dict):
     """"CReLU activation consistently shows superior performance to ReLU" (ImageNet, Table 4): CReLU's top-1 error
     lower than ReLU's in every depth / normalization pair but at most T4_PAPER_EXCEPTIONS, the number of pairs the
     paper's own table has the other way (34 layers, NP2: 29.31 vs 29.23), which the sentence still calls consistent.
-    All 9 pairs are needed (a missing one: n/a); a diverged (n/c) network ranks above every error, so a diverged
-    CReLU loses its pair, and a pair where both diverged compares nothing (n/a)."""
-    parts, wins = [], 0
+    A diverged (n/c) network ranks above every error, so a diverged CReLU loses its pair; a pair not reproduced, or
+    where both diverged (it compares nothing), is undecided. More losses than the exceptions fail the claim
+    whatever the undecided pairs; n/a only when the undecided pairs, all lost, could exceed the exceptions."""
+    parts, wins, undecided = [], 0, []
     for depth, act, n in T4_CONFIGS:
         if act != "CReLU":
             continue
         keys = (f"ResNet-{depth} CReLU {n}", "top-1"), (f"ResNet-{depth} ReLU {n}", "top-1")
         if any(means.get(k) is None for k in keys):
-            raise ValueError(f"{depth} {n}: CReLU and ReLU both needed (all 9 pairs)")
+            undecided.append(f"{depth} {n}: CReLU and ReLU both needed")
+            continue
         c, r = (_err(means, *k) for k in keys)
         if math.isinf(c) and math.isinf(r):
-            raise ValueError(f"{depth} {n}: CReLU and ReLU both n/c")
+            undecided.append(f"{depth} {n}: CReLU and ReLU both n/c")
+            continue
         wins += c < r
         parts.append(f"{depth} {n}: CReLU {c:.2f} vs ReLU {r:.2f}")
-    return (wins >= len(parts) - T4_PAPER_EXCEPTIONS,
-            f"CReLU lower in {wins} of {len(parts)} pairs (pass: all but at most {T4_PAPER_EXCEPTIONS}, the paper's "
-            "own exception count): " + "; ".join(parts))
+    losses = len(parts) - wins
+    detail = (f"CReLU lower in {wins} of {len(parts)} pairs compared, {len(undecided)} undecided (pass: all 9 but at "
+              f"most {T4_PAPER_EXCEPTIONS}, the paper's own exception count): " + "; ".join(parts + undecided))
+    if losses > T4_PAPER_EXCEPTIONS:
+        return False, detail
+    if losses + len(undecided) > T4_PAPER_EXCEPTIONS:
+        raise ValueError(detail)
+    return True, detail
 
 
 # ------------------------------------------------------------------ protocol text
@@ -891,7 +941,7 @@ TARGETS = [
                lambda scale: table2_searches(scale, list(T1_ROWS.values()), ("CIFAR-100",)),
                _Scaled(table1_values), TABLE1_CLAIMS, ("cifar100",), devs=measurement_deviations),
     _lr_target("2", "Test error (%) of ResNet-110 on CIFAR-10/100 by normalization and activation",
-               table2_searches, _Scaled(lambda scale: error_values(table2_searches(scale))), TABLE2_CLAIMS,
+               table2_searches, _Scaled(table2_values), TABLE2_CLAIMS,
                ("cifar10",)),
     _lr_target("3", "BatchNorm ReLU vs CReLU ResNet-110 at similar parameter counts (CIFAR-100: weight decay 5e-4)",
                table3_searches, _Scaled(table3_values),

@@ -641,6 +641,42 @@ def test_double_no_gain_needs_both_nets_trained():
     assert _decide(crelu.claim_double_no_gain, two) is False
 
 
+def test_double_no_gain_skips_undecidable_columns_but_a_decided_gain_fails():
+    gain_and_nc = {("ReLU BatchNorm", "CIFAR-10"): 6.35, ("ReLU BatchNorm (double)", "CIFAR-10"): 6.0,
+                   ("ReLU BatchNorm", "CIFAR-100"): "n/c", ("ReLU BatchNorm (double)", "CIFAR-100"): 27.0}
+    assert _decide(crelu.claim_double_no_gain, gain_and_nc) is False  # 0.35 pp gain on CIFAR-10 decides it
+    no_gain_and_nc = {**gain_and_nc, ("ReLU BatchNorm (double)", "CIFAR-10"): 7.27}
+    assert _decide(crelu.claim_double_no_gain, no_gain_and_nc) is True  # CIFAR-100 undecided, skipped
+    assert "CIFAR-100: undecided" in crelu.claim_double_no_gain(no_gain_and_nc)[1]
+
+
+def test_crelu_normprop_fails_needs_every_seed_to_fail():
+    """"We did not manage to train CReLU ResNet models even after trying out many different initial learning
+    rates": the median of 5 seeds is n/c when 3 failed, but 2 seeds trained, so the sentence is false there."""
+    nc = {("CReLU NormProp", "CIFAR-10"): "n/c"}
+    count = ("CReLU NormProp", crelu.converged_column("CIFAR-10"))
+    assert _decide(crelu.claim_crelu_normprop_fails, {**nc, count: 2}) is False
+    assert _decide(crelu.claim_crelu_normprop_fails, {**nc, count: 0}) is True
+    assert _decide(crelu.claim_crelu_normprop_fails, {("CReLU NormProp", "CIFAR-10"): 9.0, count: 1}) is False
+    assert _decide(crelu.claim_crelu_normprop_fails, {}) is None
+
+
+@pytest.mark.parametrize("trained_seeds, passed", [((3, 4), False), ((), True)])
+def test_crelu_normprop_fails_on_the_records_of_five_seeds(monkeypatch, trained_seeds, passed):
+    """Table 2's values count the seeds that trained: 3 of 5 n/c (median n/c) fails the claim, 5 of 5 passes; on
+    each seed alone an n/c passes and a trained seed fails."""
+    from reproduce.report import check_claims
+    monkeypatch.setenv("SEEDS", "0,1,2,3,4")
+    t2 = _target("table", "2")
+    trains = lambda row, seed: row != "CReLU NormProp" or seed in trained_seeds  # noqa: E731
+    pairs = _runs(crelu.table2_searches("smoke", ["CReLU NormProp"], ("CIFAR-10",)), range(5), trains)
+    vals = {(v.row, v.column): v.values for v in t2.values(pairs)}
+    assert vals[("CReLU NormProp", crelu.converged_column("CIFAR-10"))] == [len(trained_seeds)]
+    entry = next(c for c in check_claims(t2, pairs) if c["claim"].startswith("The CReLU NormProp ResNet"))
+    assert entry["passed"] is passed
+    assert entry["per_seed"] == {str(s): s not in trained_seeds for s in range(5)}
+
+
 def test_t4_needs_all_nine_pairs_and_allows_only_the_papers_one_exception():
     means = _t4_means()
     assert crelu.claim_t4_crelu(means)[0] is True and "8 of 9" in crelu.claim_t4_crelu(means)[1]
@@ -659,6 +695,22 @@ def test_t4_needs_all_nine_pairs_and_allows_only_the_papers_one_exception():
     # both diverged: that pair compares nothing
     both = {**means, ("ResNet-50 CReLU BN", "top-1"): "n/c", ("ResNet-50 ReLU BN", "top-1"): "n/c"}
     assert _decide(crelu.claim_t4_crelu, both) is None
+
+
+def test_t4_fails_when_the_losses_already_exceed_the_exceptions_whatever_the_undecided_pairs():
+    means = _t4_means()  # the paper's one loss (34 layers, NP2)
+    second_loss = {**means, ("ResNet-50 CReLU NP3", "top-1"): 28.5}
+    missing = dict(second_loss)
+    del missing[("ResNet-101 ReLU BN", "top-1")]
+    assert _decide(crelu.claim_t4_crelu, missing) is False
+    both_nc = {**second_loss, ("ResNet-101 CReLU BN", "top-1"): "n/c", ("ResNet-101 ReLU BN", "top-1"): "n/c"}
+    assert _decide(crelu.claim_t4_crelu, both_nc) is False
+    # no loss and one pair undecided: even lost, it would be the one exception allowed
+    no_loss = {**means, ("ResNet-34 CReLU NP2", "top-1"): 29.0}
+    del no_loss[("ResNet-101 ReLU BN", "top-1")]
+    assert _decide(crelu.claim_t4_crelu, no_loss) is True
+    # one loss and one undecided pair: it could be a second loss, n/a
+    assert _decide(crelu.claim_t4_crelu, {k: v for k, v in means.items() if k[0] != "ResNet-101 ReLU BN"}) is None
 
 
 def test_t1_compares_plain_with_batchnorm_only_and_needs_both():

@@ -345,6 +345,23 @@ def test_figure5_match_needs_the_boost_over_l2_too(plain_l2, resnet_l2, passed):
     assert _decide(ortho.claim_fig5_match, means) is passed
 
 
+def test_figure5_boost_is_decided_first_and_a_failed_boost_fails_whatever_the_match():
+    """"Orthonormality boosts plain network to match the performance of residual architecture": a plain-44 ortho
+    that diverged, or ends below plain-44 L2, is no boost, a FAIL even when the "match" half cannot be decided."""
+    from reproduce import ortho
+    A = "final test acc"
+    ortho_nc = {("plain-44 ortho", A): "n/c", ("plain-44 L2", A): 85.0, ("ResNet-44 L2", A): 90.0}
+    assert _decide(ortho.claim_fig5_match, ortho_nc) is False
+    below = {("plain-44 ortho", A): 80.0, ("plain-44 L2", A): 85.0, ("ResNet-44 L2", A): "n/c"}
+    assert _decide(ortho.claim_fig5_match, below) is False
+    # a boost with the residual net diverged: the match half is a size, n/a
+    assert _decide(ortho.claim_fig5_match, {**below, ("plain-44 ortho", A): 88.0}) is None
+    # a boost, residual net not run: n/a
+    assert _decide(ortho.claim_fig5_match, {("plain-44 ortho", A): 88.0, ("plain-44 L2", A): 85.0}) is None
+    # the boost half with a run missing: n/a
+    assert _decide(ortho.claim_fig5_match, {("plain-44 L2", A): 85.0, ("ResNet-44 L2", A): 90.0}) is None
+
+
 def test_protocol_says_the_rmsprop_hyper_parameters_it_uses():
     """Table 2's caption: "specific ones are default"; RmsProp runs with alpha 0.9 and momentum 0.9 (torch: 0.99
     and 0), and the protocol and deviations say so."""
