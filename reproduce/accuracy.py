@@ -5,11 +5,13 @@ one Value per (row, column) of a table layout, one entry per seed."""
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Callable
 
 from .critical_depth import converged
 from .data import DATASETS
 from .experiment import Cell
+from .report import as_number
 from .targets import Value, layout_records
 
 
@@ -53,3 +55,20 @@ def rank(v) -> float:
 def converges(v) -> bool:
     """A reproduced table value is a number (not '-', 'n/c' or missing)."""
     return v is not None and not isinstance(v, str)
+
+
+def converged_seeds_mean(v) -> float | None:
+    """A competitor's accuracy to beat, the worst case for a claim that the method wins: the number; for a value
+    mixed over seeds ('-/88.04', 'n/c/90.0/90.0') the mean of the seeds that converged; None where no seed
+    converged or nothing was run."""
+    if converges(v):
+        return float(v)
+    nums = [n for n in map(as_number, str(v).split("/")) if n is not None] if isinstance(v, str) else []
+    return statistics.fmean(nums) if nums else None
+
+
+
+def epochs_to_reach(curve: list, level: float) -> int | None:
+    """The first epoch (1-based: curve[0] is after epoch 1) whose accuracy is at least `level`; None if none is
+    (an epoch without a value, None, does not reach it)."""
+    return next((epoch for epoch, acc in enumerate(curve, 1) if acc is not None and acc >= level), None)

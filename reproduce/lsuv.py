@@ -41,11 +41,11 @@ from models.fitnet import FitNet
 from models.init import lsuv_init
 
 from .accuracy import accuracy_values as shared_accuracy_values
-from .accuracy import converges, final_accuracy, rank, training_outcome
+from .accuracy import converged_seeds_mean, converges, epochs_to_reach, final_accuracy, rank, training_outcome
 from .critical_depth import CONVERGENCE_FACTOR, all_hold
 from .data import DATASETS, DataSpec
 from .experiment import Cell
-from .report import as_number, cited, published
+from .report import cited, published
 from .seeds import seeds
 from .targets import Claim, Target, Value, layout_cells, layout_records, merge_seeds
 from .train import TrainSpec
@@ -941,13 +941,11 @@ def figure2_values(pairs):
     return merge_seeds(out)
 
 
-def _converged_seeds_mean(v) -> float:
-    """Another init's value to beat in Figure 2: the number; for a value mixed over seeds ('n/c/90.0/90.0') the mean
-    of the seeds that converged (the worst case for the claim); -inf where no seed converged or nothing was run."""
-    if converges(v):
-        return float(v)
-    nums = [n for n in map(as_number, str(v).split("/")) if n is not None] if isinstance(v, str) else []
-    return statistics.fmean(nums) if nums else -math.inf
+def _other_init_accuracy(v) -> float:
+    """Another init's value to beat in Figure 2 (accuracy.converged_seeds_mean, the worst case for the claim); -inf
+    where no seed converged or nothing was run."""
+    x = converged_seeds_mean(v)
+    return -math.inf if x is None else x
 
 
 def _lsuv_better_and_faster(means: dict):
@@ -971,7 +969,7 @@ def _lsuv_better_and_faster(means: dict):
             outcomes.append(None)
             parts.append(f"{col}: runs missing")
             continue
-        if not any(_converged_seeds_mean(means[(r, col)]) > -math.inf for r in rows):
+        if not any(_other_init_accuracy(means[(r, col)]) > -math.inf for r in rows):
             outcomes.append(None)
             parts.append(f"{col}: no run converged")
             continue
@@ -980,10 +978,10 @@ def _lsuv_better_and_faster(means: dict):
             parts.append(f"{col}: LSUV did not converge, the exception cannot be decided")
             continue
         others = [r for r in rows if r != "LSUV"]
-        best_final = max(others, key=lambda r: _converged_seeds_mean(means[(r, col + FINAL_TEST)]))
-        best_mean = max(others, key=lambda r: _converged_seeds_mean(means[(r, col)]))
-        better = rank(means[("LSUV", col + FINAL_TEST)]) > _converged_seeds_mean(means[(best_final, col + FINAL_TEST)])
-        faster = rank(means[("LSUV", col)]) > _converged_seeds_mean(means[(best_mean, col)])
+        best_final = max(others, key=lambda r: _other_init_accuracy(means[(r, col + FINAL_TEST)]))
+        best_mean = max(others, key=lambda r: _other_init_accuracy(means[(r, col)]))
+        better = rank(means[("LSUV", col + FINAL_TEST)]) > _other_init_accuracy(means[(best_final, col + FINAL_TEST)])
+        faster = rank(means[("LSUV", col)]) > _other_init_accuracy(means[(best_mean, col)])
         outcomes.append(better and faster if col != "tanh" else not (better and faster))
         parts.append(f"{col}: final LSUV {_fmt(means[('LSUV', col + FINAL_TEST)])} vs {best_final} "
                      f"{_fmt(means[(best_final, col + FINAL_TEST)])}, mean over epochs LSUV "
@@ -993,12 +991,6 @@ def _lsuv_better_and_faster(means: dict):
 
 
 EPOCHS_TO_LEVEL = "epochs to the common level"  # Figure 3's second column: half-way from chance to the lower final
-
-
-def _epochs_to(result: dict, level: float):
-    """The first epoch whose test accuracy reaches `level` (a fraction), None if none does."""
-    return next((h["epoch"] for h in result["history"] if h.get("test_acc") is not None and h["test_acc"] >= level),
-                None)
 
 
 def figure3_values(pairs):
@@ -1027,7 +1019,8 @@ def figure3_values(pairs):
         lower = min(by_row[row][1]["final_test_acc"] for row in finals)
         level = chance + (lower - chance) / 2
         for row in finals:
-            out.append(Value(row, EPOCHS_TO_LEVEL, [_epochs_to(by_row[row][1], level)], unit="epochs",
+            curve = [h.get("test_acc") for h in by_row[row][1]["history"]]
+            out.append(Value(row, EPOCHS_TO_LEVEL, [epochs_to_reach(curve, level)], unit="epochs",
                              evidence=f"level {100 * level:.2f}% (half-way from chance {100 * chance:.0f}% to the "
                                       f"lower final test accuracy {100 * lower:.2f}%)"))
     return merge_seeds(out)

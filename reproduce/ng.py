@@ -21,7 +21,7 @@ import math
 import statistics
 
 from .accuracy import accuracy_values as shared_accuracy_values
-from .accuracy import converges, rank, training_outcome
+from .accuracy import converged_seeds_mean, converges, rank, training_outcome
 from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, all_hold, at_least, depth_range,
                              equal, execute_searches, greater, search_values, trained, trained_threshold)
 from .data import DataSpec
@@ -31,7 +31,6 @@ from .ng_protocol import (ACC_SCALES, ACT_LABEL, ACTIVATION_READING, ACTS, BASES
                           NORMALIZATION_READING, PAPER, PAPER_DEPTHS, PLAIN_SCALES, T3_ACTS, WEIGHT_DECAY_READING,
                           acc_plain_cell, acc_resnet_cell, acc_seeds, decide_share, plain_acc_lines, plain_cell,
                           plain_protocol, plain_seeds, resnet_cell, resnet_lines)
-from .report import as_number
 from .seeds import seeds as seeds_of
 from .targets import Claim, Target, Value, layout_cells, layout_records, reproduced_number
 from .train import TrainSpec
@@ -458,17 +457,9 @@ def _fmt_acc(v) -> str:
 # Several seeds: a value is their mean, or, where some seed did not converge, the seeds' values joined by '/'
 # ('-/88.04', reproduce.report.summarize). The claims below read such a mixed value as the worst case for the
 # sentence: an NG variant's as not converged (a number is needed: accuracy.converges / rank), a base activation's
-# as converged, at the mean of its converged seeds (_base_accuracy).
+# as converged, at the mean of its converged seeds (converged_seeds_mean).
 
 
-def _base_accuracy(v) -> float | None:
-    """The value an NG variant is compared against (its base activation, SELU, or Table 4's other columns) as an
-    accuracy to beat: the number; for a mixed value over seeds ('-/88.04') the mean of the seeds that converged;
-    None where no seed converged ('-') or nothing was run."""
-    if converges(v):
-        return float(v)
-    nums = [n for n in map(as_number, str(v).split("/")) if n is not None] if isinstance(v, str) else []
-    return statistics.fmean(nums) if nums else None
 
 
 def _plain_nonconvergence(rows):
@@ -483,7 +474,7 @@ def _plain_nonconvergence(rows):
                 outcomes.append(None)
                 parts.append(f"{row}: not run")
                 continue
-            conv = [c for c in ("ReLU", "LReLU", "PReLU", "SELU") if _base_accuracy(vals[c]) is not None]
+            conv = [c for c in ("ReLU", "LReLU", "PReLU", "SELU") if converged_seeds_mean(vals[c]) is not None]
             nonconv = [c for c in ("NG-ReLU", "NG-LReLU", "NG-PReLU") if not converges(vals[c])]
             outcomes.append(not conv and not nonconv)
             parts.append(f"{row}: " + ("as claimed" if not (conv or nonconv) else "; ".join(
@@ -498,7 +489,7 @@ def _plain_nonconvergence(rows):
 def _ng_vs_base(rows, tolerance: float = 0.0):
     """NG-X >= X - tolerance (pp) for every base X in ReLU, LReLU, PReLU and every row; a pair not run leaves
     the claim undecided unless another pair fails. A value mixed over seeds is read as the worst case (above
-    _base_accuracy)."""
+    converged_seeds_mean)."""
     def check(means: dict) -> tuple[bool | None, str]:
         outcomes, parts = [], []
         for row in rows:
@@ -509,7 +500,7 @@ def _ng_vs_base(rows, tolerance: float = 0.0):
                     outcomes.append(None)
                     pairs.append(f"NG-{ACT_LABEL[base]}: not run")
                     continue
-                b_acc = _base_accuracy(b)
+                b_acc = converged_seeds_mean(b)
                 if not converges(ng) and b_acc is None:  # neither converged: no evidence either way
                     outcomes.append(None)
                     pairs.append(f"NG-{ACT_LABEL[base]} {_fmt_acc(ng)} vs {_fmt_acc(b)}: neither converged")
@@ -534,7 +525,7 @@ def _ng_comparable_in_most_cases(rows):
     and SELUs in most cases": every NG-X against its base X and against SELU, in every row; a pair wins when
     NG-X >= Y - COMPARABLE_PP; "most cases" = a strict majority of every expected pair (decide_share); a pair not
     run, or where neither net converged, is undecided; a value mixed over seeds is read as the worst case (above
-    _base_accuracy). Read per dataset and on the ResNet rows (table3_deviations)."""
+    converged_seeds_mean). Read per dataset and on the ResNet rows (table3_deviations)."""
     def check(means: dict) -> tuple[bool | None, str]:
         outcomes, parts = [], []
         for row in rows:
@@ -546,11 +537,11 @@ def _ng_comparable_in_most_cases(rows):
                     if o is None or ng is None:
                         outcomes.append(None)
                         pairs.append(f"{name}: not run")
-                    elif not converges(ng) and _base_accuracy(o) is None:
+                    elif not converges(ng) and converged_seeds_mean(o) is None:
                         outcomes.append(None)
                         pairs.append(f"{name}: neither converged")
                     else:
-                        o_acc = _base_accuracy(o)
+                        o_acc = converged_seeds_mean(o)
                         win = o_acc is None or rank(ng) >= o_acc - COMPARABLE_PP
                         outcomes.append(win)
                         pairs.append(f"{name} {_fmt_acc(ng)} vs {_fmt_acc(o)}{'' if win else ' ✗'}")
@@ -573,7 +564,7 @@ def _ng_bn_highest(means: dict) -> tuple[bool | None, str]:
             parts.append(f"{d}: not run")
             continue
         best = rank(vals["NG-ReLU with BN"])  # mixed over seeds: not converged; the others at their worst case
-        others = [_base_accuracy(v) for c, v in vals.items() if c != "NG-ReLU with BN"]
+        others = [converged_seeds_mean(v) for c, v in vals.items() if c != "NG-ReLU with BN"]
         win = all(best > (-math.inf if o is None else o) for o in others)
         outcomes.append(win)
         parts.append(f"{d}: " + ", ".join(f"{c} {_fmt_acc(v)}" for c, v in vals.items()) + ("" if win else " ✗"))

@@ -39,6 +39,7 @@ import torch
 
 from models.activations import reference_curve
 
+from .accuracy import epochs_to_reach
 from .critical_depth import CONVERGENCE_FACTOR, all_hold, converged, trained, trained_threshold
 from .experiment import Cell
 from .ng_protocol import (ACC_SCALES, ACT_LABEL, ACTIVATION_READING, BASES, INIT_READING, INITS,
@@ -204,11 +205,6 @@ def learning_curve(means: dict, key: str, col: str) -> list[float]:
     while (acc := means.get((f"{key} epoch {len(curve) + 1}", col))) is not None:
         curve.append(acc)
     return curve
-
-
-def epochs_to_reach(curve: list[float], level: float) -> int | None:
-    """The first epoch (1-based) after which the training accuracy is at least `level`; None if it never is."""
-    return next((epoch for epoch, acc in enumerate(curve, 1) if acc >= level), None)
 
 
 CHANCE = 10.0  # % training accuracy of a CIFAR-10 model that does not learn

@@ -785,3 +785,11 @@ def test_readings_are_declared_as_deviations():
         assert any("except Table 1's NormProp CReLU" in d for d in target.deviations("smoke"))
     published_t3 = [r["note"] for r in published("crelu", "3") if r["column"] == "CIFAR-10"]
     assert all("per the caption" not in n and "no value" in n for n in published_t3)
+
+
+def test_paper_derived_tolerances_are_read_off_the_published_tables():
+    """Hand-checked on the paper: Table 2's doubled ReLU BatchNorm net is 0.13 pp lower on CIFAR-100 (27.46 vs
+    27.33) and higher on CIFAR-10, which the paper calls no gain; Table 4 has one pair where CReLU's top-1 is not
+    lower (34 layers NP2: 29.31 vs 29.23)."""
+    assert crelu.NO_GAIN_PP == 0.13
+    assert crelu.T4_PAPER_EXCEPTIONS == 1

@@ -5,7 +5,7 @@ import pytest
 
 from reproduce import experiment, ng, ng_figures
 from reproduce.__main__ import main
-from reproduce.accuracy import final_accuracy
+from reproduce.accuracy import converged_seeds_mean, final_accuracy
 from reproduce.critical_depth import converged
 from reproduce.data import check_available, save_npz_atomic
 from reproduce.report import published, published_values
@@ -198,8 +198,8 @@ def test_values_mixed_over_seeds_are_read_as_the_worst_case():
     from reproduce.report import summarize
     mixed = summarize(["-", 88.0, 90.0])[0]
     assert mixed == "-/88.0/90.0"
-    assert ng._base_accuracy(mixed) == pytest.approx(89.0)
-    assert ng._base_accuracy("-") is None and ng._base_accuracy(None) is None and ng._base_accuracy(91.5) == 91.5
+    assert converged_seeds_mean(mixed) == pytest.approx(89.0)
+    assert converged_seeds_mean("-") is None and converged_seeds_mean(None) is None and converged_seeds_mean(91.5) == 91.5
     plain10, resnet10, _, _ = claims("3")
     m = means_of("3")
     ok, detail = plain10.check({**m, ("Plain-44 / CIFAR-10", "NG-ReLU"): "-/89.5"})  # NG failed on one seed
@@ -344,3 +344,4 @@ def test_figure3_reuses_table3_resnet56_cells(scale):
     assert [row for row, _, _ in fig] == ["ReLU", "NG-ReLU", "LReLU", "NG-LReLU", "PReLU", "NG-PReLU"]
     for row, _, cell in fig:
         assert cell.hash == t3[("ResNet-56 / CIFAR-10", row)].hash
+

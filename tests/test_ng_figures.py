@@ -5,6 +5,7 @@ import torch
 
 from models import build_model
 from reproduce import ng, ng_figures
+from reproduce.accuracy import epochs_to_reach
 from reproduce.experiment import SCALES
 from reproduce.probes import ng_t_layer19
 from reproduce.targets import get_target
@@ -205,8 +206,8 @@ def test_learning_values_carry_the_training_curve_to_the_claims():
     assert ng_figures.learning_curve(means, "ResNet-56 / MSRA", "SELU") == [pytest.approx(12.0), pytest.approx(30.0)]
     ok, detail = fig5.claims[0].check(means)  # level 20 %: NG at epoch 1, the base at epoch 2
     assert ok is True and "20.0% reached at epoch 1 vs 2" in detail
-    assert ng_figures.epochs_to_reach([10.0, 20.0, 30.0], 20.0) == 2
-    assert ng_figures.epochs_to_reach([10.0, 20.0], 25.0) is None
+    assert epochs_to_reach([10.0, 20.0, 30.0], 20.0) == 2
+    assert epochs_to_reach([10.0, 20.0], 25.0) is None
 
 
 def test_much_faster_threshold_is_the_papers_much_greater():
