@@ -23,7 +23,7 @@ import statistics
 from .accuracy import accuracy_values as shared_accuracy_values
 from .accuracy import converged_seeds_mean, converges, rank, training_outcome
 from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, all_hold, at_least, depth_range,
-                             equal, execute_searches, greater, search_values, trained, trained_threshold)
+                             execute_searches, greater, search_values, trained, trained_threshold)
 from .data import DataSpec
 from .experiment import Cell
 from .ng_figures import FIGURES
@@ -52,6 +52,14 @@ T1_SCALES = {
     # max epochs, plateau patience (epochs), train images (None = all 50k), seeds
     "paper": dict(epochs=100, patience=5, train_size=None, test_size=None, seeds=(0,)),
     "fast": dict(epochs=30, patience=3, train_size=None, test_size=None, seeds=(0,)),
+    # smoke declares no Table 1 claim: "as t increased, so did the maximum training accuracy" (four columns in
+    # order) did not hold on every seed at any budget tried (Dec 2026, seeds 1-3, max training accuracy % at
+    # t = -2, -1, -0.5, -0.25): 8 epochs x 5,000 images (today's) seed 1 31.9, 31.1, 34.1, 36.4 (t = -1 below
+    # -2), seed 3 at chance at t = -1 and None diverged (the toy net's first epoch at lr 0.01 can blow up: loss
+    # 3.5); 16 x 2,500 seeds 1, 2 in order (34.3, 36.0, 39.3, 39.9), seed 3 not (33.2, 35.0, 34.7, 33.3);
+    # 32 x 1,250 noisier (seed 1 35.5, 33.6, ...). Per-pixel-mean inputs (He et al.'s) keep every seed stable but
+    # leave t = -2 and -1 within 1 pp (activations rarely reach -1), seed 3 out of order. The paper-scale run in
+    # results/paper (50k images, up to 100 epochs; trained by older code) is in order: 38.5, 44.4, 50.6, 51.1.
     "smoke": dict(epochs=8, patience=2, train_size=5000, test_size=1000, seeds=(0,)),
 }
 
@@ -118,17 +126,6 @@ def _increasing(means: dict) -> tuple[bool | None, str]:
     return all(b > a for a, b in zip(accs, accs[1:])), detail
 
 
-def _linear_baseline(means: dict) -> tuple[bool | None, str]:
-    """Table 1 prints 35.75 for None and for t = -2: NG-ReLU at t = -2 is as linear as no activation, within 1 pp,
-    in networks that trained (two nets at chance are 'equal' on noise)."""
-    a, b = reproduced_number(means, (T1_ROW, "None")), reproduced_number(means, (T1_ROW, "-2"))
-    detail = f"None {a:.2f} vs t = -2 {b:.2f} (|diff| {abs(a - b):.2f} pp, tolerance 1 pp)"
-    untrained = _untrained({"None": a, "-2": b})
-    if untrained:
-        return None, detail + untrained
-    return abs(a - b) <= 1.0, detail
-
-
 def _t_grows(means: dict) -> tuple[bool | None, str]:
     """'For the NG with trainable t, the mean value increased to [-]0.4765 at the end of training, and thus the
     performance was between that of -0.5 and -0.25': t rose in a net that trained. A toy net that never left
@@ -181,6 +178,10 @@ def table1_deviations(scale: str) -> list[str]:
         "Assumed (paper silent): the epoch count and the exact plateau rule (patience, threshold, when to stop), "
         "see Protocol; no weight decay (the toy experiment names none); no weight decay on t.",
         NORMALIZATION_READING,
+        "Read (the paper: 'We used a simple CNN without activation functions as a baseline to fit the test dataset "
+        "CIFAR-10'): the nets are fitted to CIFAR-10's training split (50,000 images at paper scale), the literal "
+        "reading, fitting the 10,000 test images, would measure the same capacity on a fifth of the images and "
+        "needs the whole test split (offline here: its first 1,000 images only).",
         "The paper prints the final mean t as 0.4765 without sign; its prose places the trainable model "
         "between t = -0.5 and -0.25, so it may be -0.4765. Compared as printed.",
     ]
@@ -318,16 +319,8 @@ def _decreasing_in_t(means: dict) -> tuple[bool | None, str]:
     return all_hold(steps + [overall]), detail
 
 
-def _trainable_matches(means: dict) -> tuple[bool | None, str]:
-    a, b = depth_range(means, T2_ROW, "Trainable"), depth_range(means, T2_ROW, "-1")
-    if a is None or b is None:
-        return None, "trainable t or t = -1 not run"
-    ok = equal(a, b)
-    return ok, f"trainable {a} vs t = -1 {b}{_mark(ok)}"
-
-
-def _ng_beats_base(bases=BASES, factor: float | None = None, inits=tuple(INITS.values())):
-    """Every NG-X against its base X under each init of `inits` (default the three): NG-X > X, or NG-X >=
+def _ng_beats_base(bases=BASES, factor: float = MUCH_GREATER, inits=tuple(INITS.values())):
+    """'Much greater': every NG-X against its base X under each init of `inits` (default the three), NG-X >=
     factor x X. A pair that was not run (or whose bounds leave the comparison open) leaves the claim undecided
     unless another pair fails."""
     def check(means: dict) -> tuple[bool | None, str]:
@@ -340,13 +333,12 @@ def _ng_beats_base(bases=BASES, factor: float | None = None, inits=tuple(INITS.v
                     outcomes.append(None)
                     missing.append(row)
                     continue
-                ok = greater(ng, b) if factor is None else at_least(ng, b, factor)
+                ok = at_least(ng, b, factor)
                 outcomes.append(ok)
                 parts.append(f"{row}: NG {ng} vs {b}{_mark(ok)}")
         if not parts:
             return None, "no pair of rows was run at this scale"
-        rule = "NG > base" if factor is None else f"NG >= {factor:g} x base"
-        detail = (f"{rule}; {len(parts)} of {len(outcomes)} pairs run"
+        detail = (f"NG >= {factor:g} x base; {len(parts)} of {len(outcomes)} pairs run"
                   + (f" (not run: {', '.join(missing)})" if missing else "") + ": " + "; ".join(parts))
         return all_hold(outcomes), detail
     return check
@@ -802,8 +794,6 @@ TARGETS = [
            claims=[
                Claim("As t increased, so did the maximum training accuracy (fixed t = -2, -1, -0.5, -0.25).",
                      _increasing),
-               Claim("NG-ReLU at t = -2 is as linear as no activation: same max training accuracy as None "
-                     "(paper: 35.75 for both).", _linear_baseline),
                # Not declared for the smoke gate. It was (it passed on seeds 0, 1-3 and 41-43), until a review found
                # seed 3's pass in a net at chance (max 11.6 %, final t +0.10). It now needs the net to have trained:
                # PASS on 0, 1, 2, 41-43, 32, 33, 51-53 (max 32-36 %, final t -0.79 to -0.52), n/a on 3 and 31
@@ -813,12 +803,15 @@ TARGETS = [
                Claim("With trainable t (initially -1) the mean t increased during training.", _t_grows),
                Claim("With trainable t the performance was between that of t = -0.5 and t = -0.25.",
                      _trainable_between),
+               # No claim that t = -2 equals None (35.75 both): the table prints it, no sentence says it; the
+               # two cells' verdicts beside the published numbers show it.
            ]),
     critical_depth_target(
         "2", "Critical depth of plain CNNs (no BN, Xavier) for different t (CIFAR-10)", table2_searches,
         [Claim("As t increased, the critical depth decreased (never deeper at a larger fixed t, and shallower at "
-               "t = -0.25 than at t = -1; paper: 116, 116, 104, 92).", _decreasing_in_t),
-         Claim("Trainable t (from -1) reaches the same critical depth as fixed t = -1.", _trainable_matches)],
+               "t = -0.25 than at t = -1; paper: 116, 116, 104, 92).", _decreasing_in_t)],
+        # No claim that trainable t matches t = -1 (116 = 116): no sentence of the paper says it; the Trainable
+        # cell's verdict (match / differs beside the published 116) shows it.
         "Table 2: plain CNN without BN, Xavier init, NG-ReLU with fixed t or trainable t (initially -1).",
         deviations=table2_deviations),
     critical_depth_target(
@@ -838,9 +831,9 @@ TARGETS = [
         [*(Claim(f"{init} rows: the critical depths NG-ReLU are much greater than ReLU (with BN; at least "
                  f"{MUCH_GREATER:g} x).", _ng_beats_base(("relu",), factor=MUCH_GREATER, inits=(init,)),
                  smoke_gate=init in A4_SMOKE_GATED)
-           for init in INITS.values()),
-         Claim("The critical depth of every NG variant exceeds that of its base activation under each init (the "
-               "numbers of appendix Table 4; its text says it of NG-ReLU).", _ng_beats_base())],
+           for init in INITS.values())],
+        # The text says it of NG-ReLU only; the other variants' depths are compared cell by cell (verdicts) and
+        # make no claim of their own.
         "Appendix Table 4: plain CNNs with BN (conv-BN-act); the paper's deepest depth tested is 248 "
         "(GPU memory), so its 248 entries are caps."),
     *ACCURACY_TARGETS,

@@ -35,12 +35,10 @@ def test_claims_pass_on_the_published_numbers(table_id):
 # ------------------------------------------------------------------ Table 1
 
 def test_table1_claims_fail_on_perturbed_numbers():
-    increasing, linear, t_grows, between = claims("1")
+    increasing, t_grows, between = claims("1")
     m = means_of("1")
     ok, detail = increasing.check({**m, ("Training Accuracy (%)", "-0.5"): 42.0})  # below t = -1's 42.66
     assert ok is False and "-0.5: 42.00" in detail
-    assert linear.check({**m, ("Training Accuracy (%)", "-2"): 37.0})[0] is False  # 1.25 pp from None
-    assert linear.check({**m, ("Training Accuracy (%)", "-2"): 36.5})[0] is True   # within the 1 pp tolerance
     assert t_grows.check({**m, ("Final mean t", "Trainable"): -1.2})[0] is False
     assert t_grows.check({**m, ("Final mean t", "Trainable"): -1.0})[0] is False  # t that never moved
     # t that rose in a net that never left chance (15 %): undecided, not a pass (smoke seeds 3 and 31)
@@ -53,21 +51,18 @@ def test_table1_claims_fail_on_perturbed_numbers():
 def test_table1_orderings_are_undecided_on_nets_at_chance():
     """Table 1's sentences compare networks that learned: accuracies at chance (the suite's 15 % line) differ by
     noise, so the orderings are n/a there instead of passing or failing on it."""
-    increasing, linear, _, between = claims("1")
+    increasing, _, between = claims("1")
     acc = "Training Accuracy (%)"
     chance = {(acc, c): v for c, v in zip(("None", "-2", "-1", "-0.5", "-0.25", "Trainable"),
                                           (10.2, 10.5, 10.8, 11.0, 11.4, 11.2))}
-    ok, detail = linear.check(chance)  # 10.2 vs 10.5 "equal" on noise
-    assert ok is None and "did not train (t = None, -2 under 15%)" in detail
-    assert increasing.check(chance)[0] is None and between.check(chance)[0] is None  # orderings of noise
+    ok, detail = increasing.check(chance)  # an ordering of noise
+    assert ok is None and "did not train (t = -2, -1, -0.5, -0.25 under 15%)" in detail
+    assert between.check(chance)[0] is None
     m = means_of("1")
-    assert linear.check({**m, (acc, "None"): 12.0, (acc, "-2"): 12.5})[0] is None
     ok, detail = increasing.check({**m, (acc, "-2"): 11.0})  # one column at chance
     assert ok is None and "t = -2 under 15%" in detail
     assert between.check({**m, (acc, "-0.5"): 11.0})[0] is None
     # trained nets still pass and fail on the numbers
-    assert linear.check({**m, (acc, "None"): 15.0, (acc, "-2"): 15.5})[0] is True
-    assert linear.check({**m, (acc, "None"): 15.0, (acc, "-2"): 16.5})[0] is False
     assert increasing.check({**m, (acc, "-2"): 15.0})[0] is True
     assert increasing.check({**m, (acc, "-0.25"): 16.0})[0] is False
     assert between.check({**m, (acc, "-0.5"): 15.0})[0] is True
@@ -76,16 +71,15 @@ def test_table1_orderings_are_undecided_on_nets_at_chance():
 def test_table1_claims_are_na_when_a_cell_is_missing_or_diverged():
     m = means_of("1")
     acc = "Training Accuracy (%)"
-    reads = [[(acc, c) for c in ("-2", "-1", "-0.5", "-0.25")], [(acc, "None"), (acc, "-2")],
-             [("Final mean t", "Trainable"), (acc, "Trainable")], [(acc, c) for c in ("-0.5", "Trainable", "-0.25")]]
+    reads = [[(acc, c) for c in ("-2", "-1", "-0.5", "-0.25")], [("Final mean t", "Trainable"), (acc, "Trainable")], [(acc, c) for c in ("-0.5", "Trainable", "-0.25")]]
     for c, keys in zip(claims("1"), reads):
         assert check_claim(c, {})[0] is None
         for key in keys:
             assert check_claim(c, {k: v for k, v in m.items() if k != key})[0] is None, (c.text, key)
             assert check_claim(c, {**m, key: "n/c"})[0] is None, (c.text, key)
     # the reason is said in words, not as a Python type error
-    assert check_claim(claims("1")[1], {**m, (acc, "-2"): "n/c"}) == (None, f"cannot be decided: {acc} / -2 is n/c")
-    assert check_claim(claims("1")[2], {}) == (None, "cannot be decided: Final mean t / Trainable not reproduced")
+    assert check_claim(claims("1")[0], {**m, (acc, "-2"): "n/c"}) == (None, f"cannot be decided: {acc} / -2 is n/c")
+    assert check_claim(claims("1")[1], {}) == (None, "cannot be decided: Final mean t / Trainable not reproduced")
 
 
 # ------------------------------------------------------------------ Table 2
@@ -136,17 +130,6 @@ def test_critical_depth_tables_declare_the_papers_silences(table_id):
     assert "fan_in + fan_out" in INIT_READING and "gain 1" in INIT_READING
     assert any("deepest depth searched without BN is 200" in d for d in devs)
     assert ng.PLAIN_SCALES["paper"]["grid"][-1] == 200 and ng.PLAIN_SCALES["paper"]["grid_bn"][-1] == 248
-
-
-def test_table2_trainable_claim():
-    same = claims("2")[1]
-    m = means_of("2")
-    ok, detail = same.check({**m, (T2, "Trainable"): 104.0})
-    assert ok is False and "trainable 104 vs t = -1 116 ✗" in detail
-    assert same.check({**m, (T2, "Trainable"): "<20", (T2, "-1"): "<20"})[0] is None  # both only upper bounds
-    assert same.check({**m, (T2, "Trainable"): "<20"})[0] is False  # below 20 is not 116
-    assert same.check(capped(m, (T2, "Trainable")))[0] is None  # >= 116 may be 116 or deeper
-    assert same.check({k: v for k, v in m.items() if k != (T2, "Trainable")})[0] is None
 
 
 # ------------------------------------------------------------------ Table 5 and appendix Table 4
@@ -222,12 +205,12 @@ def test_table5_is_na_when_pairs_are_missing_or_capped_and_fails_whatever_is_mis
 
 
 def test_tableA4_claims():
-    *per_init, every = claims("A4")
+    per_init = claims("A4")
     assert [c.text.split(" rows")[0] for c in per_init] == ["MSRA", "Xavier", "Orthogonal"]
     much = per_init[2]  # Orthogonal
     m = means_of("A4")
     caps = [k for k, v in m.items() if v == 248.0]  # the paper's own caps (GPU memory)
-    assert all(c.check(capped(m, *caps))[0] is True for c in per_init) and every.check(capped(m, *caps))[0] is True
+    assert all(c.check(capped(m, *caps))[0] is True for c in per_init)
     ok, detail = much.check({**m, ("NG-ReLU-Orthogonal", C): 224.0})  # 224 < 2 x 116
     assert ok is False and "ReLU-Orthogonal: NG 224 vs 116 ✗" in detail
     assert per_init[1].check({**m, ("NG-ReLU-Orthogonal", C): 224.0})[0] is True  # the Xavier rows hold
@@ -236,15 +219,9 @@ def test_tableA4_claims():
     assert per_init[1].check(smoke)[0] is True and per_init[0].check(smoke)[0] is None
     assert per_init[1].check(capped({**smoke, ("ReLU-Xavier", C): 20.0}, ("ReLU-Xavier", C)))[0] is None
     assert per_init[1].check({("ReLU-Xavier", C): 8.0, ("NG-ReLU-Xavier", C): 8.0})[0] is False
-    ok, detail = every.check({**m, ("NG-PReLU-Orthogonal", C): 224.0})  # equals PReLU's: not greater
-    assert ok is False and "PReLU-Orthogonal: NG 224 vs 224 ✗" in detail
     xavier_only = {k: v for k, v in m.items() if "Xavier" in k[0]}  # the smoke scale runs the Xavier rows only
     ok, detail = much.check(xavier_only)
     assert ok is None and "no pair of rows was run" in detail
-    ok, detail = every.check(xavier_only)
-    assert ok is None and "3 of 9 pairs run" in detail
-    # NG-PReLU capped at 248 against PReLU 188: greater whatever the true depth
-    assert every.check(capped(xavier_only, ("NG-PReLU-Xavier", C)))[0] is None  # still 6 pairs missing
 
 
 def test_much_greater_is_the_papers_smallest_ratio():
