@@ -96,10 +96,23 @@ def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | No
     return mean, (statistics.stdev(nums) if len(nums) > 1 else None), len(nums)
 
 
-def verdict(pub: str, rep, unit: str) -> str:
+def published_not_converged(note: str) -> bool:
+    """A published cell whose run the paper reports as not converged, though it prints a number (e.g. Ortho's
+    Table 2: 10.18 % = chance for a 110-layer net that 'cannot even converge'): its CSV note says "did not
+    converge" or "did not train"."""
+    return "did not converge" in note or "did not train" in note
+
+
+def verdict(pub: str, rep, unit: str, not_converged: bool = False) -> str:
+    """match / close / differs of a reproduced value against a published one. A reproduced run that did not
+    converge is a literal (n/c, '-'): it matches the same literal, and, with `not_converged`
+    (published_not_converged), a number the paper prints for a run that did not converge either -- both say
+    the method failed there, the one outcome the paper reports for that cell."""
     if rep is None:
         return "not run"
     p, r = as_number(pub), as_number(rep)
+    if not_converged and r is None and not any(ch.isdigit() for ch in str(rep)):
+        return "match"
     if p is None or r is None:
         return "match" if str(pub).strip() == str(rep).strip() else "differs"
     d = abs(r - p)
@@ -256,8 +269,9 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         note = p.get("note", "")
         context = note.startswith("context")  # another paper's number, shown for reference
         untested = "not tested" in note       # a cell the paper left empty: nothing to reproduce
-        ver = ("context" if context else "not tested" if untested else "pending" if pending
-               else verdict(p["value"], mean, p["unit"])) if v is None else verdict(p["value"], mean, p["unit"])
+        ver = verdict(p["value"], mean, p["unit"], published_not_converged(note))
+        if v is None:
+            ver = "context" if context else "not tested" if untested else "pending" if pending else ver
         if ver in counts:
             counts[ver] += 1
         pn, rn = as_number(p["value"]), as_number(mean)

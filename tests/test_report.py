@@ -128,6 +128,23 @@ def test_relative_verdicts_hold_at_every_magnitude():
     assert verdict("0", 0.0, "ratio") == "match" and verdict("0", 1e-20, "ratio") == "differs"
 
 
+def test_a_diverged_run_matches_a_published_cell_that_did_not_converge():
+    """Ortho Table 2 prints 10.18 % (chance) for Nesterov's 110-layer net, which 'cannot even converge': a
+    reproduced n/c says the same and matches; a trained reproduction differs; without the note's flag n/c
+    differs from a number, as before."""
+    from reproduce.report import published, published_not_converged, verdict
+    rows = {(r["row"], r["column"]): r for r in published("ortho", "2")}
+    nesterov_110, sgd_44 = rows[("Nesterov", "110-layer")], rows[("SGD", "44-layer")]
+    assert published_not_converged(nesterov_110["note"]) and not published_not_converged(sgd_44["note"])
+    assert published_not_converged(rows[("RmsProp", "44-layer")]["note"])  # "did not train: 10.0 % is chance"
+    assert verdict(nesterov_110["value"], "n/c", "%", True) == "match"
+    assert verdict(nesterov_110["value"], 10.4, "%", True) == "match"     # at chance too: numbers compare
+    assert verdict(nesterov_110["value"], 62.0, "%", True) == "differs"   # it trained: not the paper's outcome
+    assert verdict(nesterov_110["value"], "n/c/62.0", "%", True) == "differs"  # seeds disagree
+    assert verdict(sgd_44["value"], "n/c", "%", False) == "differs"       # the paper's net trained
+    assert verdict("10.18", "n/c", "%") == "differs"
+
+
 def test_the_fingerprint_covers_every_module_a_cell_runs():
     """Every reproduce module that cell_run or measure imports (a change there can change a result) is hashed."""
     import ast
