@@ -344,7 +344,9 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         w.writerows(csv_rows)
     os.replace(base + ".csv.tmp", base + ".csv")
     summary = {"target": target.name, "title": target.title, "scale": scale, "verdicts": counts,
-               "claims": claim_results, "not_run": not (done or pending), "partial": bool(missing) and bool(done),
+               "claims": claim_results, "not_run": not (done or pending),
+               # partly not run: a dataset of the target missing, or some cells' own (e.g. a table's CIFAR-100 rows)
+               "partial": bool(done) and bool(missing or skipped),
                "cells": len(done), "pending": len(pending), "failed": len(failed), "wall_time_s": cell_seconds,
                "stale": len(run_info.get("stale") or {}), "corrupt": len(run_info.get("corrupt") or {})}
     write_json_atomic(base + ".json", summary)

@@ -119,6 +119,22 @@ def test_with_the_data_missing_stored_cells_still_give_their_values(tmp_path, mo
         assert json.load(fh)["verdicts"]["not run"] == 1
 
 
+def test_cells_whose_own_data_is_missing_make_the_table_partly_not_run(tmp_path, monkeypatch, published_zz):
+    """A table whose declared datasets are there but some of whose cells' data is not (NG Table 3's CIFAR-100
+    rows): the stored cells give their values and the scorecard says 'partly not run', not 'done'."""
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    summary = report.render_table(target(), "paper", [(cs[0], record(cs[0], 0.5)),
+                                                      (cs[1], {"status": "not run", "reason": "cifar100 unavailable"})],
+                                  {})
+    md = (tmp_path / "tables/paper/ng-table-zz.md").read_text()
+    assert "**Partly not run** (those cells say 'not run'): cifar100 unavailable" in md
+    assert summary["partial"] and not summary["not_run"]
+    assert "partly not run (data missing)" in open(report.write_scorecard("paper")).read()
+    whole = report.render_table(target(), "paper", [(c, record(c, 0.5)) for c in cs], {})
+    assert not whole["partial"]
+
+
 def test_relative_verdicts_hold_at_every_magnitude():
     """LSUV Table 10's variances are around 1e-14: 22 % off is 'differs' there as for a number near 1."""
     from reproduce.report import verdict
