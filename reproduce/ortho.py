@@ -25,10 +25,12 @@ A diverged run is n/c, never a number. Claims that rank methods (Table 2,
 the modulation schedule, Figure 5's "boosts" and "helps convergence") rank a diverged run
 below every converged one, the outcome Table 2 itself reports for methods
 that "cannot converge"; claims about a size (a gain, a ratio, "match") are
-n/a when a value they need is n/c. Table 2 prints a number at chance for the
-runs that did not converge (e.g. Nesterov's 110-layer 10.18 %; their CSV
-notes say "did not converge"): a reproduced n/c there is a "match"
+n/a when a value they need is n/c. Table 2 prints chance-level numbers for
+five runs that did not converge (e.g. Nesterov's 110-layer 10.18 %; their
+CSV notes carry "[not converged]"): a reproduced n/c there is a "match"
 (report.published_not_converged), the same outcome, not a "differs".
+AdaGrad's and AdaDelta's 110-layer 30.3 and 66.48 % are not marked: the
+text's "cannot even converge" covers them, but they are far above chance.
 
 Seeds: every cell trains under seeds(SCALES[scale]["seeds"]) (reproduce.seeds; the paper: one run, seed 0).
 

@@ -9,6 +9,8 @@ device and wall time. Verdicts (the same at every scale):
                <= 5 % relative otherwise; or the same literal ('-', '<20');
 - ``close``:   <= 3 pp for %, <= one 12-layer depth step for depths,
                <= 15 % relative otherwise;
+               a reproduced n/c also matches a number the published CSV marks
+               "[not converged]" (a run the paper reports as failed, e.g. at chance);
 - ``differs``: anything else (incl. n/c where the paper converged);
 - ``not run``: no reproduced value (dataset unavailable, or not reproduced);
 - ``pending``: no reproduced value yet: some of the table's cells are still
@@ -96,11 +98,23 @@ def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | No
     return mean, (statistics.stdev(nums) if len(nums) > 1 else None), len(nums)
 
 
+NOT_CONVERGED_MARK = "[not converged]"
+NOT_CONVERGED_LITERALS = ("n/c", "-")  # what a paper module writes for a run that did not converge
+
+
 def published_not_converged(note: str) -> bool:
     """A published cell whose run the paper reports as not converged, though it prints a number (e.g. Ortho's
-    Table 2: 10.18 % = chance for a 110-layer net that 'cannot even converge'): its CSV note says "did not
-    converge" or "did not train"."""
-    return "did not converge" in note or "did not train" in note
+    Table 2: 10.18 % = chance for a 110-layer net that 'cannot even converge'): its CSV note carries
+    NOT_CONVERGED_MARK, put there by hand where the transcription decided it."""
+    return NOT_CONVERGED_MARK in note
+
+
+def _all_failed(pub: str, rep, unit: str) -> bool:
+    """Every seed of a reproduced value failed where the paper's run failed: each is a non-convergence literal
+    or a number that matches the published chance-level number ('n/c', 'n/c/10.2' against 10.18)."""
+    parts = str(rep).replace("n/c", "nc").split("/")  # summarize joins the seeds' values with "/"
+    return all(p in ("nc", *NOT_CONVERGED_LITERALS)
+               or (as_number(p) is not None and verdict(pub, as_number(p), unit) == "match") for p in parts)
 
 
 def verdict(pub: str, rep, unit: str, not_converged: bool = False) -> str:
@@ -111,7 +125,7 @@ def verdict(pub: str, rep, unit: str, not_converged: bool = False) -> str:
     if rep is None:
         return "not run"
     p, r = as_number(pub), as_number(rep)
-    if not_converged and r is None and not any(ch.isdigit() for ch in str(rep)):
+    if not_converged and r is None and isinstance(rep, str) and _all_failed(pub, rep, unit):
         return "match"
     if p is None or r is None:
         return "match" if str(pub).strip() == str(rep).strip() else "differs"

@@ -71,7 +71,8 @@ def test_table1_orderings_are_undecided_on_nets_at_chance():
 def test_table1_claims_are_na_when_a_cell_is_missing_or_diverged():
     m = means_of("1")
     acc = "Training Accuracy (%)"
-    reads = [[(acc, c) for c in ("-2", "-1", "-0.5", "-0.25")], [("Final mean t", "Trainable"), (acc, "Trainable")], [(acc, c) for c in ("-0.5", "Trainable", "-0.25")]]
+    reads = [[(acc, c) for c in ("-2", "-1", "-0.5", "-0.25")],
+             [("Final mean t", "Trainable"), (acc, "Trainable")], [(acc, c) for c in ("-0.5", "Trainable", "-0.25")]]
     for c, keys in zip(claims("1"), reads):
         assert check_claim(c, {})[0] is None
         for key in keys:
@@ -88,7 +89,7 @@ T2 = "Critical Depth"
 
 
 def test_table2_decrease_claim():
-    decreasing = claims("2")[0]
+    decreasing, = claims("2")  # its only claim: no sentence says trainable t matches t = -1
     m = means_of("2")  # 116, 116, 104, 92
     ok, detail = decreasing.check({**m, (T2, "-0.5"): 128.0})  # deeper at a larger t
     assert ok is False and "-0.75 -> -0.5 ✗" in detail
