@@ -384,14 +384,16 @@ def test_modulation_readings_are_declared():
     assert "just with orthonormality" in text and "checked on ortho without modulation" in text
 
 
-def _fake_records(layout, diverged_rows=()):
-    """(cell, record) pairs for a layout: every run ends at 50 % test accuracy + its index, the rows named
-    diverged as the trainer stores a diverged run."""
+def _fake_records(layout, diverged_rows=(), chance_rows=()):
+    """(cell, record) pairs for a layout: every run trains (60 % training accuracy) and ends at 50 % test accuracy
+    + its index (in points); the rows named diverged as the trainer stores a diverged run, those at chance with 11 % training
+    and 10.x % test accuracy (status ok: it ran to the end without leaving chance)."""
     pairs = []
     for i, (row, _, c) in enumerate(layout):
-        ok = row not in diverged_rows
-        pairs.append((c, {"result": {"status": "ok" if ok else "diverged", "final_test_acc": 0.5 + i / 100 if ok
-                                     else None, "final_train_acc": 0.1, "epochs_run": 2, "history": []}}))
+        ok, chance = row not in diverged_rows, row in chance_rows
+        pairs.append((c, {"result": {"status": "ok" if ok else "diverged",
+                                     "final_test_acc": (0.10 + i / 1000 if chance else 0.5 + i / 100) if ok else None,
+                                     "final_train_acc": 0.11 if chance else 0.6, "epochs_run": 2, "history": []}}))
     return pairs
 
 
@@ -416,6 +418,27 @@ def test_a_diverged_run_is_nc_never_a_number():
     pairs = _fake_records(ortho.fig5_layout("smoke"), diverged_rows=("ResNet-110 L2",))
     # plain-44 ortho 50 % vs ResNet-44 L2 52 %: not a match; ResNet-110 ortho 53 % vs a diverged L2: higher
     assert [c["passed"] for c in check_claims(fig5, pairs)] == [False, True]
+
+
+def test_a_run_that_stays_at_chance_is_nc_too():
+    """A run that ended without leaving chance (11 % training accuracy, status ok) is n/c like a diverged one: its
+    test accuracy is noise, which must not make a gain, rank the methods or 'differ' from Table 2's cells at
+    chance."""
+    from reproduce import ortho
+    from reproduce.report import check_claims
+    text = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "text")
+    layout = ortho.text_layout("smoke")
+    pairs = _fake_records(layout, chance_rows=("44-layer plain: msra + L2", "110-layer plain: modulation throughout"))
+    vals = {(v.row, v.column): v.values for v in text.values(pairs)}
+    assert vals[("110-layer plain: modulation throughout", "Top-1")] == ["n/c"]
+    assert vals[("44-layer plain: ortho over L2", "gain")] == ["n/c"]  # not 50 - 10 = +40 points
+    gain, schedule = check_claims(text, pairs)
+    assert gain["passed"] is None and schedule["passed"] is True
+    table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
+    everyone_at_chance = _fake_records(ortho.table2_layout("smoke"), chance_rows=tuple(ortho.METHODS))
+    assert {v.values[0] for v in table2.values(everyone_at_chance)} == {"n/c"}
+    (best,) = check_claims(table2, everyone_at_chance)
+    assert best["passed"] is False  # Ours did not train: it is not the best, whatever the noise says
 
 
 def test_ortho_paper_cells_follow_the_protocol():
