@@ -363,7 +363,10 @@ def _changed(means: dict, **edits) -> dict:
 def _published(table):
     """The paper's numbers as a table's claims see them: context rows (other papers') are not reproduced values."""
     ctx = {(r["row"], r["column"]) for r in published("lsuv", table) if r["note"].startswith("context")}
-    return {k: v for k, v in published_values("lsuv", table).items() if k not in ctx}
+    out = {k: v for k, v in published_values("lsuv", table).items() if k not in ctx}
+    if table == "6":  # the paper gives no training time: two days of CaffeNet training (a GPU of its day), assumed
+        out[("CaffeNet", lsuv.T6_TRAINING)] = 48.0
+    return out
 
 
 # Every claim of every LSUV table: PASS on the paper's own numbers, FAIL on a perturbation that breaks its
@@ -402,7 +405,11 @@ CLAIM_CASES = [
     ("5", 0, {("TanH", "Before"): None}, None),
     ("6", 0, {("GoogLeNet", "LSUV"): 300.0}, False),
     ("6", 0, {("CaffeNet", "LSUV"): None}, None),
-    ("6", 1, {("CaffeNet", "LSUV"): 700.0}, False),
+    ("6", 1, {("CaffeNet", lsuv.T6_TRAINING): 5.0}, False),          # 210 s of 5 h: 1.2 %, not negligible
+    ("6", 1, {("CaffeNet", "LSUV"): 1800.0}, False),                 # 30 min of 48 h: 1.04 %
+    ("6", 1, {("CaffeNet", "LSUV"): 1700.0}, True),                  # 0.98 %
+    ("6", 1, {("CaffeNet", lsuv.T6_TRAINING): "n/c"}, None),         # the timed steps diverged
+    ("6", 1, {("CaffeNet", lsuv.T6_TRAINING): None}, None),
     ("6", 1, {("CaffeNet", "LSUV"): None}, None),
     ("7", 0, {("Final accuracy", "1024"): 87.0}, False),
     ("7", 0, {("Final accuracy", "16"): None}, None),
@@ -622,6 +629,23 @@ def test_table6_ratio_is_per_seed(monkeypatch):
              for _, col, c in lsuv.table6_layout("smoke")]
     vals = {(v.row, v.column): v.values for v in lsuv.table6_values(pairs)}
     assert vals[("FitNet4", "LSUV/OrthoNorm")] == [2.0, 2.0] and vals[("FitNet4", "LSUV")] == [2.0, 4.0]
+
+
+def test_table6_estimates_caffenets_training_time_from_timed_steps():
+    """CaffeNet's training time = BVLC's 450,000 iterations of 256 images at the speed of SGD steps timed on the
+    device that timed LSUV; a run of steps that diverged is n/c, never a time."""
+    layout = lsuv.table6_layout("paper")
+    timed = [(row, c) for row, col, c in layout if col == lsuv.T6_TRAINING]
+    assert [(row, c.job, c.train.max_steps, c.model_kwargs["name"]) for row, c in timed] == \
+        [("CaffeNet", "early_training", lsuv.T6_TRAIN_STEPS, "alexnet")]
+    assert not any(col == lsuv.T6_TRAINING for _, col, _ in lsuv.table6_layout("smoke"))  # no ImageNet nets there
+    cell = timed[0][1]
+    rec = {"result": {"status": "ok", "device": "cpu", "steps_run": 4, "train_images_per_s": 64.0}}
+    (v,) = [v for v in lsuv.table6_values([(cell, rec)]) if v.column == lsuv.T6_TRAINING]
+    assert v.values == [pytest.approx(450_000 * 256 / 64.0 / 3600)] and v.unit == "h"  # 500 h
+    rec["result"]["status"] = "diverged"
+    (v,) = [v for v in lsuv.table6_values([(cell, rec)]) if v.column == lsuv.T6_TRAINING]
+    assert v.values == ["n/c"]
 
 
 def test_accuracy_values_are_one_per_seed_and_the_list_over_seeds(monkeypatch):
