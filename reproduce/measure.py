@@ -17,6 +17,9 @@ it instead of training it to the end (Cell.job names one of JOBS).
   relative size of the weight update ||W_after - W_before|| / ||W_before||
   (LSUV Figure 1).
 - ``norm_profile``: reproduce.norm_profile (ConvInit section 3).
+- ``step_seconds``: the median seconds of one SGD step of the cell's
+  training protocol on this device, nothing else timed (LSUV Table 6's
+  training-time estimate).
 - ``step_memory``: the memory one training step of the cell's network holds
   at its batch size (fp32, NCHW, eager): the tensors autograd saves for the
   backward pass, each storage once, plus the parameters and their gradients;
@@ -154,9 +157,45 @@ def step_memory(model: nn.Module, task, cell, opts: RunOptions) -> dict:
     return out
 
 
+def step_seconds(model: nn.Module, task, cell, opts: RunOptions) -> dict:
+    """Seconds per SGD step of the cell's training protocol on this device (fp32, NCHW, eager, nothing but the
+    step: no probes, no hooks): one untimed warm-up step, then `cell.train.max_steps` steps timed one by one; the
+    median seconds per image over them, as `train_images_per_s` and as `step_seconds` at the cell's batch (a
+    training split smaller than the batch gives smaller steps). A non-finite loss does not stop it (a step
+    costs the same either way); it is recorded (`finite_loss`)."""
+    spec = cell.train
+    device = task.train.device
+    model.to(device).train()
+    step_opts = dataclasses.replace(opts, amp=False, channels_last=False, compile=False, cuda_graph=False)
+    optimizer = make_optimizer(model, spec)
+    for g in optimizer.param_groups:
+        g["lr"] = spec.lr
+    gen = torch.Generator(device=device).manual_seed(cell.seed)
+    cuda = torch.device(device).type == "cuda"
+    steps = max(spec.max_steps, 1)
+    times, sizes, finite = [], [], True  # steps + 1 in all: the first warms up (allocations, kernel choices), untimed
+    t_all = time.perf_counter()
+    while len(times) <= steps:  # as many passes over the images as the steps need
+        for xb, yb in task.train.batches(spec.batch_size, shuffle=True, augment=False, generator=gen):
+            if cuda:
+                torch.cuda.synchronize(device)
+            t0 = time.perf_counter()
+            loss, _ = train_step(model, optimizer, xb, yb, step_opts, loss=spec.loss)
+            finite &= math.isfinite(float(loss))  # a host sync: the step has finished
+            times.append(time.perf_counter() - t0)
+            sizes.append(len(xb))
+            if len(times) > steps:
+                break
+    per_image = sorted(t / n for t, n in zip(times[1:], sizes[1:]))
+    median = per_image[len(per_image) // 2]
+    return {**_common(device, time.perf_counter() - t_all), "batch_size": spec.batch_size, "steps_timed": steps,
+            "step_seconds": median * spec.batch_size, "train_images_per_s": 1.0 / median, "finite_loss": finite}
+
+
 JOBS = {
     "init_stats": init_stats,
     "early_training": early_training,
     "norm_profile": norm_profile,
     "step_memory": step_memory,
+    "step_seconds": step_seconds,
 }

@@ -49,7 +49,7 @@ class Claim:
 
 
 def reproduced_number(means: dict, key: tuple[str, str]) -> float:
-    """The reproduced number at (row, column) for a claim's check; a diverged run (n/c), a NaN (e.g. the mean of
+    """The reproduced number at (row, column) for a claim's check; a run that did not converge (n/c), a NaN (e.g. the mean of
     an empty series) or a cell not reproduced raises ValueError, which makes the claim n/a (report.check_claim)
     with this message."""
     v = means.get(key)

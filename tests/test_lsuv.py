@@ -632,20 +632,51 @@ def test_table6_ratio_is_per_seed(monkeypatch):
 
 
 def test_table6_estimates_caffenets_training_time_from_timed_steps():
-    """CaffeNet's training time = BVLC's 450,000 iterations of 256 images at the speed of SGD steps timed on the
-    device that timed LSUV; a run of steps that diverged is n/c, never a time."""
+    """CaffeNet's training time = BVLC's 450,000 iterations at the median seconds of SGD steps of batch 256 timed
+    on the device that timed LSUV; steps whose record failed give n/c, never a time."""
     layout = lsuv.table6_layout("paper")
     timed = [(row, c) for row, col, c in layout if col == lsuv.T6_TRAINING]
-    assert [(row, c.job, c.train.max_steps, c.model_kwargs["name"]) for row, c in timed] == \
-        [("CaffeNet", "early_training", lsuv.T6_TRAIN_STEPS, "alexnet")]
+    assert [(row, c.job, c.train.max_steps, c.train.batch_size, c.model_kwargs["name"]) for row, c in timed] == \
+        [("CaffeNet", "step_seconds", lsuv.T6_TRAIN_STEPS, 256, "alexnet")]
     assert not any(col == lsuv.T6_TRAINING for _, col, _ in lsuv.table6_layout("smoke"))  # no ImageNet nets there
     cell = timed[0][1]
-    rec = {"result": {"status": "ok", "device": "cpu", "steps_run": 4, "train_images_per_s": 64.0}}
+    rec = {"result": {"status": "ok", "device": "cpu", "steps_timed": 3, "batch_size": 256, "step_seconds": 4.0}}
     (v,) = [v for v in lsuv.table6_values([(cell, rec)]) if v.column == lsuv.T6_TRAINING]
-    assert v.values == [pytest.approx(450_000 * 256 / 64.0 / 3600)] and v.unit == "h"  # 500 h
-    rec["result"]["status"] = "diverged"
+    assert v.values == [pytest.approx(450_000 * 4.0 / 3600)] and v.unit == "h"  # 500 h
+    rec["result"]["status"] = "failed"
     (v,) = [v for v in lsuv.table6_values([(cell, rec)]) if v.column == lsuv.T6_TRAINING]
     assert v.values == ["n/c"]
+
+
+def test_step_seconds_times_plain_steps_of_a_net_with_inplace_relus():
+    """The step_seconds job times a network as it trains, in-place ReLUs and all (torchvision's AlexNet has them;
+    the early_training job's backward hooks cannot run on them): a warm-up step, then the steps asked for, the
+    median per image. The images are the data's training split; the weights move (real SGD steps)."""
+    from reproduce.measure import JOBS
+    from reproduce.train import RunOptions, TrainSpec
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+    x, y = torch.randn(40, 3, 8, 8), torch.randint(0, 10, (40,))
+
+    class Split:
+        device = "cpu"
+
+        def batches(self, size, shuffle, augment, generator):
+            for i in range(0, len(x), size):
+                yield x[i:i + size], y[i:i + size]
+
+    class Task:
+        train = Split()
+
+    class FakeCell:
+        seed = 0
+        train = TrainSpec(epochs=1, batch_size=16, lr=0.01, momentum=0.9, max_steps=5)
+    before = net[0].weight.detach().clone()
+    r = JOBS["step_seconds"](net, Task(), FakeCell(), RunOptions())
+    assert r["status"] == "ok" and r["steps_timed"] == 5 and r["batch_size"] == 16 and r["finite_loss"]
+    assert r["step_seconds"] > 0 and r["train_images_per_s"] == pytest.approx(16 / r["step_seconds"])
+    assert not torch.equal(before, net[0].weight)
+    assert r["dtype"] == "fp32"
 
 
 def test_accuracy_values_are_one_per_seed_and_the_list_over_seeds(monkeypatch):

@@ -408,9 +408,9 @@ def test_a_diverged_run_is_nc_never_a_number():
                                                  "110-layer plain: modulation throughout"))
     vals = {(v.row, v.column): v.values for v in text.values(pairs)}
     assert vals[("110-layer plain: modulation throughout", "Top-1")] == ["n/c"]
-    assert vals[("44-layer plain: ortho over L2", "gain")] == ["n/c"]
+    assert vals[("44-layer plain: ortho over L2", "gain")] == ["L2 n/c"]
     gain, schedule = check_claims(text, pairs)
-    assert gain["passed"] is None and schedule["passed"] is True  # 53 % beats a diverged run
+    assert gain["passed"] is False and schedule["passed"] is True  # 53 % beats a diverged run
     table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
     pairs = _fake_records(ortho.table2_layout("smoke"), diverged_rows=("RmsProp",))
     assert {v.values[0] for v in table2.values(pairs) if v.row == "RmsProp"} == {"n/c"}
@@ -431,9 +431,15 @@ def test_a_run_that_stays_at_chance_is_nc_too():
     pairs = _fake_records(layout, chance_rows=("44-layer plain: msra + L2", "110-layer plain: modulation throughout"))
     vals = {(v.row, v.column): v.values for v in text.values(pairs)}
     assert vals[("110-layer plain: modulation throughout", "Top-1")] == ["n/c"]
-    assert vals[("44-layer plain: ortho over L2", "gain")] == ["n/c"]  # not 50 - 10 = +40 points
+    assert vals[("44-layer plain: ortho over L2", "gain")] == ["L2 n/c"]  # not 50 - 10 = +40 points
     gain, schedule = check_claims(text, pairs)
-    assert gain["passed"] is None and schedule["passed"] is True
+    assert gain["passed"] is False and schedule["passed"] is True  # ortho trained, L2 did not: no 3-4 point gain
+    both = _fake_records(layout, chance_rows=("44-layer plain: msra + L2", "44-layer plain: ortho init + ortho reg"))
+    assert {(v.row, v.column): v.values for v in text.values(both)}[("44-layer plain: ortho over L2", "gain")] == \
+        ["n/c"]
+    assert check_claims(text, both)[0]["passed"] is None  # neither trained: the gain is unknown
+    ortho_fails = _fake_records(layout, chance_rows=("44-layer plain: ortho init + ortho reg",))
+    assert check_claims(text, ortho_fails)[0]["passed"] is False
     table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
     everyone_at_chance = _fake_records(ortho.table2_layout("smoke"), chance_rows=tuple(ortho.METHODS))
     assert {v.values[0] for v in table2.values(everyone_at_chance)} == {"n/c"}

@@ -106,7 +106,7 @@ def test_a_smoke_table_on_slurm_equals_the_local_table(cluster, tmp_path, job_en
                               "--no-progress"], cwd=folder, env=env, capture_output=True, text=True, timeout=600)
         assert res.returncode == 0, res.stderr[-2000:]
         md = (folder / "tables" / "smoke" / "ortho-table-text.md").read_text()
-        rows = [line.split("|")[1:8] for line in md.splitlines() if line.startswith("| ") and "published" not in line]
+        rows = [line.split("|")[1:9] for line in md.splitlines() if line.startswith("| ") and "published" not in line]
         return res.stdout, md, rows
 
     before = set(cluster.jobs())
