@@ -893,9 +893,11 @@ def _figure1_bands(means: dict):
 def _relu_optimum_near_1_4(means: dict):
     """'The optimal scaling for ReLU-net is around 1.4' (section 2, on Figure 1): of the ReLU scales tried, the one
     with the lowest final training loss (mean of the last quarter of the iterations; a diverged run is worst) is
-    the one nearest 1.41 (n/a if the grid has no scale in [1.2, 1.6])."""
-    ends = {float(col[1:-len(FINAL_LOSS)]): v for (act, col), v in means.items()
-            if act == "relu" and col.endswith(FINAL_LOSS)}
+    the one nearest 1.41, and its loss fell by more than MOVED (an optimum is a net that learned); n/a if the grid
+    has no scale in [1.2, 1.6] or no ReLU scale's loss moved (every net at chance: a ranking of noise)."""
+    scale_col = {float(col[1:-len(FINAL_LOSS)]): col[:-len(FINAL_LOSS)] for act, col in means
+                 if act == "relu" and col.endswith(FINAL_LOSS)}  # 1.41 -> "x1.41"
+    ends = {g: means[("relu", c + FINAL_LOSS)] for g, c in scale_col.items()}
     if not ends:
         return None, "no ReLU runs"
     near = min(ends, key=lambda g: abs(g - 1.41))
@@ -906,9 +908,15 @@ def _relu_optimum_near_1_4(means: dict):
         return False, "every ReLU scale diverged"
     best = min(finite, key=finite.get)
     others = [v for g, v in finite.items() if g != near]
-    ok = best == near and all(v > finite[near] for v in others)  # strictly the lowest: a tie is no optimum
-    return ok, ("ReLU final loss per scale: " + ", ".join(f"x{g}: {_fmt(v)}" for g, v in sorted(ends.items()))
-                + f"; lowest x{best}")
+    detail = ("ReLU final loss per scale: " + ", ".join(f"x{g}: {_fmt(v)}" for g, v in sorted(ends.items()))
+              + f"; lowest x{best}")
+    change = {g: means.get(("relu", scale_col[g] + LOSS_CHANGE)) for g in finite}
+    learned = {g for g, c in change.items() if isinstance(c, (int, float)) and c < -MOVED}
+    if not learned:  # every net at its initial loss: an optimum of noise (e.g. 2.30 vs 2.30 at chance)
+        return None, detail + f"; no ReLU scale's loss fell by more than {100 * MOVED:g}%: undecided"
+    ok = best == near and near in learned and all(v > finite[near] for v in others)  # strictly the lowest
+    return ok, detail + f"; scales whose loss fell by more than {100 * MOVED:g}%: " + \
+        ", ".join(f"x{g:g}" for g in sorted(learned))
 
 
 def figure1_plot(pairs, path: str, scale: str) -> None:

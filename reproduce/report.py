@@ -12,6 +12,10 @@ device and wall time. Verdicts (the same at every scale):
                a reproduced n/c also matches a number the published CSV marks
                "[not converged]" (a run the paper reports as failed, e.g. at chance);
 - ``differs``: anything else (incl. n/c where the paper converged);
+- not counted: ``consistent`` (a critical depth that is a bound, e.g. a
+  search capped at '≥32', that allows the published depth: depth_verdict),
+  ``other device`` (seconds measured on the paper's hardware and on this
+  device: the tables' ratios compare instead), ``context``, ``not tested``;
 - ``not run``: no reproduced value (dataset unavailable, or not reproduced);
 - ``pending``: no reproduced value yet: some of the table's cells are still
   being trained (other workers, queued SLURM jobs). Claims are not checked
@@ -27,6 +31,7 @@ import statistics
 import time
 
 from .cells import code_fingerprint, git_commit, record_code, write_json_atomic
+from .critical_depth import CAP, DEPTH_STEP, depth_range
 from .data import DatasetUnavailable, check_available
 from .experiment import format_seconds
 from .targets import Target
@@ -124,6 +129,8 @@ def verdict(pub: str, rep, unit: str, not_converged: bool = False) -> str:
     the method failed there, the one outcome the paper reports for that cell."""
     if rep is None:
         return "not run"
+    if unit == "s":  # seconds on the paper's hardware against this device's: no verdict (ratios compare)
+        return "other device"
     p, r = as_number(pub), as_number(rep)
     if not_converged and r is None and isinstance(rep, str) and _all_failed(pub, rep, unit):
         return "match"
@@ -201,7 +208,8 @@ def cache_notice(run_info: dict) -> list[str]:
 
 def dtype_deviations(results: list[dict]) -> list[str]:
     """A deviation line when some results were not computed in fp32 (the papers trained in fp32)."""
-    other = sorted({r.get("dtype") for r in results if r.get("dtype") not in (None, "fp32", "float64")})
+    # fp64 (ConvInit's norm profiles, LSUV's variance checks) is more precise than the papers' fp32: no deviation
+    other = sorted({r.get("dtype") for r in results if r.get("dtype") not in (None, "fp32", "float64", "fp64")})
     if not other:
         return []
     n = sum(r.get("dtype") in other for r in results)
@@ -266,6 +274,28 @@ def read_summary(path: str) -> dict:
     return summary
 
 
+def depth_verdict(p: dict, reproduced: dict) -> str | None:
+    """The verdict of a published critical depth (unit "layers") where it or the reproduction is a bound, not
+    one depth: a search that failed at its first depth ('<14': below 14), one that converged at its deepest
+    ('≥32', the value at column + CAP: at least 32), seeds or a coarse grid that leave a range, or the paper's own
+    cap (its note says "largest depth tested": at least 248). "consistent" (not counted as a match) when the
+    two ranges share a depth, else "close" within one DEPTH_STEP and "differs" beyond; None when both are single
+    depths (verdict's numeric rule decides) or either is no critical depth. `reproduced`: {(row, column): Value}."""
+    row, col = p["row"], p["column"]
+    rep = {k: summarize(v.values, v.aggregate)[0] for k, v in reproduced.items() if k[0] == row}
+    pub = {(row, col): p["value"]}
+    if "largest depth tested" in p.get("note", ""):
+        pub[(row, col + CAP)] = f"≥{p['value']}"
+    try:
+        r, q = depth_range(rep, row, col), depth_range(pub, row, col)
+    except ValueError:
+        return None
+    if r is None or q is None or (r.exact and q.exact):
+        return None
+    gap = max(q.lo - r.hi, r.lo - q.hi)  # > 0: the ranges are apart by that many layers
+    return "consistent" if gap <= 0 else "close" if gap <= DEPTH_STEP else "differs"
+
+
 def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict, out_dir: str = "tables") -> dict:
     """Write tables/<scale>/<paper>-table-<id>.{md,csv,json}; returns the summary."""
     pub_rows = published(target.paper, target.id)
@@ -283,13 +313,14 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         note = p.get("note", "")
         context = note.startswith("context")  # another paper's number, shown for reference
         untested = "not tested" in note       # a cell the paper left empty: nothing to reproduce
-        ver = verdict(p["value"], mean, p["unit"], published_not_converged(note))
+        bound = depth_verdict(p, reproduced) if v is not None and p["unit"] == "layers" else None
+        ver = bound or verdict(p["value"], mean, p["unit"], published_not_converged(note))
         if v is None:
             ver = "context" if context else "not tested" if untested else "pending" if pending else ver
         if ver in counts:
             counts[ver] += 1
         pn, rn = as_number(p["value"]), as_number(mean)
-        diff = fmt_diff(pn, rn, p["unit"]) if pn is not None and rn is not None else ""
+        diff = fmt_diff(pn, rn, p["unit"]) if pn is not None and rn is not None and not bound else ""
         lines.append(f"| {p['row']} | {p['column']} | {p['value']} | {fmt(mean, std, p['unit'])} | {diff} | "
                      f"{n or ''} | {ver} | {v.evidence if v else ''} |")
         csv_rows.append({"table": target.id, "row": p["row"], "column": p["column"], "unit": p["unit"],
@@ -303,7 +334,7 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
             lines.append(f"| {v.row} | {v.column} | (not in paper) | {fmt(mean, std, v.unit)} | | {n} | | {v.evidence} |")
 
     claim_results = checked_claims(target, means, done, pending, decidable=bool(done) and not missing)
-    claim_lines = [claim_line(c) for c in claim_results]
+    claim_lines = [claim_line(c, scale) for c in claim_results]
 
     results = [r["result"] for r in distinct_records(done)]
     cell_seconds = sum(r.get("wall_time_s") or 0 for r in results)
@@ -468,12 +499,13 @@ def gate_holds(entry: dict) -> bool:
     return entry.get("passed") is True
 
 
-def claim_line(entry: dict) -> str:
-    """The markdown line of one checked claim (tables and figure notes)."""
+def claim_line(entry: dict, scale: str = "smoke") -> str:
+    """The markdown line of one checked claim (tables and figure notes); a claim declared for the smoke gate says
+    so on smoke pages only (other scales are not calibrated or gated)."""
     line = f"- **{claim_mark(entry['passed'], entry.get('analytic', False))}** — {entry['claim']}  \n  {entry['detail']}"
     if entry.get("per_seed"):
         line += f"  \n  per seed: {seed_summary(entry['per_seed'])}"
-    if entry.get("smoke_gate"):
+    if entry.get("smoke_gate") and scale == "smoke":
         line += ("  \n  declared: the smoke scale is calibrated to show this claim (`make smoke` fails when it does "
                  "not hold on every seed)")
     return line
@@ -505,7 +537,7 @@ def write_figure_note(target: Target, scale: str, summary: dict, path: str, pair
           f"Figure: [{os.path.basename(summary['path'])}](../../{summary['path']})"
           + (f" — NOT DRAWN: {summary['reason']}" if summary["not_run"] else ""), "", *cache_notice(run_info),
           "## Claims", "",
-          *[claim_line(c) for c in summary["claims"]], "",
+          *[claim_line(c, scale) for c in summary["claims"]], "",
           "## Protocol", "", *[f"- {x}" for x in target.protocol(scale)], "",
           "## Deviations from the paper and assumptions", "",
           *[f"- {x}" for x in (*target.deviations(scale), *dtype_deviations(results))], "",

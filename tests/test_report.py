@@ -11,6 +11,7 @@ from reproduce import report
 from reproduce.cells import BEFORE_FINGERPRINTS, code_fingerprint
 from reproduce.data import DataSpec
 from reproduce.experiment import Cell
+from reproduce.report import verdict
 from reproduce.targets import Claim, Target, Value
 from reproduce.train import TrainSpec
 
@@ -76,7 +77,14 @@ def test_figure_note_has_the_tables_run_section(tmp_path, monkeypatch, published
 
 def test_no_dtype_deviation_for_fp32():
     assert report.dtype_deviations([{"dtype": "fp32"}, {"dtype": "fp32"}]) == []
+    assert report.dtype_deviations([{"dtype": "fp64"}, {"dtype": "float64"}]) == []  # more precise than the papers'
     assert report.dtype_deviations([{"dtype": "bf16-autocast"}])
+
+
+def test_a_declared_claim_says_so_on_smoke_pages_only():
+    entry = {"passed": True, "claim": "c", "detail": "d", "smoke_gate": True}
+    assert "declared: the smoke scale is calibrated" in report.claim_line(entry, "smoke")
+    assert "declared" not in report.claim_line(entry, "paper") and "declared" not in report.claim_line(entry, "fast")
 
 
 def test_stale_cells_are_shown_and_marked_with_the_code_that_trained_them(tmp_path, monkeypatch, published_zz):
@@ -179,6 +187,46 @@ def test_a_diverged_run_matches_a_published_cell_that_did_not_converge(tmp_path,
     md = (tmp_path / "tables/smoke/ortho-table-2.md").read_text()
     assert "| Nesterov | 110-layer | 10.18 | n/c |  | 1 | match |" in md
     assert "| SGD | 44-layer | 84.14 | n/c |  | 1 | differs |" in md
+
+
+def test_critical_depth_bounds_get_a_range_verdict_not_a_number_one():
+    """A capped search ('≥32': the deepest depth of the grid converged) allows the paper's 116: consistent, not
+    'differs' by 84 layers; a search that failed at its first depth ('<14') allows the paper's '<20'; ranges
+    apart by at most one 12-layer step are close, further apart differ; two single depths keep the numeric rule."""
+    from reproduce.critical_depth import CAP
+    from reproduce.report import depth_verdict
+
+    def pub(value, note="plain CNN"):
+        return {"row": "NG-ReLU-Xavier", "column": "Critical depth", "value": value, "unit": "layers", "note": note}
+
+    def rep(depth, capped=False):
+        out = {("NG-ReLU-Xavier", "Critical depth"): Value("NG-ReLU-Xavier", "Critical depth", [depth],
+                                                           unit="layers")}
+        if capped:
+            out[("NG-ReLU-Xavier", "Critical depth" + CAP)] = Value("NG-ReLU-Xavier", "Critical depth" + CAP,
+                                                                    [f"≥{depth}"], unit="layers")
+        return out
+    assert depth_verdict(pub("116"), rep(32, capped=True)) == "consistent"
+    assert depth_verdict(pub("<20"), rep("<14")) == "consistent"
+    assert depth_verdict(pub("116"), rep("<14")) == "differs"          # failed at 14, the paper trains 116 layers
+    assert depth_verdict(pub("116"), rep(128, capped=True)) == "close"  # at least 128: one step deeper
+    assert depth_verdict(pub("116"), rep(152, capped=True)) == "differs"
+    assert depth_verdict(pub("<20"), rep(20)) == "close" and depth_verdict(pub("<20"), rep(32)) == "differs"
+    assert depth_verdict(pub("116"), rep(104)) is None                 # two depths: verdict's numeric rule
+    assert verdict("116", 104.0, "layers") == "close"
+    # the paper's own cap: 248 = the largest depth it tested, so at least 248
+    capped_paper = pub("248", "plain CNN with BN; 248 = largest depth tested (GPU memory limit)")
+    assert depth_verdict(capped_paper, rep(260)) == "consistent"
+    assert depth_verdict(capped_paper, rep(236)) == "close"
+    assert depth_verdict(pub("116"), {}) is None
+
+
+def test_seconds_on_the_papers_hardware_get_no_verdict():
+    """NG's 72 s per epoch on a GTX1080-ti and LSUV's 210 s of CaffeNet init time are not this device's seconds:
+    no match or differs on them (the tables' ratios are what compares)."""
+    assert verdict("72", 72.0, "s") == "other device" and verdict("210", 9000.0, "s") == "other device"
+    assert verdict("72", None, "s") == "not run"
+    assert "other device" not in report.VERDICTS  # not counted in the scorecard
 
 
 def test_the_fingerprint_covers_every_module_a_cell_runs():
