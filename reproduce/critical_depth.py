@@ -268,6 +268,7 @@ def search_values(specs: list[SearchSpec], pairs: list) -> list:
             bracketed = "; ".join((f"seed {seed}: " if several else "") + f"converged at {search.critical}, failed "
                                   f"at {search.bracket}" for seed, search in coarse)
             out.append(Value(row, column + RANGE, [search.range_literal for _, search in searches], unit="layers",
+                             aggregate="list",  # the seeds' ranges side by side ('20/32'), never their mean
                              evidence=(f"{bracketed}: the critical depth lies in between, which this grid cannot "
                                        f"narrow to the paper's {DEPTH_STEP} layers" if coarse else
                                        "the critical depths each seed's search allows")
@@ -304,7 +305,7 @@ def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
         return None
     per_seed = means.get((row, column + RANGE))
     if per_seed is not None:
-        ranges = [_parse_range(x) for x in str(per_seed).split("/")]
+        ranges = [parse_range(x) for x in str(per_seed).split("/")]
         return DepthRange(min(r.lo for r in ranges), max(r.hi for r in ranges))
     try:
         if isinstance(v, str) and v.startswith("<"):
@@ -315,7 +316,7 @@ def depth_range(means: dict, row: str, column: str) -> DepthRange | None:
     return DepthRange(d, math.inf) if means.get((row, column + CAP)) is not None else DepthRange(d, d)
 
 
-def _parse_range(text: str) -> DepthRange:
+def parse_range(text: str) -> DepthRange:
     """A Search.range_literal back as a DepthRange."""
     t = text.strip()
     if t.startswith("<"):

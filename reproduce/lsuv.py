@@ -910,6 +910,8 @@ def _relu_optimum_near_1_4(means: dict):
     others = [v for g, v in finite.items() if g != near]
     detail = ("ReLU final loss per scale: " + ", ".join(f"x{g}: {_fmt(v)}" for g, v in sorted(ends.items()))
               + f"; lowest x{best}")
+    if near not in finite:
+        return False, detail + f"; x{near} diverged"
     change = {g: means.get(("relu", scale_col[g] + LOSS_CHANGE)) for g in finite}
     learned = {g for g, c in change.items() if isinstance(c, (int, float)) and c < -MOVED}
     if not learned:  # every net at its initial loss: an optimum of noise (e.g. 2.30 vs 2.30 at chance)

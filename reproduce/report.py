@@ -31,7 +31,7 @@ import statistics
 import time
 
 from .cells import code_fingerprint, git_commit, record_code, write_json_atomic
-from .critical_depth import CAP, DEPTH_STEP, depth_range
+from .critical_depth import CAP, DEPTH_STEP, RANGE, depth_range, parse_range
 from .data import DatasetUnavailable, check_available
 from .experiment import format_seconds
 from .targets import Target
@@ -82,13 +82,16 @@ def as_number(v) -> float | None:
 
 def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | None, int]:
     """(mean, or median when `aggregate` is "median", or the largest when "max" (a worst case over seeds, e.g.
-    LSUV's most trials), or the literal if any seed gave a literal; std or None; n).
+    LSUV's most trials), or the literal if any seed gave a literal, or the values joined by '/' when "list"; std
+    or None; n).
 
     "median-error" is the median of error rates, where a run that did not converge (a literal, e.g. n/c) ranks
     above every number, as the worst error: the median of 5 runs one of which failed is the third best error,
     and it is the literal when the middle falls on a failed run (3 of 5 failed). No std when a run failed."""
     if not values:
         return None, None, 0
+    if aggregate == "list":  # values that are not samples of one number (e.g. each seed's critical-depth range)
+        return "/".join(map(str, values)), None, len(values)
     nums = [as_number(v) for v in values]
     if aggregate == "median-error" and any(n is not None for n in nums) and any(n is None for n in nums):
         ranked = sorted(range(len(values)), key=lambda i: (nums[i] is None, nums[i] or 0.0))
@@ -277,22 +280,33 @@ def read_summary(path: str) -> dict:
 def depth_verdict(p: dict, reproduced: dict) -> str | None:
     """The verdict of a published critical depth (unit "layers") where it or the reproduction is a bound, not
     one depth: a search that failed at its first depth ('<14': below 14), one that converged at its deepest
-    ('≥32', the value at column + CAP: at least 32), seeds or a coarse grid that leave a range, or the paper's own
-    cap (its note says "largest depth tested": at least 248). "consistent" (not counted as a match) when the
-    two ranges share a depth, else "close" within one DEPTH_STEP and "differs" beyond; None when both are single
-    depths (verdict's numeric rule decides) or either is no critical depth. `reproduced`: {(row, column): Value}."""
+    ('≥32', the value at column + CAP: at least 32), a coarse grid's bracket, or the paper's own cap (its note
+    says "largest depth tested": at least 248); with several seeds, each seed's range (column + RANGE). "match"
+    when every seed's range is the published one ('<20' against '<20'); else the worst seed decides:
+    "consistent" (not counted) when every seed's range allows the published depth, "close" when the furthest is
+    within one DEPTH_STEP, "differs" beyond. None for one seed's single depth against a single published depth
+    (verdict's numeric rule decides) or a value that is no critical depth. `reproduced`: {(row, column): Value}."""
     row, col = p["row"], p["column"]
-    rep = {k: summarize(v.values, v.aggregate)[0] for k, v in reproduced.items() if k[0] == row}
+    if (row, col) not in reproduced:
+        return None
     pub = {(row, col): p["value"]}
     if "largest depth tested" in p.get("note", ""):
         pub[(row, col + CAP)] = f"≥{p['value']}"
+    seeds = reproduced.get((row, col + RANGE))
     try:
-        r, q = depth_range(rep, row, col), depth_range(pub, row, col)
+        q = depth_range(pub, row, col)
+        if seeds is not None:
+            ranges = [parse_range(str(x)) for x in seeds.values]
+        else:
+            one = {k: summarize(v.values, v.aggregate)[0] for k, v in reproduced.items() if k[0] == row}
+            ranges = [depth_range(one, row, col)]
     except ValueError:
         return None
-    if r is None or q is None or (r.exact and q.exact):
+    if seeds is None and ranges[0].exact and q.exact:
         return None
-    gap = max(q.lo - r.hi, r.lo - q.hi)  # > 0: the ranges are apart by that many layers
+    if all(r == q for r in ranges):
+        return "match"
+    gap = max(max(q.lo - r.hi, r.lo - q.hi) for r in ranges)  # > 0: that seed's range is apart by that many layers
     return "consistent" if gap <= 0 else "close" if gap <= DEPTH_STEP else "differs"
 
 

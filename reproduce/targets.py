@@ -27,7 +27,8 @@ class Value:
     unit: str = "%"
     evidence: str = ""  # e.g. the depths tried in a critical-depth search
     # how seeds are summarised: "mean", "median", "median-error" (the CReLU paper's median of 5 runs of an error
-    # rate: a run that did not converge ranks as the worst error), "max" (a worst case); see report.summarize
+    # rate: a run that did not converge ranks as the worst error), "max" (a worst case), "list" (side by side, e.g.
+    # each seed's critical-depth range: never averaged); see report.summarize
     aggregate: str = "mean"
 
 

@@ -135,6 +135,7 @@ def test_a_grid_coarser_than_the_papers_12_layers_brackets_the_critical_depth():
     values = {(v.row, v.column): v for v in search_values([coarse], pairs)}
     assert values[("coarse", "Critical depth")].values == [14]
     assert values[("coarse", "Critical depth" + RANGE)].values == ["14-31"]
+    assert values[("coarse", "Critical depth" + RANGE)].aggregate == "list"  # seeds side by side, never a mean
     assert "converged at 14, failed at 32" in values[("coarse", "Critical depth" + RANGE)].evidence
     means = {k: v.values[0] for k, v in values.items()}
     base = depth_range(means, "coarse", "Critical depth")

@@ -743,6 +743,8 @@ def test_figure1_relu_optimum_claim():
     # the lowest loss at x1.41, but only x0.5 learned: x1.41 is no optimum
     stuck = {**FIG1_OK, ("relu", 1.41): (0.3, -0.005, 2.0), ("relu", 0.5): (0.005, -0.05, 2.19)}
     assert optimum.check(_fig1(stuck))[0] is False
+    diverged = {**chance, ("relu", 1.41): (4e4, "diverged", "diverged")}  # the others at chance: still no optimum
+    assert optimum.check(_fig1(diverged))[0] is False
     far = {k: v for k, v in FIG1_OK.items() if k != ("relu", 1.41)}
     assert optimum.check(_fig1(far))[0] is None
 

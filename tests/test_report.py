@@ -219,6 +219,53 @@ def test_critical_depth_bounds_get_a_range_verdict_not_a_number_one():
     assert depth_verdict(capped_paper, rep(260)) == "consistent"
     assert depth_verdict(capped_paper, rep(236)) == "close"
     assert depth_verdict(pub("116"), {}) is None
+    # the same bound on both sides is the best result there is: a match (fast/paper grids start at 20 and stop
+    # at 248, as the paper's)
+    assert depth_verdict(pub("<20"), rep("<20")) == "match"
+    assert depth_verdict(capped_paper, rep(248, capped=True)) == "match"
+
+
+def test_several_seeds_are_judged_seed_by_seed_never_by_their_mean():
+    """Seeds 20 and 44 against a published 32 (mean 32, yet no seed reached 32): the worst seed decides; seeds
+    '<14' and '≥32' together cover every depth, yet one of them contradicts the paper's 116."""
+    from reproduce.critical_depth import RANGE, depth_range
+    from reproduce.report import depth_verdict
+
+    def seeds(*ranges):
+        r, c = "ReLU-Xavier", "Critical depth"
+        return {(r, c): Value(r, c, [20.0] * len(ranges), unit="layers"),
+                (r, c + RANGE): Value(r, c + RANGE, list(ranges), unit="layers", aggregate="list")}
+
+    def pub(value):
+        return {"row": "ReLU-Xavier", "column": "Critical depth", "value": value, "unit": "layers", "note": ""}
+    assert depth_verdict(pub("32"), seeds("20", "44")) == "close"
+    assert depth_verdict(pub("32"), seeds("20", "56")) == "differs"
+    assert depth_verdict(pub("32"), seeds("32", "32")) == "match"
+    assert depth_verdict(pub("116"), seeds("<14", "≥32")) == "differs"
+    assert depth_verdict(pub("116"), seeds("≥32", "≥44")) == "consistent"
+    assert depth_verdict(pub("<20"), seeds("<20", "<20")) == "match"
+    # the seeds' ranges are listed, never averaged (critical_depth.search_values: aggregate "list"), so claims
+    # read their union too
+    means = {k: report.summarize(v.values, v.aggregate)[0] for k, v in seeds("20", "44").items()}
+    assert means[("ReLU-Xavier", "Critical depth" + RANGE)] == "20/44"
+    rng = depth_range(means, "ReLU-Xavier", "Critical depth")
+    assert (rng.lo, rng.hi) == (20, 44)
+
+
+def test_a_rendered_table_gives_a_capped_search_its_range_verdict(tmp_path, monkeypatch, published_zz):
+    """Through render_table: the bound row says 'consistent', shows no numeric diff and is not counted."""
+    from reproduce.critical_depth import CAP
+    monkeypatch.chdir(tmp_path)
+    cs = cells()
+    base = target()
+    rows = [{"table": "zz", "row": "c0", "column": "depth", "value": "116", "unit": "layers", "note": ""}]
+    monkeypatch.setattr(report, "published", lambda paper, table=None: rows)
+    t = dataclasses.replace(base, values=lambda pairs: [Value("c0", "depth", [32.0], unit="layers"),
+                                                       Value("c0", "depth" + CAP, ["≥32"], unit="layers")])
+    summary = report.render_table(t, "smoke", [(cs[0], record(cs[0], 0.5))], {})
+    md = (tmp_path / "tables/smoke/ng-table-zz.md").read_text()
+    assert "| c0 | depth | 116 | 32 |  | 1 | consistent |" in md
+    assert sum(summary["verdicts"].values()) == 0
 
 
 def test_seconds_on_the_papers_hardware_get_no_verdict():
