@@ -107,7 +107,7 @@ def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | No
 
 
 NOT_CONVERGED_MARK = "[not converged]"
-NOT_CONVERGED_LITERALS = ("n/c", "-")  # what a paper module writes for a run that did not converge
+LOWER_BOUND_MARK = "[lower bound]"  # a published critical depth that is the paper's own cap (NG A4's 248)
 
 
 def published_not_converged(note: str) -> bool:
@@ -121,7 +121,7 @@ def _all_failed(pub: str, rep, unit: str) -> bool:
     """Every seed of a reproduced value failed where the paper's run failed: each is a non-convergence literal
     or a number that matches the published chance-level number ('n/c', 'n/c/10.2' against 10.18)."""
     parts = str(rep).replace("n/c", "nc").split("/")  # summarize joins the seeds' values with "/"
-    return all(p in ("nc", *NOT_CONVERGED_LITERALS)
+    return all(p in ("nc", "-")  # the literals the paper modules write for a run that did not converge
                or (as_number(p) is not None and verdict(pub, as_number(p), unit) == "match") for p in parts)
 
 
@@ -280,8 +280,8 @@ def read_summary(path: str) -> dict:
 def depth_verdict(p: dict, reproduced: dict) -> str | None:
     """The verdict of a published critical depth (unit "layers") where it or the reproduction is a bound, not
     one depth: a search that failed at its first depth ('<14': below 14), one that converged at its deepest
-    ('≥32', the value at column + CAP: at least 32), a coarse grid's bracket, or the paper's own cap (its note
-    says "largest depth tested": at least 248); with several seeds, each seed's range (column + RANGE). "match"
+    ('≥32', the value at column + CAP: at least 32), a coarse grid's bracket, or the paper's own cap (its CSV note
+    carries LOWER_BOUND_MARK: at least 248); with several seeds, each seed's range (column + RANGE). "match"
     when every seed's range is the published one ('<20' against '<20'); else the worst seed decides:
     "consistent" (not counted) when every seed's range allows the published depth, "close" when the furthest is
     within one DEPTH_STEP, "differs" beyond. None for one seed's single depth against a single published depth
@@ -290,7 +290,7 @@ def depth_verdict(p: dict, reproduced: dict) -> str | None:
     if (row, col) not in reproduced:
         return None
     pub = {(row, col): p["value"]}
-    if "largest depth tested" in p.get("note", ""):
+    if LOWER_BOUND_MARK in p.get("note", ""):
         pub[(row, col + CAP)] = f"≥{p['value']}"
     seeds = reproduced.get((row, col + RANGE))
     try:

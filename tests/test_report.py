@@ -215,10 +215,14 @@ def test_critical_depth_bounds_get_a_range_verdict_not_a_number_one():
     assert depth_verdict(pub("116"), rep(104)) is None                 # two depths: verdict's numeric rule
     assert verdict("116", 104.0, "layers") == "close"
     # the paper's own cap: 248 = the largest depth it tested, so at least 248
-    capped_paper = pub("248", "plain CNN with BN; 248 = largest depth tested (GPU memory limit)")
+    capped_paper = pub("248", "plain CNN with BN; [lower bound] 248 = largest depth tested (GPU memory limit)")
     assert depth_verdict(capped_paper, rep(260)) == "consistent"
     assert depth_verdict(capped_paper, rep(236)) == "close"
     assert depth_verdict(pub("116"), {}) is None
+    # the marked rows are exactly appendix Table 4's 248s (the paper's GPU-memory cap), set by hand in the CSV
+    marked = {(r["row"], r["value"]) for r in report.published("ng") if report.LOWER_BOUND_MARK in r.get("note", "")}
+    assert len(marked) == 9 and {v for _, v in marked} == {"248"}
+    assert {r for r, _ in marked} == {r["row"] for r in report.published("ng", "A4") if r["value"] == "248"}
     # the same bound on both sides is the best result there is: a match (fast/paper grids start at 20 and stop
     # at 248, as the paper's)
     assert depth_verdict(pub("<20"), rep("<20")) == "match"
