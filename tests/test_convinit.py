@@ -186,6 +186,36 @@ def test_norm_profile_keeps_the_error_norm_across_a_max_pool():
     assert r["shapes"][:2] == [[4, 32, 32], [4, 16, 16]]
 
 
+def _bn_relu_mlp(width, hidden, bn):
+    """Flatten, Linear(3072, width), then `hidden` x [BN?, ReLU, Linear(width, width)], He-initialised
+    (N(0, 2 / width): fan_in = fan_out, so eq. 24 and eq. 36 agree), a dense head."""
+    layers = [nn.Flatten(), nn.Linear(3 * 32 * 32, width, bias=False)]
+    for _ in range(hidden + 1):
+        layers += ([nn.BatchNorm1d(width)] if bn else []) + [nn.ReLU(), nn.Linear(width, width, bias=False)]
+    layers[-1] = nn.Linear(width, 10)
+    for m in layers[2:-1]:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=math.sqrt(2 / width))
+    return nn.Sequential(*layers)
+
+
+def test_norm_profile_measures_batchnorm_gradient_explosion_at_the_mean_field_rate():
+    """ConvInit section 4.3 says that with BN 'the norm of the backpropagation vector delta_l is also stable';
+    our S3 measurement finds beta about 1.22-1.29 per layer there. That FAIL is the paper's, not the probe's:
+    Yang et al. (ICLR 2019, 'A Mean Field Theory of Batch Normalization') show that BN itself makes gradients
+    grow with depth at initialization, for ReLU by pi / (pi - 1) per layer in squared norm (sqrt: 1.211). The
+    probe reproduces that rate on a wide BN-ReLU MLP, and beta = 1 on the same net without BN."""
+    from reproduce.norm_profile import norm_profile
+    torch.manual_seed(0)
+    hidden = 10
+    for bn, expected in ((True, math.sqrt(math.pi / (math.pi - 1))), (False, 1.0)):
+        r = norm_profile(_bn_relu_mlp(512, hidden, bn), *_job_inputs(256), RunOptions())
+        d = r["backward_norm"]
+        betas = [d[i] / d[i + 1] for i in range(3, hidden)]  # past the first layers' transient
+        beta = math.exp(sum(map(math.log, betas)) / len(betas))
+        assert beta == pytest.approx(expected, rel=0.03), (bn, beta)
+
+
 def test_norm_profile_batch_is_the_same_for_every_seed():
     from reproduce.norm_profile import norm_profile
     task, cell = _job_inputs()
