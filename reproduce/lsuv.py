@@ -421,9 +421,10 @@ def _measure_train(scale: str, steps: int = 0) -> TrainSpec:
 
 
 def init_cell(scale: str, act: str, init: str, job: str = "init_stats", steps: int = 0, gain: float = 1.0,
-              arch: str = "fitnet", seed: int = 0, batch: int | None = None) -> Cell:
+              arch: str = "fitnet", seed: int = 0, batch: int | None = None, lr: float | None = None) -> Cell:
     """A measurement cell (`job`, reproduce.measure) of FitNet-4 with activation `act`, or of ImageNet network
-    `arch`, under `init`; `batch` the training batch of its steps (default the scale's)."""
+    `arch`, under `init`; `batch` the training batch of its steps (default the scale's), `lr` their learning
+    rate (default the training protocol's 0.01; 0: every step reads the initial weights)."""
     s = MEASURE_SCALES[scale]
     if arch == "fitnet":
         model = {"arch": "fitnet", "variant": "fitnet4", "act": act, "init": init, "width": s["width"]}
@@ -438,6 +439,8 @@ def init_cell(scale: str, act: str, init: str, job: str = "init_stats", steps: i
     train = _measure_train(scale, steps)
     if batch is not None:
         train = dataclasses.replace(train, batch_size=batch)
+    if lr is not None:
+        train = dataclasses.replace(train, lr=lr)
     return Cell.make(PAPER, label, model, measure_data(scale), train, seed, scale, job=job)
 
 
@@ -456,9 +459,19 @@ def table9_layout(scale: str):
             for s in _measure_seeds(scale)]
 
 
+# Table 10 reads the gradients at the initial weights: its caption says "Variance of the initial gradients per
+# layer" and the text (appendix A.3) "we measure the average variance of the gradient at all layers after 10
+# mini-batches": 10 mini-batches through the initialized net, no update between them (lr 0), and the variance
+# averaged over them. Read instead as the first 10 steps of training (lr 0.01, the reading until Dec 2026), the
+# nets that learn move within those steps: LSUV's and MSRA's conv11 variance fell 9x and 19x from step 1 to step
+# 10 (paper scale, seed 0), so their averages were 0.14-0.73 of the published values in conv11-conv33, where
+# step 1's were 0.45-1.29 (Xavier and OrthoInit, which barely move, the same either way).
+T10_LR = 0.0
+
+
 def table10_layout(scale: str):
     steps = MEASURE_SCALES[scale]["steps"]
-    return [("*", col, init_cell(scale, "relu", init, job="early_training", steps=steps, seed=s))
+    return [("*", col, init_cell(scale, "relu", init, job="early_training", steps=steps, seed=s, lr=T10_LR))
             for col, init in T10_COLUMNS.items() for s in _measure_seeds(scale)]
 
 
@@ -532,10 +545,11 @@ def table10_values(pairs):
             continue
         names = [FitNet.paper_name(n) for n in r["layer_names"]]
         var, wvar = dict(zip(names, r["out_grad_var_mean"])), dict(zip(names, r["grad_var_mean"]))
-        ev = f"mean over {r['steps_run']} steps of Var(dL/dy), y the layer's output"
+        ev = (f"mean over {r['steps_run']} mini-batches{' at the initial weights' if cell.train.lr == 0 else ''} of "
+              "Var(dL/dy), y the layer's output")
         out += [Value(layer, col, [var[layer]], unit="var", evidence=ev) for layer in FITNET4_LAYERS if layer in var]
         out += [Value(layer, col + WEIGHT_GRAD, [wvar[layer]], unit="var",
-                      evidence=f"mean over {r['steps_run']} steps of Var(dL/dW)")
+                      evidence=f"mean over {r['steps_run']} mini-batches of Var(dL/dW)")
                 for layer in FITNET4_LAYERS if layer in wvar]
         if var.get("conv11"):
             out.append(Value(RATIO_ROW, col, [var["ip1"] / var["conv11"]], unit="ratio", evidence=ev))
@@ -798,7 +812,11 @@ def _table10_deviations(scale: str) -> list[str]:
         "published pattern (under Xavier and OrthoInit the values about double per layer towards the output, as "
         "a ReLU halves the error's variance; each 2x2 pool costs about x0.3; ip1 is about equal under all four "
         "inits), i.e. it is a reading fitted to the published numbers, not one the paper settles. The weight "
-        "gradient's variance is shown beside it ('<init> Var(dL/dW)', not in the paper)."]
+        "gradient's variance is shown beside it ('<init> Var(dL/dW)', not in the paper).",
+        "Reading: 'initial gradients' (the caption) 'after 10 mini-batches' (the text) is taken as the gradients "
+        "at the initial weights on 10 mini-batches, averaged, with no update between them; the first 10 steps "
+        "of training (lr 0.01) would let LSUV's and MSRA's nets, which learn, move within the 10 steps (their "
+        "conv11 variance fell 9x and 19x from step 1 to step 10 at paper scale)."]
 
 
 # ------------------------------------------------------------------ figures
@@ -1303,13 +1321,14 @@ TARGETS = [
     Target(PAPER, "10", "table", "Variance of the initial gradients per layer (FitNet-4, ReLU)",
            cells=layout_cells(table10_layout), values=table10_values, datasets=("cifar10",),
            protocol=lambda scale: _measure_lines(
-               scale, f"Table 10: the first {MEASURE_SCALES[scale]['steps']} SGD steps of the training protocol "
-               "(lr 0.01, momentum 0.9, weight decay 5e-4, augmented batches, train mode: dropout on, loss = mean "
-               "cross-entropy over the batch as Caffe's SoftmaxWithLoss); per conv/fc layer the variance, over "
-               "every element, of the error back-propagated to its output, dL/dy (Caffe's diff of the layer's "
-               "top blob, before the ReLU), at each step, averaged over the steps (the paper: 'the average "
-               "variance of the gradient at all layers after 10 mini-batches'). Secondary columns '<init> "
-               "Var(dL/dW)': the weight gradient's variance, the same way."),
+               scale, f"Table 10: {MEASURE_SCALES[scale]['steps']} mini-batches of the training protocol through the "
+               "initialized net, no weight update between them (the caption's 'initial gradients'; augmented "
+               "batches, train mode: dropout on, loss = mean cross-entropy over the batch as Caffe's "
+               "SoftmaxWithLoss); per conv/fc layer the variance, over every element, of the error back-propagated "
+               "to its output, dL/dy (Caffe's diff of the layer's top blob, before the ReLU), per mini-batch, "
+               "averaged over them (the paper: 'the average variance of the gradient at all layers after 10 "
+               "mini-batches'). Secondary columns '<init> Var(dL/dW)': the weight gradient's variance, the same "
+               "way."),
            deviations=_table10_deviations,
            claims=[Claim("The variance is close to 10^-9 for all convolutional layers (LSUV; criterion: nearest "
                          "power of ten 1e-9 in every conv layer).", _close_to_1e9),

@@ -15,7 +15,9 @@ device and wall time. Verdicts (the same at every scale):
 - not counted: ``consistent`` (a critical depth that is a bound, e.g. a
   search capped at '≥32', that allows the published depth: depth_verdict),
   ``other device`` (seconds measured on the paper's hardware and on this
-  device: the tables' ratios compare instead), ``context``, ``not tested``;
+  device: the tables' ratios compare instead), ``context`` (a number shown
+  for reference that no cell here reproduces: another paper's, a protocol
+  setting, or a summary of rows compared in another table), ``not tested``;
 - ``not run``: no reproduced value (dataset unavailable, or not reproduced);
 - ``pending``: no reproduced value yet: some of the table's cells are still
   being trained (other workers, queued SLURM jobs). Claims are not checked
@@ -325,7 +327,7 @@ def render_table(target: Target, scale: str, pairs: list[tuple], run_info: dict,
         mean, std, n = summarize(v.values, v.aggregate) if v else (None, None, 0)
         means[(p["row"], p["column"])] = mean
         note = p.get("note", "")
-        context = note.startswith("context")  # another paper's number, shown for reference
+        context = note.startswith("context")  # shown for reference (see the module docstring)
         untested = "not tested" in note       # a cell the paper left empty: nothing to reproduce
         bound = depth_verdict(p, reproduced) if v is not None and p["unit"] == "layers" else None
         ver = bound or verdict(p["value"], mean, p["unit"], published_not_converged(note))

@@ -455,6 +455,8 @@ def test_trials_claim_of_tables_8_and_9(table, columns):
 
 def test_table10_reads_the_output_error_and_keeps_the_weight_gradient_beside_it():
     cells = lsuv.table10_layout("smoke")
+    # the caption's 'initial gradients': every mini-batch reads the initialized weights (no update between them)
+    assert {c.train.lr for _, _, c in cells} == {0.0} and lsuv.table10_layout("paper")[0][2].train.max_steps == 10
     names = [f"features.{l}.layer.pieces.0" for l in lsuv.CONV_LAYERS] + ["head.ip1.layer.pieces.0", "head.ip2"]
     rec = {"status": "ok", "steps_run": 3, "layer_names": names,
            "out_grad_var_mean": [1e-9 * (i + 1) for i in range(19)], "grad_var_mean": [1e-5] * 19}
