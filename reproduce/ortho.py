@@ -33,6 +33,13 @@ CSV notes carry "[not converged]"): a reproduced n/c there is a "match"
 (report.published_not_converged), the same outcome, not a "differs".
 AdaGrad's and AdaDelta's 110-layer 30.3 and 66.48 % are not marked: the
 text's "cannot even converge" covers them, but they are far above chance.
+For the same reason that sentence (5.4: "all the methods except for ours
+cannot even converge in the deeper version") is not a claim here: the paper
+defines "converge" nowhere, and the suite's rule would call a 66.48 % run
+converged, so a check would fail the paper's own table. Table 2's claims are
+its two other sentences: Ours ahead of every method at 110 layers (5.3) and
+"most methods cannot handle relatively shallow networks well other than SGD
+and ours" (5.4); no sentence says Ours is best at 44 layers.
 
 Seeds: every cell trains under seeds(SCALES[scale]["seeds"]) (reproduce.seeds; the paper: one run, seed 0).
 
@@ -172,18 +179,35 @@ def _show(v: float) -> str:
     return "n/c" if v == -math.inf else f"{v:.2f}"
 
 
-def claim_ours_best(means: dict):
-    """Table 2: Ours has the highest top-1 accuracy at both depths (a tie is not "best"). It is also the reading of
-    5.3's "The proposed modulation is applied to train the 110-layer network and achieves distinct performance
-    improvement against other one-order methods (see Table 2)": the paper gives no margin for "distinct" (its own
-    table: 81.6 vs AdaDelta's 66.48), so no separate claim adds one."""
-    parts, ok = [], True
-    for col in ("44-layer", "110-layer"):
-        accs = {m: _rank(means, (m, col)) for m in METHODS}
-        runner = max((m for m in METHODS if m != "Ours"), key=accs.get)
-        ok &= accs["Ours"] > accs[runner]
-        parts.append(f"{col}: Ours {_show(accs['Ours'])}, best other {runner} {_show(accs[runner])}")
-    return ok, "; ".join(parts) + " (pass: Ours strictly highest at both depths; a run that did not converge, n/c, ranks last)"
+def claim_ours_best_deep(means: dict):
+    """5.3: "The proposed modulation is applied to train the 110-layer network and achieves distinct performance
+    improvement against other one-order methods (see Table 2)": at 110 layers Ours' top-1 accuracy is above every
+    other method's (a tie is no improvement). The paper gives no margin for "distinct" (its own table: 81.6 vs
+    AdaDelta's 66.48), so none is added. Nothing in the text says Ours is best at 44 layers (5.4 groups it with
+    SGD there: claim_shallow_sgd_and_ours)."""
+    accs = {m: _rank(means, (m, "110-layer")) for m in METHODS}
+    runner = max((m for m in METHODS if m != "Ours"), key=accs.get)
+    return accs["Ours"] > accs[runner], (f"110-layer: Ours {_show(accs['Ours'])}, best other {runner} "
+                                         f"{_show(accs[runner])} (pass: Ours strictly highest; a run that did not "
+                                         "converge, n/c, ranks last)")
+
+
+SHALLOW_OTHERS = ("Nesterov", "AdaGrad", "AdaDelta", "Adam", "RmsProp")  # Table 2's methods other than SGD and Ours
+
+
+def claim_shallow_sgd_and_ours(means: dict):
+    """5.4: "most methods cannot handle relatively shallow networks well other than SGD and ours": at 44 layers,
+    most (at least 3) of the other five methods score below both SGD and Ours. "Well" has no threshold in the
+    text, so it is read relative to the two methods the sentence names; the paper's own table passes with 4 of 5
+    (Nesterov's 85.0 is above SGD's 84.14: the sentence says "most", not "all")."""
+    accs = {m: _rank(means, (m, "44-layer")) for m in METHODS}
+    floor = min(accs["SGD"], accs["Ours"])
+    below = [m for m in SHALLOW_OTHERS if accs[m] < floor]
+    need = len(SHALLOW_OTHERS) // 2 + 1
+    return len(below) >= need, (
+        f"44-layer: SGD {_show(accs['SGD'])}, Ours {_show(accs['Ours'])}; below both: "
+        f"{', '.join(f'{m} {_show(accs[m])}' for m in below) or 'none'} ({len(below)} of {len(SHALLOW_OTHERS)}; "
+        f"pass: at least {need}, 'most methods'; n/c ranks last)")
 
 
 def text_layout(scale: str):
@@ -471,7 +495,13 @@ TARGETS = [
     Target(PAPER, "2", "table", "Top-1 accuracy of plain networks on CIFAR-10 by optimization method",
            cells=layout_cells(table2_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            values=_acc_values(table2_layout),
-           claims=[Claim("Ours is the best method at both depths", claim_ours_best)]),
+           # not checked: 5.4's "all the methods except for ours cannot even converge in the deeper version": the
+           # paper counts AdaGrad's 30.3 % and AdaDelta's 66.48 % at 110 layers as not converging and defines the
+           # word nowhere, so no rule this suite could apply to a run would pass its own table (see the docstring)
+           claims=[Claim("The modulation trains the 110-layer net with a performance improvement against the other "
+                         "one-order methods (5.3)", claim_ours_best_deep),
+                   Claim("Most methods cannot handle the 44-layer net well other than SGD and Ours (5.4)",
+                         claim_shallow_sgd_and_ours)]),
     Target(PAPER, "text", "table", "Numbers in the text: ortho gain at 44 layers; modulation schedule at 110 layers",
            cells=layout_cells(text_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            values=text_values,

@@ -248,30 +248,54 @@ def test_table2_claims_fail_when_the_data_says_so_and_rank_diverged_runs_last():
     from reproduce import ortho
     means = _published_means("2")
     means[("SGD", "110-layer")] = 85.0  # a method ahead of Ours at 110 layers
-    assert _decide(ortho.claim_ours_best, means) is False
+    assert _decide(ortho.claim_ours_best_deep, means) is False
     means = _published_means("2")
-    means[("SGD", "44-layer")] = 88.42  # a tie is not "best"
-    assert _decide(ortho.claim_ours_best, means) is False
+    means[("SGD", "44-layer")] = 88.42  # at 44 layers no sentence says Ours is best: SGD level with it is fine
+    assert _decide(ortho.claim_ours_best_deep, means) is True
+    means[("AdaGrad", "110-layer")] = 81.6  # a tie at 110 layers is no improvement
+    assert _decide(ortho.claim_ours_best_deep, means) is False
     means = _published_means("2")
-    means[("AdaDelta", "110-layer")] = 81.0  # Ours 81.6 ahead by 0.6: best, with no invented margin for "distinct"
-    assert _decide(ortho.claim_ours_best, means) is True
+    means[("AdaDelta", "110-layer")] = 81.0  # Ours 81.6 ahead by 0.6: an improvement, no invented margin for "distinct"
+    assert _decide(ortho.claim_ours_best_deep, means) is True
     means = _published_means("2")
     for m in ("Nesterov", "AdaDelta", "RmsProp"):
         means[(m, "110-layer")] = "n/c"  # diverged: "cannot converge", below every converged run
-    assert _decide(ortho.claim_ours_best, means) is True
-    means[("Ours", "110-layer")] = "n/c"  # Ours diverged: not the best
-    assert _decide(ortho.claim_ours_best, means) is False
-    del means[("Adam", "44-layer")]  # a missing cell: cannot be decided
-    assert _decide(ortho.claim_ours_best, means) is None
+    assert _decide(ortho.claim_ours_best_deep, means) is True
+    means[("Ours", "110-layer")] = "n/c"  # Ours diverged: no improvement
+    assert _decide(ortho.claim_ours_best_deep, means) is False
+    del means[("Adam", "110-layer")]  # a missing cell: cannot be decided
+    assert _decide(ortho.claim_ours_best_deep, means) is None
 
 
-def test_table2_has_no_margin_claim():
-    """5.3's "achieves distinct performance improvement against other one-order methods (see Table 2)" gives no
-    margin: Ours best at 110 layers, which claim_ours_best already checks; no second claim with an invented one."""
+def test_table2_shallow_claim_is_most_methods_below_sgd_and_ours():
+    """5.4's "most methods cannot handle relatively shallow networks well other than SGD and ours": at least 3 of
+    the other 5 below both SGD and Ours at 44 layers. The paper's table has 4 (Nesterov's 85.0 is above SGD)."""
+    from reproduce import ortho
+    means = _published_means("2")
+    assert _decide(ortho.claim_shallow_sgd_and_ours, means) is True
+    means[("AdaGrad", "44-layer")] = 86.0  # 3 of 5 below both: still most
+    assert _decide(ortho.claim_shallow_sgd_and_ours, means) is True
+    means[("AdaDelta", "44-layer")] = 84.5  # only 2 of 5 below SGD's 84.14: not "most"
+    assert _decide(ortho.claim_shallow_sgd_and_ours, means) is False
+    means = _published_means("2")
+    means[("SGD", "44-layer")] = "n/c"  # SGD failed: it does not handle the net well, nothing is below it
+    assert _decide(ortho.claim_shallow_sgd_and_ours, means) is False
+    means = _published_means("2")
+    for m in ("AdaGrad", "AdaDelta", "Adam"):
+        means[(m, "44-layer")] = "n/c"  # diverged methods rank below both
+    assert _decide(ortho.claim_shallow_sgd_and_ours, means) is True
+    del means[("RmsProp", "44-layer")]
+    assert _decide(ortho.claim_shallow_sgd_and_ours, means) is None
+
+
+def test_table2_claims_are_the_papers_sentences():
+    """Table 2's claims are 5.3's improvement at 110 layers (no margin for "distinct": the text gives none) and
+    5.4's shallow-net sentence; 5.4's "all the methods except for ours cannot even converge in the deeper
+    version" is not checked (the paper's 66.48 % counts as not converging) and nothing says Ours is best at 44."""
     from reproduce import ortho
     table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
-    assert [c.check for c in table2.claims] == [ortho.claim_ours_best]
-    assert not hasattr(ortho, "claim_deep_margin")
+    assert [c.check for c in table2.claims] == [ortho.claim_ours_best_deep, ortho.claim_shallow_sgd_and_ours]
+    assert not hasattr(ortho, "claim_deep_margin") and not hasattr(ortho, "claim_ours_best")
 
 
 @pytest.mark.parametrize("gain, passed", [(3.5, True), (2.5, True), (4.49, True), (2.49, False), (4.5, False),
@@ -443,8 +467,10 @@ def test_a_run_that_stays_at_chance_is_nc_too():
     table2 = next(t for t in ortho.TARGETS if t.kind == "table" and t.id == "2")
     everyone_at_chance = _fake_records(ortho.table2_layout("smoke"), chance_rows=tuple(ortho.METHODS))
     assert {v.values[0] for v in table2.values(everyone_at_chance)} == {"n/c"}
-    (best,) = check_claims(table2, everyone_at_chance)
-    assert best["passed"] is False  # Ours did not train: it is not the best, whatever the noise says
+    deep, shallow = check_claims(table2, everyone_at_chance)
+    # Ours did not train: no improvement, and nothing "handled well" for the others to fall below, whatever the
+    # noise says
+    assert deep["passed"] is False and shallow["passed"] is False
 
 
 def test_ortho_paper_cells_follow_the_protocol():
