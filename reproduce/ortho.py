@@ -286,15 +286,22 @@ def _series(r: dict, key: str):
     return [x["step"] for x in recs], [x[key] for x in recs]
 
 
-def _tail_mean(values: list) -> float:
+def _tail_mean(values: list, log: bool = False) -> float:
+    """The mean over the second half of `values` ("finally", see the deviations); with `log`, the geometric mean:
+    the level of a curve the paper plots on a log axis (Figure 3's moment ratio spans orders of magnitude, where an
+    arithmetic mean is one spike's). NaN when there is nothing to average, or a log value is not positive."""
     tail = values[len(values) // 2:]
-    return statistics.fmean(tail) if tail else float("nan")
+    if not tail:
+        return float("nan")
+    if not log:
+        return statistics.fmean(tail)
+    return math.exp(statistics.fmean(math.log(v) for v in tail)) if all(v > 0 for v in tail) else float("nan")
 
 
-def fig_values(key: str, col: str):
+def fig_values(key: str, col: str, log: bool = False):
     def values(pairs):
-        return [Value(row, col, [_tail_mean(_series(r, key)[1]) for _, r in runs], unit="ratio",
-                      evidence="mean over the second half of the recorded steps"
+        return [Value(row, col, [_tail_mean(_series(r, key)[1], log) for _, r in runs], unit="ratio",
+                      evidence=f"{'geometric ' if log else ''}mean over the second half of the recorded steps"
                       + (f", {len(runs)} seeds" if len(runs) > 1 else ""))
                 for (row, _), runs in layout_runs(fig23_layout, pairs).items()]
     return values
@@ -466,7 +473,8 @@ def deviations(scale: str) -> list[str]:
            "Warmup: He et al.'s 'we use 0.01 to warm up the training until the training error is below 80% (about "
            "400 iterations)' is read as one epoch (391 iterations) at lr 0.01, for the ResNet-110 cells only (He et "
            "al. give it for their 110-layer ResNet; the plain 110-layer cells of Table 2 start at 0.1).",
-           "Figures 2 and 3: 'finally' read as the mean over the second half of the recorded steps.",
+           "Figures 2 and 3: 'finally' read as the mean over the second half of the recorded steps (Figure 3's "
+           "moment ratio, which the paper plots on a log axis: the geometric mean, its level on that axis).",
            "RmsProp: Table 2's caption says 'All the common hyper-parameters are identical and specific ones are "
            "default (except for AdaDelta)'. Here RmsProp (torch.optim.RMSprop, reproduce.train) runs with decay "
            "alpha = 0.9, not torch's default 0.99: the suite's TrainSpec.rms_decay default, set for the LSUV paper as "
@@ -516,7 +524,7 @@ TARGETS = [
     Target(PAPER, "3", "figure", "Ratio of the error's second moment at the first conv to that at the last conv",
            cells=layout_cells(fig23_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            plot=curve_plot("error_moment_ratio", "q(first conv) / q(last conv)", "Ortho Figure 3", log=True),
-           values=fig_values("error_moment_ratio", "moment ratio"),
+           values=fig_values("error_moment_ratio", "moment ratio", log=True),
            claims=[Claim("Orthonormality keeps the ratio about an order of magnitude higher", claim_moment_ratio)]),
     Target(PAPER, "4", "figure", "Per-layer error second moment relative to the highest layer at several iterations",
            cells=layout_cells(fig4_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),

@@ -3,6 +3,8 @@ orthonormal initialization with filter groups, and the orthonormal
 regularizer (eq. 3) with its gradient checked against hand computation."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn as nn
@@ -332,6 +334,22 @@ def test_figure3_claim_is_one_order_of_magnitude(l2, ortho_, passed):
     from reproduce import ortho
     means = {("msra + L2 reg", "moment ratio"): l2, ("ortho init + ortho reg", "moment ratio"): ortho_}
     assert _decide(ortho.claim_moment_ratio, means) is passed
+
+
+def test_figure_levels_average_the_second_half_figure3_on_its_log_axis():
+    """Figure 2's signed correlation: the arithmetic mean of the second half of the steps; Figure 3's moment ratio
+    (a log axis): the geometric mean, so a spike of 100 beside a ratio of 1 is a level of 10, not 50.5."""
+    from reproduce import ortho
+    layout = ortho.fig23_layout("smoke")
+    probes = [{"step": i, "filter_correlation": c, "error_moment_ratio": q}
+              for i, (c, q) in enumerate([(9.0, 1e6), (9.0, 1e6), (-0.01, 1.0), (0.03, 100.0)])]
+    pairs = [(c, {"result": {"status": "ok", "step_probes": probes}}) for _, _, c in layout]
+    fig = {t.id: t for t in ortho.TARGETS if t.kind == "figure"}
+    corr = {v.row: v.values for v in fig["2"].values(pairs)}
+    ratio = {v.row: v.values for v in fig["3"].values(pairs)}
+    assert corr["msra + L2 reg"] == [pytest.approx(0.01)]
+    assert ratio["msra + L2 reg"] == [pytest.approx(10.0)]
+    assert math.isnan(ortho._tail_mean([1.0, 1.0, 0.0, 4.0], log=True))  # a ratio of 0 has no log level
 
 
 def test_figure5_claims_pass_fail_and_na():
