@@ -298,12 +298,30 @@ def _tail_mean(values: list, log: bool = False) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in tail)) if all(v > 0 for v in tail) else float("nan")
 
 
+def _head_mean(values: list, log: bool = False) -> float:
+    """The same mean over the first half of `values` (the steps _tail_mean leaves out)."""
+    return _tail_mean(list(reversed(values)), log)
+
+
+FIRST_HALF, AT_INIT = " (first half)", " at step 0"  # suffixes of the secondary columns
+
+
 def fig_values(key: str, col: str, log: bool = False):
+    """Per row: `col`, the level of the curve over the second half of the recorded steps; `col` (first half), its
+    level over the first half; `col` at step 0, the value at the initial weights (the first backward pass)."""
     def values(pairs):
-        return [Value(row, col, [_tail_mean(_series(r, key)[1], log) for _, r in runs], unit="ratio",
-                      evidence=f"{'geometric ' if log else ''}mean over the second half of the recorded steps"
-                      + (f", {len(runs)} seeds" if len(runs) > 1 else ""))
-                for (row, _), runs in layout_runs(fig23_layout, pairs).items()]
+        out = []
+        how = f"{'geometric ' if log else ''}mean over the %s half of the recorded steps"
+        for (row, _), runs in layout_runs(fig23_layout, pairs).items():
+            series = [_series(r, key) for _, r in runs]
+            n = f", {len(runs)} seeds" if len(runs) > 1 else ""
+            out += [Value(row, col, [_tail_mean(v, log) for _, v in series], unit="ratio", evidence=how % "second" + n),
+                    Value(row, col + FIRST_HALF, [_head_mean(v, log) for _, v in series], unit="ratio",
+                          evidence=how % "first" + n),
+                    Value(row, col + AT_INIT, [v[0] if steps and steps[0] == 0 else float("nan")
+                                               for steps, v in series], unit="ratio",
+                          evidence="the first backward pass, at the initial weights" + n)]
+        return out
     return values
 
 
@@ -331,6 +349,27 @@ def claim_moment_ratio(means: dict):
     lo, hi = ORDER_OF_MAGNITUDE
     return lo <= o / l2 <= hi, f"ortho {o:.3g} vs L2 {l2:.3g}: x{o / l2:.2f} (the paper: one order of magnitude; " \
         f"pass: {lo:.3g} <= ratio <= {hi:.3g})"
+
+
+def claim_l2_correlation_increases(means: dict):
+    """5.2: '"msra+L2 reg" cannot prevent from increasing correlation among weights as learning progresses': the L2
+    run's correlation level over the second half of the steps is above its level over the first half."""
+    late = reproduced_number(means, ("msra + L2 reg", "correlation"))
+    early = reproduced_number(means, ("msra + L2 reg", "correlation" + FIRST_HALF))
+    return late > early, f"msra + L2: first half {early:.3g}, second half {late:.3g} (pass: second half higher)"
+
+
+def claim_errors_vanish_after_init(means: dict):
+    """5.2: "all the magnitude of error signals is vanishing, e.g. ratio is less than 1, except for the
+    initialization phase, in which the signals are amplified": in both runs the moment ratio's level over the
+    second half of the steps is below 1, and at step 0 (the initial weights) above 1."""
+    parts, ok = [], True
+    for row in ("msra + L2 reg", "ortho init + ortho reg"):
+        late = reproduced_number(means, (row, "moment ratio"))
+        init = reproduced_number(means, (row, "moment ratio" + AT_INIT))
+        ok &= late < 1 < init
+        parts.append(f"{row}: {init:.3g} at step 0, {late:.3g} over the second half")
+    return ok, "; ".join(parts) + " (pass: both below 1 late and above 1 at step 0)"
 
 
 def curve_plot(key: str, ylabel: str, title: str, log: bool = False):
@@ -520,12 +559,16 @@ TARGETS = [
            cells=layout_cells(fig23_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            plot=curve_plot("filter_correlation", "mean cos between filters (eq. 8, signed)", "Ortho Figure 2"),
            values=fig_values("filter_correlation", "correlation"),
-           claims=[Claim("Orthonormality keeps the correlation about 2.5x lower than msra + L2", claim_correlation)]),
+           claims=[Claim("Orthonormality keeps the correlation about 2.5x lower than msra + L2", claim_correlation),
+                   Claim("msra + L2 cannot prevent the correlation among weights from increasing as learning "
+                         "progresses", claim_l2_correlation_increases)]),
     Target(PAPER, "3", "figure", "Ratio of the error's second moment at the first conv to that at the last conv",
            cells=layout_cells(fig23_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            plot=curve_plot("error_moment_ratio", "q(first conv) / q(last conv)", "Ortho Figure 3", log=True),
            values=fig_values("error_moment_ratio", "moment ratio", log=True),
-           claims=[Claim("Orthonormality keeps the ratio about an order of magnitude higher", claim_moment_ratio)]),
+           claims=[Claim("Orthonormality keeps the ratio about an order of magnitude higher", claim_moment_ratio),
+                   Claim("The error signals vanish (ratio below 1) except in the initialization phase, where they are "
+                         "amplified", claim_errors_vanish_after_init)]),
     Target(PAPER, "4", "figure", "Per-layer error second moment relative to the highest layer at several iterations",
            cells=layout_cells(fig4_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            plot=fig4_plot),

@@ -345,11 +345,39 @@ def test_figure_levels_average_the_second_half_figure3_on_its_log_axis():
               for i, (c, q) in enumerate([(9.0, 1e6), (9.0, 1e6), (-0.01, 1.0), (0.03, 100.0)])]
     pairs = [(c, {"result": {"status": "ok", "step_probes": probes}}) for _, _, c in layout]
     fig = {t.id: t for t in ortho.TARGETS if t.kind == "figure"}
-    corr = {v.row: v.values for v in fig["2"].values(pairs)}
-    ratio = {v.row: v.values for v in fig["3"].values(pairs)}
+    corr = {v.row: v.values for v in fig["2"].values(pairs) if v.column == "correlation"}
+    ratio = {v.row: v.values for v in fig["3"].values(pairs) if v.column == "moment ratio"}
     assert corr["msra + L2 reg"] == [pytest.approx(0.01)]
     assert ratio["msra + L2 reg"] == [pytest.approx(10.0)]
     assert math.isnan(ortho._tail_mean([1.0, 1.0, 0.0, 4.0], log=True))  # a ratio of 0 has no log level
+
+
+def test_figure2_and_3_secondary_columns_and_their_sentences():
+    """Figure 2's 'msra+L2 reg cannot prevent from increasing correlation among weights as learning progresses'
+    (first half vs second half of the L2 run) and 5.2's 'all the magnitude of error signals is vanishing, e.g.
+    ratio is less than 1, except for the initialization phase, in which the signals are amplified' (both runs: the
+    step-0 ratio above 1, the second-half level below 1)."""
+    from reproduce import ortho
+    layout = ortho.fig23_layout("smoke")
+    probes = [{"step": 4 * i, "filter_correlation": c, "error_moment_ratio": q}
+              for i, (c, q) in enumerate([(-0.002, 50.0), (0.001, 0.5), (0.004, 0.2), (0.006, 0.8)])]
+    pairs = [(c, {"result": {"status": "ok", "step_probes": probes}}) for _, _, c in layout]
+    fig = {t.id: t for t in ortho.TARGETS if t.kind == "figure"}
+    means = {(v.row, v.column): v.values[0] for t in (fig["2"], fig["3"]) for v in t.values(pairs)}
+    assert means[("msra + L2 reg", "correlation" + ortho.FIRST_HALF)] == pytest.approx(-0.0005)
+    assert means[("msra + L2 reg", "moment ratio" + ortho.AT_INIT)] == 50.0
+    assert means[("ortho init + ortho reg", "moment ratio")] == pytest.approx(0.4)  # sqrt(0.2 * 0.8)
+    assert _decide(ortho.claim_l2_correlation_increases, means) is True
+    assert _decide(ortho.claim_errors_vanish_after_init, means) is True
+    assert _decide(ortho.claim_l2_correlation_increases,
+                   {**means, ("msra + L2 reg", "correlation"): -0.001}) is False  # it fell
+    assert _decide(ortho.claim_errors_vanish_after_init,
+                   {**means, ("ortho init + ortho reg", "moment ratio"): 1.2}) is False  # not vanishing late
+    assert _decide(ortho.claim_errors_vanish_after_init,
+                   {**means, ("msra + L2 reg", "moment ratio" + ortho.AT_INIT): 0.9}) is False  # not amplified at init
+    late = [(c, {"result": {"status": "ok", "step_probes": probes[1:]}}) for _, _, c in layout]  # no step 0
+    means = {(v.row, v.column): v.values[0] for v in fig["3"].values(late)}
+    assert _decide(ortho.claim_errors_vanish_after_init, means) is None
 
 
 def test_figure5_claims_pass_fail_and_na():
