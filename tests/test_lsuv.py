@@ -396,6 +396,9 @@ CLAIM_CASES = [
     ("3", 2, {("Xavier", "ReLU"): 95.0}, False),
     ("3", 2, {("Xavier", "tanh"): 80.0, ("MSRA", "tanh"): 80.0}, False),  # the tanh exception broken
     ("3", 2, {("MSRA", "VLReLU"): None}, None),
+    ("3", 2, {("Xavier", "ReLU"): "n/c/95.0/95.0"}, False),  # a Gaussian init that trained on 2 of 3 seeds above
+    ("3", 2, {("LSUV", "ReLU"): "n/c/99.0/99.0"}, True),     # ortho's best mixed: OrthoNorm-MSRA 91.93 still wins
+    ("3", 2, {("OrthoNorm", "tanh"): "n/c/95.0/95.0"}, False),  # tanh: ortho ahead on its converged seeds
     ("4", 0, {("LSUV", "tanh"): "n/c"}, False),
     ("4", 0, {("Xavier", "maxout"): 93.0}, False),                   # Xavier converges with all too: not 'only'
     ("4", 0, {("OrthoNorm", "ReLU"): None}, None),
