@@ -53,15 +53,18 @@ T1_SCALES = {
     # max epochs, plateau patience (epochs), train images (None = all 50k), seeds
     "paper": dict(epochs=100, patience=5, train_size=None, test_size=None, seeds=(0,)),
     "fast": dict(epochs=30, patience=3, train_size=None, test_size=None, seeds=(0,)),
-    # smoke declares no Table 1 claim: "as t increased, so did the maximum training accuracy" (four columns in
-    # order) did not hold on every seed at any budget tried (Dec 2026, seeds 1-3, max training accuracy % at
-    # t = -2, -1, -0.5, -0.25): 8 epochs x 5,000 images (today's) seed 1 31.9, 31.1, 34.1, 36.4 (t = -1 below
-    # -2), seed 3 at chance at t = -1 and None diverged (the toy net's first epoch at lr 0.01 can blow up: loss
-    # 3.5); 16 x 2,500 seeds 1, 2 in order (34.3, 36.0, 39.3, 39.9), seed 3 not (33.2, 35.0, 34.7, 33.3);
-    # 32 x 1,250 noisier (seed 1 35.5, 33.6, ...). Per-pixel-mean inputs (He et al.'s) keep every seed stable but
-    # leave t = -2 and -1 within 1 pp (activations rarely reach -1), seed 3 out of order. The paper-scale run in
-    # results/paper (50k images, up to 100 epochs; trained by older code) is in order: 38.5, 44.4, 50.6, 51.1.
-    "smoke": dict(epochs=8, patience=2, train_size=5000, test_size=1000, seeds=(0,)),
+    # smoke: 3 epochs over all 50,000 training images, calibrated (Dec 2026) for "as t increased, so did the maximum
+    # training accuracy" and "the mean t increased", both declared for the smoke gate. Max training accuracy % at
+    # None, t = -2, -1, -0.5, -0.25, trainable, and the final mean t: seed 1 33.47, 33.56, 36.67, 37.75, 40.78,
+    # 38.67, t -0.51; seed 2 33.25, 33.43, 36.89, 38.19, 41.19, 36.85, -0.56; seed 3 32.80, 33.27, 36.25, 38.24,
+    # 40.16, 38.24, -0.30 (calibration); fresh seeds 0: 33.22, 33.50, 36.45, 39.35, 41.08, 38.97, -0.49; 51: 33.24,
+    # 33.37, 36.70, 38.73, 41.51, 38.75, -0.46; 52: 33.50, 33.76, 35.85, 38.09, 41.58, 35.78, -0.65; 53: 33.26,
+    # 33.27, 36.19, 38.30, 40.42, 38.76, -0.38. About 18 s a cell on the 2-core CPU. The smaller budgets tried
+    # before (8 epochs x 5,000 images, 16 x 2,500, 32 x 1,250; seeds 1-3) left t = -2 and -1 within noise and let
+    # the toy net's first epoch blow up on some seeds (lr 0.01 over few images). "Between t = -0.5 and -0.25" held
+    # on 4 of these 7 seeds only: not declared. The paper-scale run in results/paper (50k images, up to 100
+    # epochs; trained by older code) is in order: 38.5, 44.4, 50.6, 51.1.
+    "smoke": dict(epochs=3, patience=2, train_size=None, test_size=1000, seeds=(0,)),
 }
 
 
@@ -192,8 +195,9 @@ def table1_deviations(scale: str) -> list[str]:
         out.append(f"fast scale: at most {T1_SCALES['fast']['epochs']} epochs.")
     if scale == "smoke":
         s = T1_SCALES["smoke"]
-        out.append(f"smoke scale: {s['train_size']:,} class-balanced training images, at most {s['epochs']} epochs, "
-                   f"plateau patience {s['patience']}: far less training than the paper.")
+        images = "all 50,000" if s["train_size"] is None else f"{s['train_size']:,} class-balanced"
+        out.append(f"smoke scale: {images} training images, at most {s['epochs']} epochs (the paper: until the "
+                   f"loss stops falling), plateau patience {s['patience']}: far less training than the paper.")
     return out
 
 
@@ -778,15 +782,15 @@ TARGETS = [
            cells=table1_cells, protocol=table1_protocol, deviations=table1_deviations, datasets=("cifar10",),
            values=table1_values,
            claims=[
+               # declared for the smoke gate (T1_SCALES["smoke"]: 3 epochs over all 50,000 images): in order on the
+               # calibration seeds 1-3 and the fresh 0, 51-53, by 1.1-3.5 pp between neighbouring t from t = -1 up
                Claim("As t increased, so did the maximum training accuracy (fixed t = -2, -1, -0.5, -0.25).",
-                     _increasing),
-               # Not declared for the smoke gate. It was (it passed on seeds 0, 1-3 and 41-43), until a review found
-               # seed 3's pass in a net at chance (max 11.6 %, final t +0.10). It now needs the net to have trained:
-               # PASS on 0, 1, 2, 41-43, 32, 33, 51-53 (max 32-36 %, final t -0.79 to -0.52), n/a on 3 and 31
-               # (11.6 %, 10.7 %: the 3-filter toy net stays at chance on some seeds), so it is reported as it
-               # falls. A zeroed dL/dt leaves t at -1 and fails it. "As t increased, so did the accuracy" held
-               # on 2, 41-43 but failed on 1 and 3.
-               Claim("With trainable t (initially -1) the mean t increased during training.", _t_grows),
+                     _increasing, smoke_gate=True),
+               # declared too: final mean t -0.30 to -0.65 on seeds 0-3, 51-53, every net trained (33-42 %); a
+               # zeroed dL/dt leaves t at -1 and fails it. (At the older smoke budget, 8 epochs x 5,000 images, the
+               # toy net stayed at chance on seeds 3 and 31, where this was n/a.)
+               Claim("With trainable t (initially -1) the mean t increased during training.", _t_grows,
+                     smoke_gate=True),
                Claim("With trainable t the performance was between that of t = -0.5 and t = -0.25.",
                      _trainable_between),
                # No claim that t = -2 equals None (35.75 both): the table prints it, no sentence says it; the

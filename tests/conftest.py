@@ -20,6 +20,16 @@ def write_cifar_fixture(root, train=300, test=100, seed=0):
 
 
 @pytest.fixture
+def table1_not_gated(monkeypatch):
+    """NG Table 1's declared claims taken off the smoke gate, for tests of the command line's mechanics (cache,
+    resume, data paths) that use Table 1 as a cheap target on random fixture images, where the toy nets cannot show
+    them (tests/test_cli.py's first test shows the gate failing there)."""
+    from reproduce.targets import get_target
+    for claim in get_target("table", "ng", "1").claims:
+        monkeypatch.setattr(claim, "smoke_gate", False)
+
+
+@pytest.fixture
 def tiny_cifar(tmp_path, monkeypatch):
     """REPRO_DATA pointing at a generated CIFAR-10 fixture (tests that need any CIFAR-shaped data, not the real
     images); worker subprocesses inherit it through the environment."""

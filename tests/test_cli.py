@@ -48,8 +48,10 @@ def test_make_unknown_target_fails():
     assert out.returncode != 0 and "valid table ids" in out.stderr
 
 
-def test_smoke_table1_renders_every_published_number_and_caches(workdir, monkeypatch):
-    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+def test_smoke_table1_renders_every_published_number_and_caches(workdir, monkeypatch, capsys):
+    # random fixture images: the toy nets cannot show Table 1's declared claims, so the smoke gate fails (exit 4)
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 4
+    assert "ng-table-1: As t increased, so did the maximum training accuracy" in capsys.readouterr().err
     md = (workdir / "tables/smoke/ng-table-1.md").read_text()
     for row in published("ng", "1"):
         assert row["value"] in md
@@ -65,7 +67,7 @@ def test_smoke_table1_renders_every_published_number_and_caches(workdir, monkeyp
     def no_training(*a, **k):
         raise AssertionError("a cached cell was retrained")
     monkeypatch.setattr(experiment, "run_cell", no_training)
-    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
+    assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 4
 
 
 def test_empty_repro_data_renders_not_run_with_published_numbers(tmp_path, monkeypatch, capsys):
@@ -77,8 +79,8 @@ def test_empty_repro_data_renders_not_run_with_published_numbers(tmp_path, monke
     md = (tmp_path / "tables/smoke/ng-table-1.md").read_text()
     assert "Not run" in md and "35.75" in md and "REPRO_DATA" in md
     err = capsys.readouterr().err
-    assert "REPRO_DATA" in err and "smoke gate FAILED" not in err  # Table 1 declares no claim
-    # a target with a declared claim names it as not run; exit 3 (data missing) says why for one target
+    # Table 1's declared claims are named as not run; exit 3 (data missing) says why for one target
+    assert "REPRO_DATA" in err and "smoke gate FAILED" in err and "ng-table-1: As t increased" in err
     assert main(["table", "lsuv", "8", "--scale", "smoke", "--no-progress"]) == 3
     assert "0.383" in (tmp_path / "tables/smoke/lsuv-table-8.md").read_text()
     err = capsys.readouterr().err
@@ -101,7 +103,7 @@ def test_figure1_is_drawn(workdir):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_cached_table_renders_without_the_data(workdir, monkeypatch):
+def test_cached_table_renders_without_the_data(workdir, monkeypatch, table1_not_gated):
     assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
     before = (workdir / "tables/smoke/ng-table-1.csv").read_text()
     empty = workdir / "nodata"
@@ -113,7 +115,8 @@ def test_cached_table_renders_without_the_data(workdir, monkeypatch):
     assert "Not run" not in (workdir / "tables/smoke/ng-table-1.md").read_text()
 
 
-def test_smoke_table_end_to_end_through_a_stubbed_download(tmp_path, monkeypatch, stub_download, capsys):
+def test_smoke_table_end_to_end_through_a_stubbed_download(tmp_path, monkeypatch, stub_download, capsys,
+                                                          table1_not_gated):
     """A fresh machine with internet: no data, REPRO_DATA unset (default ./data, writable): the table's dataset
     is downloaded through torchvision, converted once into the cache, and the cells train on it."""
     monkeypatch.delenv("REPRO_DATA", raising=False)
@@ -179,7 +182,8 @@ def one_epoch(monkeypatch):
     monkeypatch.setattr(experiment, "run_cell", short)
 
 
-def test_data_missing_and_a_corrupt_cell_keep_the_table_and_say_so(workdir, monkeypatch, capsys, one_epoch):
+def test_data_missing_and_a_corrupt_cell_keep_the_table_and_say_so(workdir, monkeypatch, capsys, one_epoch,
+                                                                   table1_not_gated):
     assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
     md, csv_before = (workdir / "tables/smoke/ng-table-1.md").read_text(), (workdir / "tables/smoke/ng-table-1.csv").read_text()
     victim = sorted((workdir / "results/smoke/ng").glob("*.json"))[0]
@@ -204,7 +208,7 @@ def test_data_missing_and_a_corrupt_cell_keep_the_table_and_say_so(workdir, monk
     assert "(1 trained in this run, 5 from cache, 0 of them stale, 1 corrupt result files)" in md
 
 
-def test_amp_off_after_a_bf16_run_retrains_and_says_fp32(workdir, monkeypatch, one_epoch):
+def test_amp_off_after_a_bf16_run_retrains_and_says_fp32(workdir, monkeypatch, one_epoch, table1_not_gated):
     from reproduce import train
     monkeypatch.setattr(train, "cpu_has_native_bf16", lambda: True)
     assert main(["table", "ng", "1", "--scale", "smoke", "--no-progress"]) == 0
