@@ -342,7 +342,8 @@ def _ng_beats_base(bases=BASES, factor: float = MUCH_GREATER, inits=tuple(INITS.
                 parts.append(f"{row}: NG{'-' + ACT_LABEL[base] if rival else ''} {ng} vs {b}{_mark(ok)}")
         if not parts:
             return None, "no pair of rows was run at this scale"
-        detail = (f"NG >= {factor:g} x base; {len(parts)} of {len(outcomes)} pairs run"
+        versus = ACT_LABEL[rival] if rival else "base"
+        detail = (f"NG >= {factor:g} x {versus}; {len(parts)} of {len(outcomes)} pairs run"
                   + (f" (not run: {', '.join(missing)})" if missing else "") + ": " + "; ".join(parts))
         return all_hold(outcomes), detail
     return check
@@ -783,7 +784,7 @@ TARGETS = [
            values=table1_values,
            claims=[
                # declared for the smoke gate (T1_SCALES["smoke"]: 3 epochs over all 50,000 images): in order on the
-               # calibration seeds 1-3 and the fresh 0, 51-53, by 1.1-3.5 pp between neighbouring t from t = -1 up
+               # calibration seeds 1-3 and the fresh 0, 51-53, by 1.1-3.5 pp between neighbouring t
                Claim("As t increased, so did the maximum training accuracy (fixed t = -2, -1, -0.5, -0.25).",
                      _increasing, smoke_gate=True),
                # declared too: final mean t -0.30 to -0.65 on seeds 0-3, 51-53, every net trained (33-42 %); a
