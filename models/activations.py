@@ -5,9 +5,11 @@ NG (Jiang et al., "An Effective Training Method for Deep CNNs", eq. 1):
     NG(f)(x_i) = f(x_i - t_i) + t_i
 
 with t trainable and, for the channel-wise variant the paper uses, shared by
-all positions of one channel. Its derivative w.r.t. t (eq. 3, for ReLU-like f
-that are the identity above 0) is 0 where x > t and 1 where x <= t, times the
-upstream gradient; t is updated by the same momentum SGD as the weights
+all positions of one channel. Its derivative w.r.t. t is 1 - f'(x - t): for
+ReLU (the paper's eq. 3) 0 where x > t and 1 where x <= t, for LReLU and
+PReLU 0 where x > t and 1 - slope where x <= t (autograd derives these from
+eq. 1; only NG-ReLU's gradients are written out, ``NGReLUFunction``), times
+the upstream gradient; t is updated by the same momentum SGD as the weights
 (eq. 4).
 
 Choices the NG paper leaves open (recorded in README and in every table):
