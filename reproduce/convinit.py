@@ -28,14 +28,14 @@ import math
 
 from models import build_model, count_parameters
 
-from .accuracy import training_outcome
+from .accuracy import epochs_to_reach, training_outcome
 from .convinit_s3 import TARGET as S3_TARGET
 from .critical_depth import converged, trained, trained_threshold
 from .data import DataSpec
 from .experiment import Cell
 from .report import cited, save_figure
 from .seeds import seeds
-from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs
+from .targets import Claim, Target, Value, layout_cells, layout_records, layout_runs, merge_seeds
 from .train import TrainSpec
 
 PAPER = "convinit"
@@ -225,40 +225,113 @@ def claim_t1_surpasses(means: dict):
     return ok, "; ".join(parts + [f"not reproduced: {', '.join(missing)}"] * bool(missing))
 
 
-def claim_t3_ours_beats_kaiming(means: dict):
-    """'the experimental results showed that the initialization method proposed in this work improved the accuracy
-    of image classification' (abstract; the experiments are 'on the CIFAR-10 and CIFAR-100 datasets ... with four
-    network models'), on CIFAR-100: 'we have re-implemented the Kaiming initialization method and compared the test
-    results with our initialization method in Table 3' (section 5.4). On every model, our init's best test accuracy
-    is above the Kaiming run's. Trained = the suite's one criterion (critical_depth.trained, on the final training
-    accuracy: at least 1.5 x chance, 1.5 % on CIFAR-100): where only one of the two runs trained, it is the better
-    init (ours untrained beside a trained Kaiming fails the model: no improvement); two runs at chance say nothing
-    about which init is better. A model not reproduced or where neither trained makes the claim n/a unless another
-    model already fails it."""
-    parts, ok, undecided = [], True, []
-    why = f"did not train (final training accuracy under {trained_threshold(100):g} %)"
-    for name in MODELS:
-        acc = {init: means.get((f"{name} {init}", ACC)) for init in ("Kaiming", "ours")}
-        train_acc = {init: means.get((f"{name} {init}", TRAIN_ACC)) for init in ("Kaiming", "ours")}
-        if any(v is None for v in (*acc.values(), *train_acc.values())):
-            undecided.append(f"{name} not reproduced")
-            continue
-        untrained = [init for init in ("Kaiming", "ours") if not trained(train_acc[init], num_classes=100)]
-        if len(untrained) == 2:
-            undecided.append(f"{name} Kaiming and ours {why}")
-            continue
-        if untrained:  # one trained, the other not: the one that trained is the better init
-            ok &= untrained == ["Kaiming"]
-            parts.append(f"{name}: {untrained[0]} {why}, the other trained")
-            continue
-        if not all(isinstance(v, float) for v in acc.values()):
-            undecided.append(f"{name} test accuracy {acc}")
-            continue
-        ok &= acc["ours"] > acc["Kaiming"]
-        parts.append(f"{name}: ours {acc['ours']:.2f} vs Kaiming {acc['Kaiming']:.2f}")
-    if undecided and ok:
-        raise ValueError("; ".join(undecided + parts))
-    return ok, "; ".join(parts + undecided)
+def kaiming_row(name: str, dataset: str) -> str:
+    """The row of our own Kaiming run of `name` on `dataset`: Table 1's 'Kaiming' row is GradInit's number
+    (cited), so our re-run is its own row there (T1_KAIMING); Table 3's Kaiming row is the paper's re-run."""
+    return T1_KAIMING.format(name=name) if dataset == "cifar10" else f"{name} Kaiming"
+
+
+def ours_beats_kaiming(dataset: str):
+    """Our init's best test accuracy above our Kaiming run's (same network, same protocol) on every model. CIFAR-100
+    (Table 3): 'the experimental results showed that the initialization method proposed in this work improved the
+    accuracy of image classification' (abstract; the experiments are 'on the CIFAR-10 and CIFAR-100 datasets ...
+    with four network models'), 'we have re-implemented the Kaiming initialization method and compared the test
+    results with our initialization method in Table 3' (section 5.4). CIFAR-10 (Table 1, our re-run row): 'In the
+    case that the network structure is exactly the same ..., our initialization method makes ... the test results
+    ... better than other initialization methods' (introduction). Trained = the suite's one criterion
+    (critical_depth.trained, on the final training accuracy: at least 1.5 x chance): where only one of the two runs
+    trained, it is the better init (ours untrained beside a trained Kaiming fails the model: no improvement); two
+    runs at chance say nothing about which init is better. A model not reproduced or where neither trained makes
+    the claim n/a unless another model already fails it."""
+    classes = 10 if dataset == "cifar10" else 100
+
+    def check(means: dict):
+        parts, ok, undecided = [], True, []
+        why = f"did not train (final training accuracy under {trained_threshold(classes):g} %)"
+        for name in MODELS:
+            rows = {"Kaiming": kaiming_row(name, dataset), "ours": f"{name} ours"}
+            acc = {init: means.get((row, ACC)) for init, row in rows.items()}
+            train_acc = {init: means.get((row, TRAIN_ACC)) for init, row in rows.items()}
+            if any(v is None for v in (*acc.values(), *train_acc.values())):
+                undecided.append(f"{name} not reproduced")
+                continue
+            untrained = [init for init in rows if not trained(train_acc[init], num_classes=classes)]
+            if len(untrained) == 2:
+                undecided.append(f"{name} Kaiming and ours {why}")
+                continue
+            if untrained:  # one trained, the other not: the one that trained is the better init
+                ok &= untrained == ["Kaiming"]
+                parts.append(f"{name}: {untrained[0]} {why}, the other trained")
+                continue
+            if not all(isinstance(v, float) for v in acc.values()):
+                undecided.append(f"{name} test accuracy {acc}")
+                continue
+            ok &= acc["ours"] > acc["Kaiming"]
+            parts.append(f"{name}: ours {acc['ours']:.2f} vs Kaiming {acc['Kaiming']:.2f}")
+        if undecided and ok:
+            raise ValueError("; ".join(undecided + parts))
+        return ok, "; ".join(parts + undecided)
+    return check
+
+
+claim_t3_ours_beats_kaiming = ours_beats_kaiming("cifar100")
+
+EPOCHS_TO_LEVEL = "epochs to the common level"  # a row's second column: see convergence_values
+
+
+def convergence_values(layout, dataset: str):
+    """'our initialization method makes the convergence speed of CNNs faster' (introduction), read as NG's Figure
+    5 and LSUV's Figure 3 read 'converged faster': per model and seed, the epochs our run and our Kaiming run need
+    to reach the common level, half-way from chance to the lower of the two runs' best test accuracies (a level
+    both reach, so the counts compare speed, not which run ends higher); 'n/c' for both where either did not
+    train (the suite's one criterion)."""
+    classes = 10 if dataset == "cifar10" else 100
+
+    def values(pairs):
+        runs: dict = {}
+        for row, _, cell, r in layout_records(layout, pairs):
+            runs.setdefault(cell.seed, {})[row] = r
+        out = []
+        for name in MODELS:
+            rows = (kaiming_row(name, dataset), f"{name} ours")
+            for by_row in runs.values():
+                if not all(row in by_row for row in rows):
+                    continue
+                rs = [by_row[row] for row in rows]
+                if not all(r.get("status") == "ok" and r.get("best_test_acc") is not None
+                           and trained(100 * (r.get("final_train_acc") or 0), num_classes=classes) for r in rs):
+                    out += [Value(row, EPOCHS_TO_LEVEL, ["n/c"], unit="epochs", evidence=training_outcome(r))
+                            for row, r in zip(rows, rs)]
+                    continue
+                lower = min(r["best_test_acc"] for r in rs)
+                level = 1 / classes + (lower - 1 / classes) / 2
+                for row, r in zip(rows, rs):
+                    curve = [h.get("test_acc") for h in r["history"]]
+                    out.append(Value(row, EPOCHS_TO_LEVEL, [epochs_to_reach(curve, level)], unit="epochs",
+                                     evidence=f"level {100 * level:.2f}% (half-way from chance to the lower best "
+                                              f"test accuracy {100 * lower:.2f}%)"))
+        return merge_seeds(out)
+    return values
+
+
+def ours_converges_faster(dataset: str):
+    """'our initialization method makes the convergence speed of CNNs faster' (introduction, on the CIFAR-10 and
+    CIFAR-100 runs): on every model our run reaches the common level (convergence_values) in strictly fewer epochs
+    than our Kaiming run of the same network. A model where either run did not train, or not reproduced, makes the
+    claim n/a unless another model already fails it."""
+    def check(means: dict):
+        parts, ok, undecided = [], True, []
+        for name in MODELS:
+            k, o = means.get((kaiming_row(name, dataset), EPOCHS_TO_LEVEL)), means.get((f"{name} ours", EPOCHS_TO_LEVEL))
+            if not isinstance(k, (int, float)) or not isinstance(o, (int, float)):
+                undecided.append(f"{name}: " + ("not reproduced" if k is None or o is None else f"ours {o}, Kaiming {k}"))
+                continue
+            ok &= o < k
+            parts.append(f"{name}: ours {o:g} vs Kaiming {k:g} epochs")
+        if undecided and ok:
+            raise ValueError("; ".join(undecided + parts))
+        return ok, "; ".join(parts + undecided) + " (epochs to half-way from chance to the lower best test accuracy)"
+    return check
 
 
 # Table 2's cited rows, grouped by the epochs of the row of ours below them
@@ -527,17 +600,30 @@ def figure_protocol(scale: str) -> list[str]:
             "trained (no k is best then)."]
 
 
+def same_network_claims(dataset: str) -> list[Claim]:
+    """The introduction's sentence on the CIFAR runs, against our own Kaiming run of the same network and protocol:
+    'In the case that the network structure is exactly the same ..., our initialization method makes the
+    convergence speed of CNNs faster, and the test results are better than other initialization methods'."""
+    return [Claim("Same network, same protocol: our init's test results are better than our Kaiming run's on every "
+                  "model (introduction; n/a where neither trained)", ours_beats_kaiming(dataset)),
+            Claim("Same network, same protocol: our init makes the convergence faster than Kaiming on every model "
+                  "(introduction; strictly fewer epochs to half-way from chance to the lower best test accuracy)",
+                  ours_converges_faster(dataset))]
+
+
 # ------------------------------------------------------------------ targets
 
 TARGETS = [
     Target(PAPER, "1", "table", "CIFAR-10 best test accuracy: ours vs our Kaiming re-run (Kaiming, MetaInit, "
            "GradInit cited from [31])",
            cells=layout_cells(table1_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
-           values=lambda pairs: best_accuracy_values(table1_layout, params=True)(pairs),
+           values=lambda pairs: (best_accuracy_values(table1_layout, params=True, train_acc=True)(pairs)
+                                 + convergence_values(table1_layout, "cifar10")(pairs)),
            claims=[Claim("'the test results of our initialization method on the four network models using the same "
                          "data augmentation method surpass other initialization methods': above the cited [31] "
-                         "Kaiming, MetaInit and GradInit on every model (our Kaiming re-run shown, not compared)",
-                         claim_t1_surpasses)]),
+                         "Kaiming, MetaInit and GradInit on every model (our Kaiming re-run not compared here)",
+                         claim_t1_surpasses),
+                   *same_network_claims("cifar10")]),
     Target(PAPER, "2", "table", "WRN-28-10 on CIFAR-10 with AutoAugment / random erasing / Mixup and our init",
            cells=layout_cells(table2_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            values=best_accuracy_values(table2_layout),
@@ -545,11 +631,13 @@ TARGETS = [
                          "row of ours above every cited row with the same epochs (200 / 300)", claim_t2_surpasses)]),
     Target(PAPER, "3", "table", "CIFAR-100 best test accuracy: Kaiming vs ours (200 epochs)",
            cells=layout_cells(table3_layout), protocol=protocol, deviations=deviations, datasets=("cifar100",),
-           values=lambda pairs: best_accuracy_values(table3_layout, params=True, train_acc=True)(pairs),
+           values=lambda pairs: (best_accuracy_values(table3_layout, params=True, train_acc=True)(pairs)
+                                 + convergence_values(table3_layout, "cifar100")(pairs)),
            claims=[Claim("'the experimental results showed that the initialization method proposed in this work "
                          "improved the accuracy of image classification' (abstract), on CIFAR-100 against the "
                          "re-implemented Kaiming (section 5.4): ours above Kaiming on every model where both runs "
-                         "trained (n/a where a run stayed at chance)", claim_t3_ours_beats_kaiming)]),
+                         "trained (n/a where a run stayed at chance)", claim_t3_ours_beats_kaiming),
+                   same_network_claims("cifar100")[1]]),
     Target(PAPER, "lr-init", "table", "Best init variance k (Var = k / fan_out) per initial learning rate "
            "(section 5.2, from Figures 2-7)", cells=layout_cells(lr_init_layout), protocol=figure_protocol,
            deviations=figure_deviations, datasets=("cifar10",), values=lr_init_values,
