@@ -50,6 +50,14 @@ the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 20
   0.0035 vs ortho -0.0012 / 0.0035 / -0.0008 / 0.0008 on seeds 0-3: ortho lower on 2 of 4). The regularizer at
   the paper's lambda = 1e-4 moves a weight by about lr * 2 * lambda = 2e-5 of its size per step, 1e-3 in 48
   steps; the paper's effect builds over 64k iterations.
+- The same at a longer budget (plain-8 width 8, 2,048 images x 8 epochs = 256 steps, probes every 8 steps, about
+  12 s a cell on one thread; seeds 1-4, Dec 2026): the nets train (41-48 % training accuracy), but msra + L2's signed
+  correlation rises from the first half to the second on seeds 1 and 4 only (seed 2: -0.0015 to -0.0034, seed 3:
+  0.0020 to 0.0017), while ortho init + ortho reg's rises from its orthonormal 0 to 0.002-0.007 on every seed (the
+  regularizer at lambda = 1e-4 does not hold it down in 256 steps): "L2 cannot prevent the correlation from
+  increasing" holds on 2 of 4, "about 2.5x lower" on none. Figure 3's "errors vanish except at initialization"
+  (geometric-mean ratio > 1 at step 0, < 1 over the second half) holds for both runs on seeds 1, 3, 4 and fails on
+  seed 2 (msra + L2: 1.93 at step 0, 1.59 late); "about an order of magnitude higher" on none (ortho / L2 0.4-1.0).
 - Modulation keeping the error-moment ratio near 1: with the mismatch threshold (models.ortho.MISMATCH = 2) the
   smooth growth of the error moment through BN (x1.33 per layer in a plain-56 at init, first / last conv 2e6 to
   6e6) is never modulated; plain-56, modulation for the first 32 of 64 steps: mean |log10 q_first / q_last| over
