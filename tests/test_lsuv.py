@@ -983,79 +983,116 @@ def test_smoke_measurements_use_the_paper_scale_lsuv_batch():
 
 
 def _inet_run(losses, accs, status="ok", train_acc=0.5):
-    """A run record of len(accs) epochs (an epoch of a diverged run has a loss and no validation accuracy)."""
+    """A run record: epoch i has losses[i] and accs[i]; an acc of None is the epoch a diverged run stopped in (it
+    has a loss, possibly 0.0 when it stopped at its first step, and no validation accuracy)."""
     hist = [{"epoch": i + 1, "train_loss": loss, **({"test_acc": a} if a is not None else {})}
             for i, (loss, a) in enumerate(zip(losses, accs))]
-    return {"result": {"status": status, "history": hist, "final_train_acc": train_acc,
-                       "final_test_acc": next((a for a in reversed(accs) if a is not None), None)}}
+    return {"status": status, "history": hist, "final_train_acc": train_acc,
+            "final_test_acc": next((a for a in reversed(accs) if a is not None), None)}
 
 
-def _inet_means(figure, lsuv_run, ref_run):
-    cells = {row: cell for row, _, cell in lsuv.imagenet_layout(figure)("smoke")}
-    vals = lsuv.imagenet_values(figure)([(cells["LSUV"], lsuv_run), (cells["reference"], ref_run)])
-    return {(v.row, v.column): v.values[0] for v in vals}
+def _inet_means(figure, lsuv_runs, ref_runs, epochs=None):
+    """The means a figure's claims read (report.summarize over seeds, as the harness does) of LSUV's and the
+    reference's runs, one per seed, in cells of the figure's layout planned for `epochs` epochs (default: the
+    longest run given)."""
+    from reproduce.report import summarize
+    epochs = epochs or max(len(r["history"]) for r in lsuv_runs + ref_runs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(lsuv.IMAGENET_SCALES, "smoke", {**lsuv.IMAGENET_SCALES["smoke"], "epochs": epochs})
+        mp.setenv("SEEDS", ",".join(str(i) for i in range(len(lsuv_runs))))
+        layout = lsuv.imagenet_layout(figure)("smoke")
+        cells = {(row, cell.seed): cell for row, _, cell in layout}
+        pairs = [(cells[(row, seed)], {"result": run}) for row, runs in (("LSUV", lsuv_runs), ("reference", ref_runs))
+                 for seed, run in enumerate(runs)]
+        values = lsuv.imagenet_values(figure)(pairs)
+    assert all(c.train.epochs == epochs for c, _ in pairs)
+    return {(v.row, v.column): summarize(v.values, v.aggregate)[0] for v in values}
 
 
-def _curve(n, at):
-    """n epochs of validation accuracy (fractions): at(e) for epoch e = 1..n."""
-    return [at(e) for e in range(1, n + 1)]
+def _inet_claims(figure):
+    return _claims(figure, kind="figure")
+
+
+LSUV_ACC = [0.30 + 0.003 * e for e in range(1, 91)]                                    # 0.303 .. 0.570
+CROSS_30 = [a + (0.013 if e >= 30 else -0.02) for e, a in enumerate(LSUV_ACC, 1)]      # ahead from epoch 30
 
 
 def test_imagenet_figure4_claims_on_curves_the_sentence_describes_and_on_others():
-    flat, faster, overtaken, lower = _claims("4", kind="figure")
-    # the paper's CaffeNet: LSUV ahead early, the original ahead from epoch 30 on, 1.3 pp higher at the end (90 ep)
-    lsuv_acc = _curve(90, lambda e: 0.30 + 0.003 * e)            # 0.300 .. 0.570
-    ref_acc = [a + (0.013 if e >= 30 else -0.02) for e, a in enumerate(lsuv_acc, 1)]  # ahead from epoch 30 on
-    means = _inet_means("4", _inet_run([6.5] + [3.0] * 89, lsuv_acc), _inet_run([6.9] + [3.0] * 89, ref_acc))
-    assert means[("reference", lsuv.val_column(30))] > means[("LSUV", lsuv.val_column(30))]
-    assert means[("reference", lsuv.val_column(29))] < means[("LSUV", lsuv.val_column(29))]
+    flat, faster, overtaken, lower = _inet_claims("4")
+    # the paper's CaffeNet: LSUV ahead early, the original ahead from epoch 30 on, 1.3 pp higher at the end
+    means = _inet_means("4", [_inet_run([6.5] + [3.0] * 89, LSUV_ACC)], [_inet_run([6.9] + [3.0] * 89, CROSS_30)])
     assert flat.check(means)[0] is None and "not measured" in flat.check(means)[1]
     assert faster.check(means)[0] is True
     assert overtaken.check(means)[0] is True
     assert lower.check(means)[0] is True and "lower by 1.30 pp" in lower.check(means)[1]
-    # LSUV's first epoch no better: not faster
-    slow = dict(means) | {("LSUV", lsuv.FIRST_LOSS): 7.0}
-    assert faster.check(slow)[0] is False
-    # overtaken at epoch 10 or 50, or never: FAIL; overtaken from the start (never ahead): FAIL
+    assert faster.check(dict(means) | {("LSUV", lsuv.loss_column(1)): 7.0})[0] is False  # LSUV's start no faster
+    # overtaken at epoch 10 or 50: FAIL; 25 and 34 round to 30
     for cross, expected in ((10, False), (50, False), (34, True), (25, True), (24, False), (35, False)):
-        shifted = _curve(90, lambda e, c=cross: 0.30 + 0.003 * e + (0.01 if e >= c else -0.01))
-        m = _inet_means("4", _inet_run([6.5] * 90, lsuv_acc), _inet_run([6.9] * 90, shifted))
+        shifted = [a + (0.01 if e >= cross else -0.01) for e, a in enumerate(LSUV_ACC, 1)]
+        m = _inet_means("4", [_inet_run([6.5] * 90, LSUV_ACC)], [_inet_run([6.9] * 90, shifted)])
         assert overtaken.check(m)[0] is expected, cross
-    never = _inet_means("4", _inet_run([6.5] * 90, lsuv_acc), _inet_run([6.9] * 90, [a - 0.01 for a in lsuv_acc]))
+    never = _inet_means("4", [_inet_run([6.5] * 90, LSUV_ACC)], [_inet_run([6.9] * 90, [a - .01 for a in LSUV_ACC])])
     assert overtaken.check(never)[0] is False
-    always = _inet_means("4", _inet_run([6.5] * 90, lsuv_acc), _inet_run([6.9] * 90, [a + 0.01 for a in lsuv_acc]))
+    always = _inet_means("4", [_inet_run([6.5] * 90, LSUV_ACC)], [_inet_run([6.9] * 90, [a + .01 for a in LSUV_ACC])])
     assert overtaken.check(always)[0] is False
-    # runs shorter than 35 epochs (fast: 2) cannot say where the overtaking happens
-    short = _inet_means("4", _inet_run([6.5, 5.0], [0.1, 0.2]), _inet_run([6.9, 5.0], [0.05, 0.25]))
+    # level with LSUV before epoch 30 (never strictly ahead): not overtaken, only ahead
+    tied = [a if e < 30 else a + 0.013 for e, a in enumerate(LSUV_ACC, 1)]
+    assert overtaken.check(_inet_means("4", [_inet_run([6.5] * 90, LSUV_ACC)], [_inet_run([6.9] * 90, tied)]))[0] \
+        is False
+    # runs planned shorter than 35 epochs (fast: 2) cannot say where the overtaking happens
+    short = _inet_means("4", [_inet_run([6.5, 5.0], [0.1, 0.2])], [_inet_run([6.9, 5.0], [0.05, 0.25])])
     assert overtaken.check(short)[0] is None
-    # final gap: 1.3 +- 1 pp passes; LSUV higher, or 3 pp lower, fails
+    # a run that diverged early fails it, not n/a: the original never overtook, or LSUV was not overtaken at 30
+    diverged = _inet_run([6.9] * 11, CROSS_30[:10] + [None], status="diverged")
+    assert overtaken.check(_inet_means("4", [_inet_run([6.5] * 90, LSUV_ACC)], [diverged], epochs=90))[0] is False
+    # the final gap: 1.3 +- 1 pp passes; LSUV higher, or 3 pp lower, fails
     for gap, expected in ((0.013, True), (0.004, True), (0.0, False), (-0.01, False), (0.03, False)):
         m = dict(means) | {("reference", lsuv.FINAL_VAL): 50.0 + 100 * gap, ("LSUV", lsuv.FINAL_VAL): 50.0}
         assert lower.check(m)[0] is expected, gap
 
 
+def test_imagenet_figure4_a_run_that_diverged_is_never_the_faster_or_the_1_3_lower():
+    flat, faster, overtaken, lower = _inet_claims("4")
+    # LSUV diverged at its first step: a 0.0 loss and no validation accuracy for epoch 1
+    stopped = _inet_run([0.0], [None], status="diverged", train_acc=None)
+    m = _inet_means("4", [stopped], [_inet_run([6.9] * 90, CROSS_30)], epochs=90)
+    assert faster.check(m)[0] is False and lower.check(m)[0] is False
+    # one of three LSUV seeds diverged: the merged values are not numbers, nothing passes on the other two
+    seeds = [_inet_run([6.5] * 90, LSUV_ACC)] * 2 + [_inet_run([6.5] * 3, LSUV_ACC[:2] + [None], status="diverged")]
+    m = _inet_means("4", seeds, [_inet_run([6.9] * 90, CROSS_30)] * 3, epochs=90)
+    assert overtaken.check(m)[0] is False and lower.check(m)[0] is False
+    # both diverged: no gap to read
+    m = _inet_means("4", [stopped], [stopped], epochs=90)
+    assert lower.check(m)[0] is None
+
+
 def test_imagenet_figure5_claims_need_lsuv_ahead_after_every_epoch():
-    better, finals = _claims("5", kind="figure")
-    lsuv_acc = _curve(60, lambda e: 0.30 + 0.0063 * e)   # ends 0.678
-    ref_acc = _curve(60, lambda e: 0.25 + 0.0070 * e)    # ends 0.670, below LSUV at every epoch
-    means = _inet_means("5", _inet_run([6.0] + [3.0] * 59, lsuv_acc), _inet_run([6.5] + [3.0] * 59, ref_acc))
+    better, finals = _inet_claims("5")
+    lsuv_acc = [0.30 + 0.0063 * e for e in range(1, 61)]   # ends 0.678
+    ref_acc = [0.25 + 0.0070 * e for e in range(1, 61)]    # ends 0.670, below LSUV after every epoch
+    loss_l, loss_r = [6.0 - 0.05 * e for e in range(60)], [6.5 - 0.05 * e for e in range(60)]
+    means = _inet_means("5", [_inet_run(loss_l, lsuv_acc)], [_inet_run(loss_r, ref_acc)])
     assert better.check(means)[0] is True
     assert finals.check(means)[0] is True
     # the reference ahead after one epoch only: not 'better all the time'
     bumped = list(ref_acc)
     bumped[40] = lsuv_acc[40] + 0.001
-    m = _inet_means("5", _inet_run([6.0] + [3.0] * 59, lsuv_acc), _inet_run([6.5] + [3.0] * 59, bumped))
-    assert better.check(m)[0] is False and "41" in better.check(m)[1]
-    # LSUV's first epoch slower: not 'learns faster'
-    assert better.check(dict(means) | {("LSUV", lsuv.FIRST_LOSS): 7.0})[0] is False
-    # an LSUV run that diverged after 10 epochs fails; a reference that diverged counts as behind
-    m = _inet_means("5", _inet_run([6.0] * 11, lsuv_acc[:10] + [None], status="diverged"),
-                    _inet_run([6.5] * 60, ref_acc))
-    assert better.check(m)[0] is False
-    m = _inet_means("5", _inet_run([6.0] * 60, lsuv_acc), _inet_run([6.5] * 11, ref_acc[:10] + [None],
-                                                                     status="diverged"))
-    assert better.check(m)[0] is True
-    # finals 2 pp off the paper's fail
+    m = _inet_means("5", [_inet_run(loss_l, lsuv_acc)], [_inet_run(loss_r, bumped)])
+    assert better.check(m)[0] is False and "after epoch(s) 41" in better.check(m)[1]
+    # faster in the first epoch only ('learns faster' is over the run, on the contrary to CaffeNet): FAIL
+    crossing = [6.0] + [loss_r[e] + 0.1 for e in range(1, 60)]
+    assert better.check(_inet_means("5", [_inet_run(crossing, lsuv_acc)], [_inet_run(loss_r, ref_acc)]))[0] is False
+    # an LSUV seed that diverged after 10 epochs fails; a reference that diverged counts as behind from then on
+    lsuv_div = _inet_run(loss_l[:11], lsuv_acc[:10] + [None], status="diverged")
+    assert better.check(_inet_means("5", [lsuv_div], [_inet_run(loss_r, ref_acc)], epochs=60))[0] is False
+    ok_seeds = [_inet_run(loss_l, lsuv_acc)] * 2
+    assert better.check(_inet_means("5", ok_seeds + [lsuv_div], [_inet_run(loss_r, ref_acc)] * 3, epochs=60))[0] \
+        is False
+    ref_div = _inet_run(loss_r[:11], ref_acc[:10] + [None], status="diverged")
+    assert better.check(_inet_means("5", [_inet_run(loss_l, lsuv_acc)], [ref_div], epochs=60))[0] is True
+    # finals 2 pp off the paper's, or in the wrong order, fail
     assert finals.check(dict(means) | {("LSUV", lsuv.FINAL_VAL): 70.1})[0] is False
+    assert finals.check(dict(means) | {("LSUV", lsuv.FINAL_VAL): 67.0, ("reference", lsuv.FINAL_VAL): 68.1})[0] \
+        is False
     assert finals.check(dict(means) | {("reference", lsuv.FINAL_VAL): "n/c"})[0] is False
     assert better.check({})[0] is None and finals.check({})[0] is None
