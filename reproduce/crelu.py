@@ -70,8 +70,9 @@ FINAL_PROBES = ("residual_delta", "last_activation", "coherence")
 # ------------------------------------------------------------------ scales
 
 # Table 2's rows the smoke scale trains (the others render "not run", as NG's smoke searches one init's rows): the
-# NormProp rows whose contrast the paper draws at depth, which a 32-layer net already shows where a 14-layer one
-# did not (SCALES["smoke"] comment), and ReLU BatchNorm, the reference of the text's "far behind".
+# NormProp and NormProp2 rows, whose contrast a 32-layer net shows where a 14-layer one did not (SCALES["smoke"]
+# comment), and ReLU BatchNorm, the reference of the text's "far behind". Table 1 and Figure 2 name their own rows
+# (CIFAR-100) and train them where the data is.
 SMOKE_ROWS = ("ReLU NormProp", "ReLU NormProp2", "ReLU BatchNorm", "CReLU NormProp", "CReLU NormProp2")
 
 SCALES = {
@@ -84,15 +85,20 @@ SCALES = {
     "fast": dict(depth=110, width=1.0, train_size=None, test_size=None, epochs=30, milestones=(15, 23),
                  batch=128, lr=0.1, seeds=(0,), halvings=3),
     # smoke: calibrated (issue "smoke that shows the science") for NormProp2 beating NormProp, declared for the smoke
-    # gate: at depth 32 (5 blocks a stage) NormProp's fragility with depth, the paper's point, already shows where a
-    # 14-layer net hid it. Test error % (median, seeds): calibration seeds 1-3 ReLU NormProp2 74.7 vs NormProp 84.0
-    # (every seed ahead; NormProp trained only after halving the rate, at 15-19 % training accuracy); fresh seeds
-    # 0, 61, 62, 63 (Dec 2026): NormProp2 trained at lr 0.1 on every seed (21-28 % training accuracy), NormProp
-    # only on seed 0 (0.05, 24 %), n/c on 61-63: NormProp2 ahead on all seven. Not declared: "the CReLU NormProp
-    # ResNet cannot be trained" held on 1-3, 0, 61, 62 but seed 63 reached 15.0 % at lr 0.05, on the convergence
+    # gate. The paper: "the theoretical property of NormProp severely breaks down with residual connections" (the
+    # variance after each addition depends on the weights, Proposition 3) and "the naive application of NormProp on
+    # ResNet ... significantly fails"; NormProp2 drops the constant affine terms. At depth 32 (5 blocks a stage;
+    # our reading: the breakdown compounds over the additions) this shows where a 14-layer net hid it. Best test
+    # error %, NormProp2 vs NormProp: calibration seeds 1: 74.6 vs 84.0, 2: 76.7 vs 79.8, 3: 74.7 vs 84.7 (NormProp
+    # trained only after halving the rate, 15-19 % training accuracy); fresh seeds (Dec 2026) 0: 71.9 vs 77.1, 61:
+    # 71.4 vs n/c, 62: 78.5 vs n/c, 63: 73.9 vs n/c (NormProp reached 10-15 % at both rates: on 61-63 the pass rests
+    # on NormProp2 training, at lr 0.1 on every seed with 21-28 %, where NormProp does not). A broken NormProp2
+    # (n/c vs n/c, or behind) fails it; a broken NormProp, the baseline, would not be noticed. Not declared: "the CReLU NormProp
+    # ResNet cannot be trained" held on 1-3, 0, 61, 62 but seed 63 reached 15.1 % at lr 0.05, on the convergence
     # line (at depth 56 every NormProp net, ReLU's too, diverged at both rates on seed 1: no contrast left).
     # Table 2 trains SMOKE_ROWS only (7 cells a seed with the halvings, about 105 s of the 2-core machine, what
-    # the 11 rows cost at depth 14); its other claims need the rows not run and say n/a. At depth 14 (the smoke
+    # the 11 rows cost at depth 14; Table 3 adds its CReLU 12-24-48 cell, about 20 s, and Table 1 / Figure 2 their
+    # CIFAR-100 cells where that data is); Table 2's other claims need the rows not run and say n/a. At depth 14 (the smoke
     # until Dec 2026, 11 rows on 1,250-2,500 images) "NormProp2 beats NormProp" held on seeds 0, 1, 917, 4242,
     # 31337 and failed on the fresh 31 and 32; "BatchNorm is best" held on 1, 3, 51, 53 and failed on 2 and 52;
     # "BatchNorm < NormProp < Plain (no bias), NormProp nearer plain" on 1, 3, 51 only; Figure 3's "mu after
@@ -295,30 +301,35 @@ def claim_bias_helps_relu_more(means: dict):
     return ok, "; ".join(parts) + f" (pass: ReLU's drop > 0 and CReLU's at most {MUCH_LESS:g} x ReLU's)"
 
 
-FAIRLY_CLOSE_PP = 1.0  # "fairly close": within 1 pp, the suite's 'match' of a % (the paper's own gaps: 0.51, 0.91)
+# "fairly close" (below): within 1 pp. The paper calls its CReLU plain nets' gaps to the best ReLU BatchNorm net, 0.51
+# and 0.91 pp, fairly close, and NormProp2's 1.11 pp on CIFAR-10 (7.46 vs 6.35) "still not comparable to BatchNorm"
+# (abstract): 1 pp lies between the two.
+FAIRLY_CLOSE_PP = 1.0
 
 
 def claim_crelu_plain_fairly_close(means: dict):
     """Section "CReLU on ResNets": "CReLU allows very deep networks to be trained without BatchNorm more reliably and
     reach fairly close to the best performance of ReLU models with BatchNorm on CIFAR-10 and 100". Per dataset
-    column reproduced: the best plain CReLU net (with or without bias) has a lower error than the best plain ReLU
-    net ("more reliably") and is within FAIRLY_CLOSE_PP of the best ReLU BatchNorm net (16-32-64 or doubled). The
-    text gives no number for "fairly close"; 1 pp is the suite's own closeness for a percentage (report.verdict's
-    match) and holds the paper's gaps (CIFAR-10 6.86 vs 6.35, CIFAR-100 28.24 vs 27.33). A plain CReLU net that
-    did not converge fails it."""
+    column reproduced: "without BatchNorm" = the plain rows (with and without bias; NormProp is read as a
+    normalization, and with CReLU the paper could not train it at all); "more reliably" = every plain CReLU net
+    trained and the worse of them is below the worse plain ReLU net (the paper: 7.17 vs 12.16, 28.71 vs 40.00);
+    "fairly close" = the better plain CReLU net within FAIRLY_CLOSE_PP of the better ReLU BatchNorm net (16-32-64
+    or doubled; the paper: 6.86 vs 6.35, 28.24 vs 27.33)."""
     groups = {"CReLU plain": ["CReLU Plain", "CReLU Plain (no bias)"], "ReLU plain": ["ReLU Plain", "ReLU Plain (no bias)"],
               "ReLU BatchNorm": ["ReLU BatchNorm", "ReLU BatchNorm (double)"]}
     cols = _columns(means, [r for rows in groups.values() for r in rows])
     _need(cols)
     ok, parts = True, []
     for c in cols:
-        best = {g: min(_err(means, r, c) for r in rows) for g, rows in groups.items()}
-        crelu, relu, bn = best["CReLU plain"], best["ReLU plain"], best["ReLU BatchNorm"]
-        ok &= math.isfinite(crelu) and crelu < relu and crelu - bn <= FAIRLY_CLOSE_PP
-        parts.append(f"{c}: best plain CReLU {crelu:.2f} vs best plain ReLU {relu:.2f} and best ReLU BatchNorm "
-                     f"{bn:.2f}")
-    return ok, "; ".join(parts) + (f" (pass: CReLU below plain ReLU and at most {FAIRLY_CLOSE_PP:g} pp above ReLU "
-                                   "BatchNorm)")
+        errs = {g: [_err(means, r, c) for r in rows] for g, rows in groups.items()}
+        crelu_worst, relu_worst = max(errs["CReLU plain"]), max(errs["ReLU plain"])
+        crelu_best, bn_best = min(errs["CReLU plain"]), min(errs["ReLU BatchNorm"])
+        ok &= math.isfinite(crelu_worst) and crelu_worst < relu_worst and crelu_best - bn_best <= FAIRLY_CLOSE_PP
+        parts.append(f"{c}: plain CReLU {' / '.join(f'{e:.2f}' for e in errs['CReLU plain'])} vs plain ReLU "
+                     f"{' / '.join(f'{e:.2f}' for e in errs['ReLU plain'])} (with / without bias), best ReLU BatchNorm "
+                     f"{bn_best:.2f}")
+    return ok, "; ".join(parts) + (" (pass: both plain CReLU nets trained, the worse below the worse plain ReLU, the "
+                                   f"better at most {FAIRLY_CLOSE_PP:g} pp above ReLU BatchNorm)")
 
 
 def claim_batchnorm_best(means: dict):
@@ -420,7 +431,8 @@ TABLE2_CLAIMS = [
     Claim("NormProp2 beats the original NormProp (ReLU)", claim_normprop2_beats_normprop, smoke_gate=True),
     Claim("BatchNorm is best: for each activation the lowest error is a BatchNorm row", claim_batchnorm_best),
     Claim("CReLU trains without BatchNorm more reliably and reaches fairly close to the best ReLU BatchNorm model "
-          f"(best plain CReLU below best plain ReLU, within {FAIRLY_CLOSE_PP:g} pp of the best ReLU BatchNorm)",
+          f"(every plain CReLU net trained, the worse below the worse plain ReLU, the better within "
+          f"{FAIRLY_CLOSE_PP:g} pp of the best ReLU BatchNorm)",
           claim_crelu_plain_fairly_close),
     Claim("Adding the bias to the plain network improves ReLU models, but much less CReLU models (CReLU's drop in "
           f"error at most {MUCH_LESS:g} x ReLU's)", claim_bias_helps_relu_more),
@@ -428,7 +440,7 @@ TABLE2_CLAIMS = [
           "BatchNorm < NormProp < Plain (no bias) in error, NormProp nearer plain", claim_normprop_merely_beats_plain),
     Claim("Doubling the filters of the ReLU BatchNorm model does not lead to a performance gain (a gain: error lower "
           "by more than the 0.13 pp the paper itself calls no gain)", claim_double_no_gain),
-    # not declared: at smoke, seed 63 trained at lr 0.05 to 15.0 % (SCALES["smoke"])
+    # not declared: at smoke, seed 63 trained at lr 0.05 to 15.1 % (SCALES["smoke"])
     Claim("The CReLU NormProp ResNet cannot be trained at any initial learning rate tried", claim_crelu_normprop_fails),
 ]
 
