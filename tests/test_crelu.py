@@ -586,12 +586,13 @@ def test_a_diverged_seed_is_nc_not_its_best_epoch_before_diverging():
 
 def test_the_smoke_gate_declares_normprop2_beats_normprop():
     """Issue "smoke that shows the science": a claim is declared only if it holds on every seed tried. At depth 32
-    "NormProp2 beats NormProp" held on seeds 1-3 and the fresh 0, 61-63; "the CReLU NormProp ResNet cannot be
-    trained" failed on 63 (15.1 % at lr 0.05), so it is reported as it falls."""
+    with two lr halvings "NormProp2 beats NormProp" held on seeds 0-3, 61-63 and the fresh 71-73, both nets trained
+    on each; "the CReLU NormProp ResNet cannot be trained" fails (it trains at lr 0.025), reported as it falls."""
     gated = {c.check for t in crelu.TARGETS for c in t.claims if c.smoke_gate}
     assert gated == {crelu.claim_normprop2_beats_normprop}
     s = crelu.SCALES["smoke"]
     assert s["milestones"] and max(s["milestones"]) < s["epochs"] and s["test_size"] <= 1000  # the offline test subset
+    assert s["halvings"] == 2  # NormProp trains at 0.05 or 0.025 on every seed calibrated: the claim compares errors
     # the gated claim's rows are trained at smoke
     assert {"ReLU NormProp", "ReLU NormProp2"} <= {x.row for x in crelu.table2_searches("smoke")}
     # it fails where NormProp2 does not train either (n/c vs n/c), and where NormProp is ahead
