@@ -322,6 +322,10 @@ def test_accuracy_tables_have_every_published_cell(scale):
         keys = {(r, c) for r, c, _ in layout(scale)}
         pub = {(r["row"], r["column"]) for r in published("lsuv", table) if r["value"] != "-"}
         assert keys == pub, table
+    # Table 4's target adds Table 3's LSUV cells of the residual sentence's activations, the same cells
+    extra = [(r, c, cell) for r, c, cell in lsuv.table4_with_plain_layout(scale) if r == lsuv.PLAIN_LSUV_ROW]
+    t3 = {(c, cell.hash) for r, c, cell in lsuv.table3_layout(scale) if r == "LSUV"}
+    assert {(c, cell.hash) for _, c, cell in extra} <= t3 and {c for _, c, _ in extra} == set(lsuv.RESIDUAL_ACTS)
     own = {(r["row"], r["column"]) for r in published("lsuv", "2") if not r["note"].startswith("context")
            and r["column"] not in ("layers", "params")}  # those two are counted on the model, not trained
     assert {(r, c) for r, c, _ in lsuv.table2_layout(scale)} == own
@@ -366,6 +370,9 @@ def _published(table):
     out = {k: v for k, v in published_values("lsuv", table).items() if k not in ctx}
     if table == "6":  # the paper gives no training time: two days of CaffeNet training (a GPU of its day), assumed
         out[("CaffeNet", lsuv.T6_TRAINING)] = 48.0
+    if table == "4":  # the residual sentence compares with Table 3's LSUV row (Table 4's extra row)
+        t3 = published_values("lsuv", "3")
+        out.update({(lsuv.PLAIN_LSUV_ROW, col): t3[("LSUV", col)] for col in lsuv.RESIDUAL_ACTS})
     return out
 
 
@@ -404,6 +411,14 @@ CLAIM_CASES = [
     ("4", 0, {("OrthoNorm", "ReLU"): None}, None),
     ("4", 1, {("LSUV", "Sigmoid"): 50.0}, False),
     ("4", 1, {("MSRA", "Sigmoid"): None}, None),
+    ("4", 2, {("LSUV", "ReLU"): 92.0}, False),                       # residual below plain 92.11: no improvement
+    ("4", 2, {("LSUV", "maxout"): "n/c"}, False),                    # the residual net did not converge
+    ("4", 2, {("LSUV", "tanh"): 89.30}, False),                      # residual helps tanh (plain 89.28)
+    ("4", 2, {("LSUV", "tanh"): "n/c"}, True),                       # a residual tanh net that failed did not help
+    ("4", 2, {("LSUV", "ReLU"): "n/c/93.0/93.0"}, False),            # a seed of the residual net failed
+    ("4", 2, {(lsuv.PLAIN_LSUV_ROW, "ReLU"): "n/c"}, True),          # the plain net failed: residual improves it
+    ("4", 2, {("LSUV", "ReLU"): "n/c", (lsuv.PLAIN_LSUV_ROW, "ReLU"): "n/c"}, None),  # neither converged
+    ("4", 2, {(lsuv.PLAIN_LSUV_ROW, "tanh"): None}, None),
     ("5", 0, {("Maxout", "After"): 92.0}, False),                    # after wins 1 of 3
     ("5", 0, {("TanH", "Before"): None}, None),
     ("6", 0, {("GoogLeNet", "LSUV"): 300.0}, False),
