@@ -831,6 +831,22 @@ T4_PAPER_EXCEPTIONS = sum(_T4_PUBLISHED[(f"ResNet-{d} CReLU {n}", "top-1")] >= _
                           for d, a, n in T4_CONFIGS if a == "CReLU")
 
 
+def top1_pairs(means: dict, pairs: dict) -> tuple[list, list]:
+    """Table 4's pairs {label: (row a, row b)} as ([(label, a's top-1 error, b's)], [label: why undecided]): a pair
+    with a row not reproduced, or both diverged (n/c, which ranks above every error: _err), compares nothing."""
+    decided, undecided = [], []
+    for label, rows in pairs.items():
+        if any(means.get((row, "top-1")) is None for row in rows):
+            undecided.append(f"{label}: {' and '.join(rows)} both needed")
+            continue
+        a, b = (_err(means, row, "top-1") for row in rows)
+        if math.isinf(a) and math.isinf(b):
+            undecided.append(f"{label}: both n/c")
+            continue
+        decided.append((label, a, b))
+    return decided, undecided
+
+
 def claim_t4_crelu(means: dict):
     """"CReLU activation consistently shows superior performance to ReLU" (ImageNet, Table 4): CReLU's top-1 error
     lower than ReLU's in every depth / normalization pair but at most T4_PAPER_EXCEPTIONS, the number of pairs the
@@ -838,20 +854,10 @@ def claim_t4_crelu(means: dict):
     A diverged (n/c) network ranks above every error, so a diverged CReLU loses its pair; a pair not reproduced, or
     where both diverged (it compares nothing), is undecided. More losses than the exceptions fail the claim
     whatever the undecided pairs; n/a only when the undecided pairs, all lost, could exceed the exceptions."""
-    parts, wins, undecided = [], 0, []
-    for depth, act, n in T4_CONFIGS:
-        if act != "CReLU":
-            continue
-        keys = (f"ResNet-{depth} CReLU {n}", "top-1"), (f"ResNet-{depth} ReLU {n}", "top-1")
-        if any(means.get(k) is None for k in keys):
-            undecided.append(f"{depth} {n}: CReLU and ReLU both needed")
-            continue
-        c, r = (_err(means, *k) for k in keys)
-        if math.isinf(c) and math.isinf(r):
-            undecided.append(f"{depth} {n}: CReLU and ReLU both n/c")
-            continue
-        wins += c < r
-        parts.append(f"{depth} {n}: CReLU {c:.2f} vs ReLU {r:.2f}")
+    decided, undecided = top1_pairs(means, {f"{depth} {n}": (f"ResNet-{depth} CReLU {n}", f"ResNet-{depth} ReLU {n}")
+                                            for depth, act, n in T4_CONFIGS if act == "CReLU"})
+    wins = sum(c < r for _, c, r in decided)
+    parts = [f"{label}: CReLU {c:.2f} vs ReLU {r:.2f}" for label, c, r in decided]
     losses = len(parts) - wins
     detail = (f"CReLU lower in {wins} of {len(parts)} pairs compared, {len(undecided)} undecided (pass: all 9 but at "
               f"most {T4_PAPER_EXCEPTIONS}, the paper's own exception count): " + "; ".join(parts + undecided))
@@ -870,18 +876,10 @@ def claim_t4_np3_improves_crelu(means: dict):
     reproduced, 29.31 -> 28.28 and 29.06 -> 26.12). The sentence is about CReLU: with ReLU the paper's NormProp3 is
     not better at 34 layers (29.72 vs 29.23). A diverged (n/c) net ranks above every error; a depth not reproduced,
     or where both diverged, is undecided (n/a unless the other depth fails)."""
-    parts, ok, undecided = [], True, []
-    for depth in (34, 50):
-        keys = (f"ResNet-{depth} CReLU NP3", "top-1"), (f"ResNet-{depth} CReLU NP2", "top-1")
-        if any(means.get(k) is None for k in keys):
-            undecided.append(f"{depth}: NP3 and NP2 both needed")
-            continue
-        np3, np2 = (_err(means, *k) for k in keys)
-        if math.isinf(np3) and math.isinf(np2):
-            undecided.append(f"{depth}: both n/c")
-            continue
-        ok &= np3 < np2
-        parts.append(f"{depth} layers: CReLU NP3 {np3:.2f} vs NP2 {np2:.2f}")
+    decided, undecided = top1_pairs(means, {f"{d} layers": (f"ResNet-{d} CReLU NP3", f"ResNet-{d} CReLU NP2")
+                                            for d in (34, 50)})
+    ok = all(np3 < np2 for _, np3, np2 in decided)
+    parts = [f"{label}: CReLU NP3 {np3:.2f} vs NP2 {np2:.2f}" for label, np3, np2 in decided]
     if undecided and ok:
         raise ValueError("; ".join(parts + undecided))
     return ok, "; ".join(parts + undecided) + " (pass: NP3 lower at 34 and at 50 layers)"
