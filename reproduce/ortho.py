@@ -58,6 +58,11 @@ the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 20
   increasing" holds on 2 of 4, "about 2.5x lower" on none. Figure 3's "errors vanish except at initialization"
   (geometric-mean ratio > 1 at step 0, < 1 over the second half) holds for both runs on seeds 1, 3, 4 and fails on
   seed 2 (msra + L2: 1.93 at step 0, 1.59 late); "about an order of magnitude higher" on none (ortho / L2 0.4-1.0).
+- Table 2's "most methods cannot handle relatively shallow networks well other than SGD and ours" (5.4), at the
+  same longer budget (256 steps, plain-8): Ours (ortho + modulation) ends below SGD (32.8 vs 39.8 % test accuracy on
+  seed 1, 35.9 vs 39.8 on seed 3), Adam and RmsProp (lr 0.1) below both, AdaGrad below both on seed 3 only: 2 of 5
+  on seed 1 (FAIL), 3 of 5 on seed 3. At the smoke's 16 steps it held on 5 of seeds 0-5 (seed 2 failed) with every
+  net near chance (15-25 % training accuracy).
 - Modulation keeping the error-moment ratio near 1: with the mismatch threshold (models.ortho.MISMATCH = 2) the
   smooth growth of the error moment through BN (x1.33 per layer in a plain-56 at init, first / last conv 2e6 to
   6e6) is never modulated; plain-56, modulation for the first 32 of 64 steps: mean |log10 q_first / q_last| over
