@@ -46,7 +46,7 @@ from .accuracy import converged_seeds_mean, converges, epochs_to_reach, final_ac
 from .critical_depth import CONVERGENCE_FACTOR, all_hold
 from .data import DATASETS, DataSpec
 from .experiment import Cell
-from .report import cited, published
+from .report import MATCH_PP, cited, published
 from .seeds import seeds
 from .targets import Claim, Target, Value, layout_cells, layout_records, merge_seeds
 from .train import TrainSpec
@@ -1369,9 +1369,6 @@ def _caffenet_overtaken_at_30(means: dict):
     return led and OVERTAKEN_AT[0] <= epoch < OVERTAKEN_AT[1], (
         f"the original init ahead from epoch {epoch} to the end, LSUV " + ("ahead" if led else "not ahead")
         + f" before it (pass: from an epoch in [{OVERTAKEN_AT[0]}, {OVERTAKEN_AT[1]}), LSUV strictly ahead before)")
-
-
-MATCH_PP = 1.0  # the suite's 'match' of a % (report.verdict): a reproduced number within 1 pp of the paper's
 
 
 def _caffenet_final_1_3_lower(means: dict):

@@ -127,6 +127,9 @@ def _all_failed(pub: str, rep, unit: str) -> bool:
                or (as_number(p) is not None and verdict(pub, as_number(p), unit) == "match") for p in parts)
 
 
+MATCH_PP = 1.0  # a reproduced % within this many points of the published one is a match
+
+
 def verdict(pub: str, rep, unit: str, not_converged: bool = False) -> str:
     """match / close / differs of a reproduced value against a published one. A reproduced run that did not
     converge is a literal (n/c, '-'): it matches the same literal, and, with `not_converged`
@@ -143,7 +146,7 @@ def verdict(pub: str, rep, unit: str, not_converged: bool = False) -> str:
         return "match" if str(pub).strip() == str(rep).strip() else "differs"
     d = abs(r - p)
     if unit == "%":
-        return "match" if d <= 1 else "close" if d <= 3 else "differs"
+        return "match" if d <= MATCH_PP else "close" if d <= 3 else "differs"
     if unit == "layers":
         return "match" if d == 0 else "close" if d <= 12 else "differs"
     rel = d / abs(p) if p else (0.0 if d == 0 else math.inf)  # relative at every magnitude (variances of 1e-14)
