@@ -21,12 +21,12 @@ the same run as its baseline and reported as a ratio (median of repeats):
    paper's upward scan over the NG Table 5 and appendix Table 4 grids, with
    outcomes simulated from the published critical depths.
 6. A ResNet-56 CIFAR-10 training epoch (ReLU, NG-ReLU) through the suite's
-   trainer, augmentation included (on a CPU timed over 2,560 images and
+   trainer, augmentation included (on a CPU timed over 1,920 images and
    scaled to 50,000; CIFAR-10 if REPRO_DATA has it, else random images).
 7. Side by side, in the same run: a ResNet-20 and ResNet-56 CIFAR-10 epoch
    through the suite's trainer (6.) vs the same network trained the standard
    way (torchvision transforms + DataLoader with a worker per core, eager
-   fp32 NCHW, a plain SGD loop; on a CPU 20 batches of 128 timed and scaled
+   fp32 NCHW, a plain SGD loop; on a CPU 15 batches of 128 timed and scaled
    to an epoch), reported as a ratio; the header names the CPU's ISA
    features the numbers were measured with.
 """
@@ -579,9 +579,9 @@ def main(argv=None) -> int:
         progress("init")
         rows += bench_init(a.device, {"arch": "fitnet", "variant": "fitnet4", "act": "maxout"}, 128, 3 if cuda else 1)
         progress("training epochs")
-        epochs = bench_epoch(a.device, 50000 if cuda else 2560)
+        epochs = bench_epoch(a.device, 50000 if cuda else 1920)  # 15 batches: make bench within 10 min on 2 cores
         progress("side by side")
-        rows += epochs + bench_side_by_side(a.device, batches=100 if cuda else 20, trainer_rows=epochs)
+        rows += epochs + bench_side_by_side(a.device, batches=100 if cuda else 15, trainer_rows=epochs)
     rows += activation_overhead(rows) + search_runs()
     progress("done")
     dev = device_name(a.device)
