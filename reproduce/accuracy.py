@@ -68,6 +68,13 @@ def converged_seeds_mean(v) -> float | None:
 
 
 
+def common_level(chance: float, finals) -> float:
+    """Half-way from chance to the lower of two runs' final accuracies (fractions): a level both runs reach, so
+    the epochs each needs to reach it compare their speed, not which ends higher (LSUV Figure 3, ConvInit's
+    convergence speed)."""
+    return chance + (min(finals) - chance) / 2
+
+
 def epochs_to_reach(curve: list, level: float) -> int | None:
     """The first epoch (1-based: curve[0] is after epoch 1) whose accuracy is at least `level`; None if none is
     (an epoch without a value, None, does not reach it)."""

@@ -28,7 +28,7 @@ import math
 
 from models import build_model, count_parameters
 
-from .accuracy import epochs_to_reach, training_outcome
+from .accuracy import common_level, epochs_to_reach, training_outcome
 from .convinit_s3 import TARGET as S3_TARGET
 from .critical_depth import converged, trained, trained_threshold
 from .data import DataSpec
@@ -306,7 +306,7 @@ def convergence_values(layout, dataset: str):
                     out += [Value(row, EPOCHS_TO_LEVEL, ["n/c"], unit="epochs", evidence=training_outcome(by_row[row]))
                             for row in rows]
                     continue
-                level = 1 / classes + (min(ends) - 1 / classes) / 2
+                level = common_level(1 / classes, ends)
                 for row in rows:
                     r = by_row[row]
                     if not ok[row]:

@@ -42,7 +42,8 @@ from models.fitnet import FitNet
 from models.init import lsuv_init
 
 from .accuracy import accuracy_values as shared_accuracy_values
-from .accuracy import converged_seeds_mean, converges, epochs_to_reach, final_accuracy, rank, training_outcome
+from .accuracy import (common_level, converged_seeds_mean, converges, epochs_to_reach, final_accuracy, rank,
+                       training_outcome)
 from .critical_depth import CONVERGENCE_FACTOR, all_hold
 from .data import DATASETS, DataSpec
 from .experiment import Cell
@@ -1147,7 +1148,7 @@ def figure3_values(pairs):
             continue
         chance = 1 / DATASETS[by_row["BN"][0].data.name][0]
         lower = min(by_row[row][1]["final_test_acc"] for row in finals)
-        level = chance + (lower - chance) / 2
+        level = common_level(chance, [lower])
         for row in finals:
             curve = [h.get("test_acc") for h in by_row[row][1]["history"]]
             out.append(Value(row, EPOCHS_TO_LEVEL, [epochs_to_reach(curve, level)], unit="epochs",
