@@ -58,6 +58,10 @@ the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 20
   increasing" holds on 2 of 4, "about 2.5x lower" on none. Figure 3's "errors vanish except at initialization"
   (geometric-mean ratio > 1 at step 0, < 1 over the second half) holds for both runs on seeds 1, 3, 4 and fails on
   seed 2 (msra + L2: 1.93 at step 0, 1.59 late); "about an order of magnitude higher" on none (ortho / L2 0.4-1.0).
+- At plain-14 (same budget, seeds 1-4, about 18 s a cell) the L2 correlation rises on seeds 1, 3, 4 (seed 2:
+  0.0010 to 0.0007) and ortho's second-half level is above L2's on seeds 1-3 (0.0039 / 0.0069 / 0.0066 vs 0.0037 /
+  0.0007 / 0.0006; seed 4: 0.0015 vs 0.0022); Figure 3's ratio over the second half is above 1 for at least one run
+  on every seed (ortho 1.01-1.68, L2 0.84-2.51): the deeper net fails the vanishing sentence on all four.
 - Table 2's "most methods cannot handle relatively shallow networks well other than SGD and ours" (5.4), at the
   same longer budget (256 steps, plain-8): Ours (ortho + modulation) ends below SGD (32.8 vs 39.8 % test accuracy on
   seed 1, 35.9 vs 39.8 on seed 3), Adam and RmsProp (lr 0.1) below both, AdaGrad below both on seed 3 only: 2 of 5
@@ -67,6 +71,9 @@ the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 20
   smooth growth of the error moment through BN (x1.33 per layer in a plain-56 at init, first / last conv 2e6 to
   6e6) is never modulated; plain-56, modulation for the first 32 of 64 steps: mean |log10 q_first / q_last| over
   those steps 1.41, vs 1.38 without modulation.
+- Figure 5 at the smoke budget (harness, `--seeds 1-8`, Dec 2026): "orthonormality helps the 110-layer ResNet
+  converge and achieve higher performance" (ResNet-14 ortho above L2) held on 4 of 8 seeds (2, 4, 6, 7), "boosts
+  the plain net to match the residual one" on 1 of 8 (seed 5): the order of two nets near chance after 16 steps.
 - Ortho + modulation ahead of L2 at depth: plain-56 width 8, 64 steps (2,048 images), about 100 s per cell under
   load: SGD + L2 12.1 %, Ours 10.2 %, ortho without modulation 9.8 % test accuracy -- nothing leaves chance; at
   depth 14 (today's smoke) SGD + L2 trains as well as Ours. Showing the paper's 110-layer failure of L2 needs
