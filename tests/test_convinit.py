@@ -660,6 +660,7 @@ def test_smoke_gate_declares_the_necessary_condition_and_the_figures_that_train(
     fig = convinit.figure_cell("smoke", "ResNet-34", 0.001, 0.5)
     table = convinit.table_cell("smoke", "cifar10", "ResNet-110", "ours", "Cutout")
     assert (fig.data.train_size, fig.train.epochs) == (2048, 4)
+    assert fig.model_kwargs["depth"] == 18  # ResNet-18 stands for ResNet-34 at smoke (as ResNet-14 for 110)
     assert (table.data.train_size, table.train.epochs) == (512, 2)  # the tables keep the scale's budget
     # nothing else of the figure cells differs from the scale's protocol: data (augmentation, normalisation, test
     # images) and training (schedule, weight decay, batch) as the tables'
@@ -668,7 +669,7 @@ def test_smoke_gate_declares_the_necessary_condition_and_the_figures_that_train(
     assert "4 epochs over 2,048 training images" in convinit.figure_deviations("smoke")[0]
     for scale, epochs in (("paper", 200), ("fast", 30)):  # unchanged where the scale trains the full data
         c = convinit.figure_cell(scale, "ResNet-34", 0.001, 0.5)
-        assert (c.data.train_size, c.train.epochs) == (None, epochs)
+        assert (c.data.train_size, c.train.epochs) == (None, epochs) and c.model_kwargs["depth"] == 34
         assert c.data == convinit.data_spec(scale, "cifar10") and c.train == convinit.train_spec(scale, 2e-4, lr=0.001)
 
 
