@@ -462,7 +462,9 @@ def figure_plot(net: str, lr: float, fig: str):
         b.set_ylabel("training loss")
         b.set_yscale("log")
         a.legend(fontsize=8)
-        save_figure(f, path, f"ConvInit Figure {fig}: {net} with BN, initial lr {lr:g}, Var(w) = k / fan_out "
+        trained = net if SCALES[scale]["size"] == "paper" else \
+            f"{net} (trained: {FIG_MODELS[net][1]['arch'].replace('imagenet-', '')}-{FIG_MODELS[net][1]['depth']}, small)"
+        save_figure(f, path, f"ConvInit Figure {fig}: {trained} with BN, initial lr {lr:g}, Var(w) = k / fan_out "
                              f"({scale} scale)")
     return plot
 
@@ -601,8 +603,7 @@ def deviations(scale: str) -> list[str]:
     out = []
     if scale != "paper":
         out.append(f"{scale} scale: {SCALES[scale]['epochs']} epochs"
-                   + ("; small networks (VGG-19 x0.0625, ResNet-14 8-16-32, DenseNet-BC-22 k = 6, WRN-10-1; "
-                      "ResNet-18 8-16-32-64 for ResNet-34 in Figures 5-7)"
+                   + ("; small networks (VGG-19 x0.0625, ResNet-14 8-16-32, DenseNet-BC-22 k = 6, WRN-10-1)"
                       if SCALES[scale]["size"] == "small" else "") + ".")
     out += ["'The full-connected layer was initialized with the constant 0.01' (CIFAR-100, VGG / ResNet) is read as "
             "a Gaussian of std 0.01.",
@@ -648,7 +649,9 @@ def figure_deviations(scale: str) -> list[str]:
 
 
 def figure_protocol(scale: str) -> list[str]:
-    return [f"VGG-19 with BN / ResNet-34 for CIFAR (3x3 stem, no max pool), fully-connected layer without bias "
+    nets = ("VGG-19 with BN / ResNet-34 for CIFAR" if SCALES[scale]["size"] == "paper" else
+            "VGG-19 x0.0625 with BN / ResNet-18 at 8-16-32-64 filters (standing for ResNet-34) for CIFAR")
+    return [f"{nets} (3x3 stem, no max pool), fully-connected layer without bias "
             f"N(0, 1 / fan_in) (eq. 21), convs N(0, k / fan_out) (eq. 41, k = 2 / gamma) for k in "
             f"{list(FIG_KS[scale])} (the paper names k = 5 only, 'Var(w) = 5/m'; the other values are our grid).",
             f"Initial lr 0.1 / 0.01 / 0.001, per-iteration cosine decay, {figure_budget(scale)[1]} epochs over "

@@ -376,11 +376,10 @@ def _lsuv_beats_orthonorm(means: dict):
     an every-activation reading, and nothing trains sigmoid): in each, LSUV's accuracy above OrthoNorm's, by a margin
     smaller than the orthonormal inits' (OrthoNorm, OrthoNorm-MSRA scaled) margin over the best scaled-Gaussian one
     (Xavier, MSRA). The paper's numbers: 0.16 vs 2.03 (maxout), 0.37 vs 1.02 (ReLU), 0.57 vs 0.66 (VLReLU). Over
-    seeds each value is taken at the worst case for the sentence: LSUV counts only if every seed converged (rank);
-    OrthoNorm, for "outperforms", at the mean of its converged seeds (_other_init_accuracy), and for the smaller
-    margin, like the orthonormal inits of the other margin, only if every seed converged (rank); the Gaussian inits
-    at the mean of their converged seeds. LSUV ahead of an OrthoNorm that did not converge (on a seed) is no
-    'smaller margin' (fail); Gaussian inits that never converged leave the orthonormal margin unbounded."""
+    seeds each value is taken at the worst case for the sentence: LSUV, OrthoNorm and the other orthonormal inits
+    count only if every seed converged (rank), the Gaussian inits at the mean of their converged seeds. LSUV ahead
+    of an OrthoNorm that did not converge (on a seed) is no 'smaller margin' (fail); Gaussian inits that never
+    converged leave the orthonormal margin unbounded."""
     parts, ok = [], True
     others = [r for r in ORTHO_ROWS if r != "LSUV"]
     for col in ORTHO_ACTS:
@@ -388,17 +387,17 @@ def _lsuv_beats_orthonorm(means: dict):
         missing = [r for r in rows if means.get((r, col)) is None]
         if missing:
             return None, f"{col}: {', '.join(missing)} missing"
-        lsuv, ortho = rank(means[("LSUV", col)]), _other_init_accuracy(means[("OrthoNorm", col)])
-        ortho_every_seed = rank(means[("OrthoNorm", col)])
+        lsuv, ortho = rank(means[("LSUV", col)]), rank(means[("OrthoNorm", col)])
         family = max(rank(means[(r, col)]) for r in others if r in rows)
         gauss = max(_other_init_accuracy(means[(r, col)]) for r in GAUSS_ROWS)
-        if lsuv == -math.inf or ortho_every_seed == -math.inf:
+        if lsuv == -math.inf or ortho == -math.inf:
             ok = False
-            parts.append(f"{col}: LSUV {_fmt(lsuv)} vs OrthoNorm {means[('OrthoNorm', col)]}: no margin to compare")
+            parts.append(f"{col}: LSUV {_fmt(means[('LSUV', col)])} vs OrthoNorm {_fmt(means[('OrthoNorm', col)])}: "
+                         "no margin to compare")
             continue
-        margin = lsuv - ortho_every_seed
+        margin = lsuv - ortho
         ortho_margin = family - gauss if family > -math.inf else -math.inf
-        holds = lsuv > ortho and margin < ortho_margin
+        holds = 0 < margin < ortho_margin
         ok &= holds
         parts.append(f"{col}: LSUV - OrthoNorm {margin:+.2f} vs orthonormal - Gaussian "
                      f"{'unbounded (no Gaussian init converged)' if ortho_margin == math.inf else f'{ortho_margin:+.2f}'}"

@@ -378,8 +378,8 @@ def test_best_k_fastest_convergence_of_the_runs_that_trained_and_nc_when_none_di
     assert convinit.best_k(diverged) == ("n/c", None)
     assert convinit.best_k([(0.5, _run(math.nan))]) == ("n/c", None)
     assert convinit.best_k([(0.5, _run([2.0, math.nan, 0.1]))]) == ("n/c", None)
-    # a run that never left chance only shed its initial loss: never the best k (the smoke's runs at lr 0.001:
-    # 5-14 % training accuracy, loss above ln 10); 15 % (1.5 x chance) is the suite's convergence line
+    # a run that never left chance only shed its initial loss: never the best k (the former 16-step smoke's runs at
+    # lr 0.001: 5-14 % training accuracy, loss above ln 10); 15 % (1.5 x chance) is the suite's convergence line
     at_chance = [(0.5, _run(2.8, acc=0.12)), (10.0, _run(2.97, acc=0.14))]
     assert convinit.best_k(at_chance) == ("n/c", None)
     assert convinit.best_k(at_chance + [(5.0, _run(2.99, acc=0.15))]) == (5.0, 2.99)
@@ -661,6 +661,12 @@ def test_smoke_gate_declares_the_necessary_condition_and_the_figures_that_train(
     table = convinit.table_cell("smoke", "cifar10", "ResNet-110", "ours", "Cutout")
     assert (fig.data.train_size, fig.train.epochs) == (2048, 4)
     assert fig.model_kwargs["depth"] == 18  # ResNet-18 stands for ResNet-34 at smoke (as ResNet-14 for 110)
+    from reproduce.experiment import build_cell_model
+    torch.manual_seed(0)
+    model, _ = build_cell_model(fig)
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+    assert "ResNet-18 at 8-16-32-64 filters (standing for ResNet-34)" in convinit.figure_protocol("smoke")[0]
+    assert "ResNet-18" not in convinit.deviations("smoke")[0]  # the tables' note: their own networks only
     assert (table.data.train_size, table.train.epochs) == (512, 2)  # the tables keep the scale's budget
     # nothing else of the figure cells differs from the scale's protocol: data (augmentation, normalisation, test
     # images) and training (schedule, weight decay, batch) as the tables'
