@@ -462,8 +462,9 @@ def figure_plot(net: str, lr: float, fig: str):
         b.set_ylabel("training loss")
         b.set_yscale("log")
         a.legend(fontsize=8)
+        small = FIG_MODELS[net][1]
         trained = net if SCALES[scale]["size"] == "paper" else \
-            f"{net} (trained: {FIG_MODELS[net][1]['arch'].replace('imagenet-', '')}-{FIG_MODELS[net][1]['depth']}, small)"
+            f"{net} (trained: {small['arch'].replace('imagenet-', '')}-{small['depth']}, small)"
         save_figure(f, path, f"ConvInit Figure {fig}: {trained} with BN, initial lr {lr:g}, Var(w) = k / fan_out "
                              f"({scale} scale)")
     return plot
@@ -528,9 +529,9 @@ GAMMA_ONE_K = 2.0
 # vs 2.157, k = 0.5 at 20.5 % training accuracy): lr 0.1 with k = 0.5 is on the edge of stability (n/c on some seeds,
 # trained on others), so the order flips with the arithmetic's rounding. At lr 0.1 (Figure 5) the smoke's first
 # ResNet-34 trained faster with k = 0.5 than with k = 10 on seeds 2 and 4 (2.10 vs 2.12, 1.98 vs 2.02; ResNet-18 not
-# probed at lr 0.1), so the lr-init table's "decreases" failed with it. lr 0.01 (Figures 3, 6) carries no claim. The mechanism is BN's scale invariance: with k 4x (20x) smaller
-# the same lr is a 4x (20x) larger step for the weights' direction, what lets lr 0.001 leave chance within the budget
-# and what makes lr 0.1 unstable.
+# probed at lr 0.1), so the lr-init table's "decreases" failed with it. lr 0.01 (Figures 3, 6) carries no claim.
+# The mechanism is BN's scale invariance: with k 4x (20x) smaller the same lr is a 4x (20x) larger step for the
+# weights' direction, what lets lr 0.001 leave chance within the budget and what makes lr 0.1 unstable.
 FIG_SMOKE_GATED = {("VGGNet-19", 0.001), ("ResNet-34", 0.001)}
 FIG_RATE = {0.1: "bigger", 0.001: "small"}
 

@@ -399,8 +399,8 @@ def _lsuv_beats_orthonorm(means: dict):
         ortho_margin = family - gauss if family > -math.inf else -math.inf
         holds = 0 < margin < ortho_margin
         ok &= holds
-        parts.append(f"{col}: LSUV - OrthoNorm {margin:+.2f} vs orthonormal - Gaussian "
-                     f"{'unbounded (no Gaussian init converged)' if ortho_margin == math.inf else f'{ortho_margin:+.2f}'}"
+        other = "unbounded (no Gaussian init converged)" if ortho_margin == math.inf else f"{ortho_margin:+.2f}"
+        parts.append(f"{col}: LSUV - OrthoNorm {margin:+.2f} vs orthonormal - Gaussian {other}"
                      f"{'' if holds else ' ✗'}")
     return ok, "; ".join(parts).replace("-inf", "n/c") + " (pass: every margin of LSUV over OrthoNorm positive and " \
         "smaller than the orthonormal inits' over the best Gaussian one)"
