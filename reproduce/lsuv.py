@@ -340,6 +340,7 @@ def _sigmoid_fails(rows):
 
 
 ORTHO_ROWS = ("LSUV", "OrthoNorm", "OrthoNorm-MSRA scaled")
+ORTHO_ACTS = ("maxout", "ReLU", "VLReLU")  # the activations where section 5.1 has orthonormal inits ahead
 GAUSS_ROWS = ("Xavier", "MSRA")
 
 
@@ -348,7 +349,7 @@ def _ortho_beats_gaussian(means: dict):
     the side the sentence says wins counts as converged only if every seed did (rank), the other side at the mean
     of its seeds that converged (_other_init_accuracy): the worst case for the sentence, either way."""
     parts, ok = [], True
-    for col in ("maxout", "ReLU", "VLReLU", "tanh"):
+    for col in (*ORTHO_ACTS, "tanh"):
         missing = [r for r in ORTHO_ROWS + GAUSS_ROWS if (r, col) not in T3_SKIPPED and means.get((r, col)) is None]
         if missing:
             return None, f"{col}: {', '.join(missing)} missing"
@@ -363,9 +364,6 @@ def _ortho_beats_gaussian(means: dict):
         ok &= wins if col != "tanh" else not wins
         parts.append(f"{col}: ortho-based {o:.2f} vs Gaussian {g:.2f}")
     return ok, "; ".join(parts).replace("-inf", "n/c")
-
-
-ORTHO_ACTS = ("maxout", "ReLU", "VLReLU")  # the activations where section 5.1 has orthonormal inits ahead
 
 
 def _lsuv_beats_orthonorm(means: dict):
@@ -1140,7 +1138,7 @@ def _lsuv_better_and_faster(means: dict):
     undecided ones (critical_depth.all_hold). OrthoNorm-MSRA scaled is not compared (FIG2_INITS): the paper's own
     Table 3 has it above LSUV for VLReLU (93.09 vs 92.97)."""
     parts, outcomes = [], []
-    for col in ("maxout", "ReLU", "VLReLU", "tanh"):
+    for col in (*ORTHO_ACTS, "tanh"):
         rows = [r for r in FIG2_INITS if (r, col) not in T3_SKIPPED]
         if any(means.get((r, c)) is None for r in rows for c in (col, col + FINAL_TEST)):
             outcomes.append(None)
