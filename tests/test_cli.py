@@ -81,10 +81,10 @@ def test_empty_repro_data_renders_not_run_with_published_numbers(tmp_path, monke
     err = capsys.readouterr().err
     # Table 1's declared claims are named as not run; exit 3 (data missing) says why for one target
     assert "REPRO_DATA" in err and "smoke gate FAILED" in err and "ng-table-1: As t increased" in err
-    assert main(["table", "lsuv", "8", "--scale", "smoke", "--no-progress"]) == 3
-    assert "0.383" in (tmp_path / "tables/smoke/lsuv-table-8.md").read_text()
+    assert main(["table", "lsuv", "10", "--scale", "smoke", "--no-progress"]) == 3
+    assert "4.87E-10" in (tmp_path / "tables/smoke/lsuv-table-10.md").read_text()
     err = capsys.readouterr().err
-    assert "smoke gate FAILED" in err and "lsuv-table-8: LSUV reaches the desired variance" in err
+    assert "smoke gate FAILED" in err and "lsuv-table-10: It is much more stable" in err
     assert "not run: " in err
     assert os.listdir(tmp_path / "empty") == []
 
