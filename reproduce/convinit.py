@@ -528,8 +528,9 @@ GAMMA_ONE_K = 2.0
 # in one-thread probes (area 2.01-2.24 vs 2.14-2.34), but through the harness (two threads) seed 0 gave k = 0.5 (2.143
 # vs 2.157, k = 0.5 at 20.5 % training accuracy): lr 0.1 with k = 0.5 is on the edge of stability (n/c on some seeds,
 # trained on others), so the order flips with the arithmetic's rounding. At lr 0.1 (Figure 5) the smoke's first
-# ResNet-34 trained faster with k = 0.5 than with k = 10 on seeds 2 and 4 (2.10 vs 2.12, 1.98 vs 2.02; ResNet-18 not
-# probed at lr 0.1), so the lr-init table's "decreases" failed with it. lr 0.01 (Figures 3, 6) carries no claim.
+# ResNet-34 trained faster with k = 0.5 than with k = 10 on seeds 2 and 4 (2.10 vs 2.12, 1.98 vs 2.02), so the
+# lr-init table's "decreases" failed with it; the smoke's ResNet-18 gave k = 2 (gamma = 1) as the best on each of
+# seeds 1-4 through the harness (Dec 2026). lr 0.01 (Figures 3, 6) carries no claim.
 # The mechanism is BN's scale invariance: with k 4x (20x) smaller the same lr is a 4x (20x) larger step for the
 # weights' direction, what lets lr 0.001 leave chance within the budget and what makes lr 0.1 unstable.
 FIG_SMOKE_GATED = {("VGGNet-19", 0.001), ("ResNet-34", 0.001)}

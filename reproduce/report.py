@@ -102,7 +102,10 @@ def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | No
         return (lits[0] if lits else statistics.fmean(nums[i] for i in middle)), None, len(values)
     if any(n is None for n in nums):
         lits = [v for v, n in zip(values, nums) if n is None]
-        return (lits[0] if len(set(lits)) == 1 and len(lits) == len(values) else "/".join(map(str, values))), None, len(values)
+        if len(set(lits)) == 1 and len(lits) == len(values):
+            return lits[0], None, len(values)
+        # each seed's value, a number to 6 significant digits (no float noise such as 14.399999999999999)
+        return "/".join(str(v) if n is None else format(n, "g") for v, n in zip(values, nums)), None, len(values)
     mean = (statistics.median(nums) if aggregate in ("median", "median-error") else max(nums) if aggregate == "max"
             else statistics.fmean(nums))
     return mean, (statistics.stdev(nums) if len(nums) > 1 else None), len(nums)

@@ -327,4 +327,4 @@ def test_median_error_ranks_a_failed_run_as_the_worst_error():
     assert s([5.0, 5.1, "n/c", "n/c"], "median-error")[0] == "n/c"              # middle pair meets a failure
     assert s(["n/c", "n/c"], "median-error")[0] == "n/c"
     assert s([7.0, 5.0, 6.0], "median-error")[0] == 6.0
-    assert s([5.0, "n/c", 6.0], "median")[0] == "5.0/n/c/6.0"  # plain median keeps a mixed row as its literals
+    assert s([5.0, "n/c", 6.0], "median")[0] == "5/n/c/6"  # plain median keeps a mixed row as its literals
