@@ -347,23 +347,26 @@ GAUSS_ROWS = ("Xavier", "MSRA")
 def _ortho_beats_gaussian(means: dict):
     """Best orthonormal-based init > best scaled-Gaussian init for maxout, ReLU, VLReLU; not for tanh. Over seeds,
     the side the sentence says wins counts as converged only if every seed did (rank), the other side at the mean
-    of its seeds that converged (_other_init_accuracy): the worst case for the sentence, either way."""
-    parts, ok = [], True
+    of its seeds that converged (_other_init_accuracy): the worst case for the sentence, either way. An activation
+    where no init converged on any seed is undecided (runs at chance say nothing about which init is superior, as
+    in Figure 2's and Table 4's checks); a failing activation fails the claim whatever the undecided ones."""
+    parts, outcomes = [], []
     for col in (*ORTHO_ACTS, "tanh"):
-        missing = [r for r in ORTHO_ROWS + GAUSS_ROWS if (r, col) not in T3_SKIPPED and means.get((r, col)) is None]
+        rows = [r for r in ORTHO_ROWS + GAUSS_ROWS if (r, col) not in T3_SKIPPED]
+        missing = [r for r in rows if means.get((r, col)) is None]
         if missing:
             return None, f"{col}: {', '.join(missing)} missing"
+        if all(converged_seeds_mean(means[(r, col)]) is None for r in rows):
+            outcomes.append(None)
+            parts.append(f"{col}: nothing converged (undecided)")
+            continue
         winner, other = (rank, _other_init_accuracy) if col != "tanh" else (_other_init_accuracy, rank)
         o = max(winner(means.get((r, col))) for r in ORTHO_ROWS)
         g = max(other(means.get((r, col))) for r in GAUSS_ROWS)
-        if o == -math.inf and g == -math.inf:
-            parts.append(f"{col}: nothing converged")
-            ok = False if col != "tanh" else ok
-            continue
         wins = o > g
-        ok &= wins if col != "tanh" else not wins
-        parts.append(f"{col}: ortho-based {o:.2f} vs Gaussian {g:.2f}")
-    return ok, "; ".join(parts).replace("-inf", "n/c")
+        outcomes.append(wins if col != "tanh" else not wins)
+        parts.append(f"{col}: ortho-based {o:.2f} vs Gaussian {g:.2f}" + ("" if outcomes[-1] else " ✗"))
+    return all_hold(outcomes), "; ".join(parts).replace("-inf", "n/c")
 
 
 def _lsuv_beats_orthonorm(means: dict):
@@ -377,8 +380,9 @@ def _lsuv_beats_orthonorm(means: dict):
     seeds each value is taken at the worst case for the sentence: LSUV, OrthoNorm and the other orthonormal inits
     count only if every seed converged (rank), the Gaussian inits at the mean of their converged seeds. LSUV ahead
     of an OrthoNorm that did not converge (on a seed) is no 'smaller margin' (fail); Gaussian inits that never
-    converged leave the orthonormal margin unbounded."""
-    parts, ok = [], True
+    converged leave the orthonormal margin unbounded. An activation where neither LSUV nor OrthoNorm converged on
+    any seed is undecided, as in _ortho_beats_gaussian; a failing activation fails the claim whatever those."""
+    parts, outcomes = [], []
     others = [r for r in ORTHO_ROWS if r != "LSUV"]
     for col in ORTHO_ACTS:
         rows = [r for r in ("LSUV", *others, *GAUSS_ROWS) if (r, col) not in T3_SKIPPED]
@@ -388,20 +392,23 @@ def _lsuv_beats_orthonorm(means: dict):
         lsuv, ortho = rank(means[("LSUV", col)]), rank(means[("OrthoNorm", col)])
         family = max(rank(means[(r, col)]) for r in others if r in rows)
         gauss = max(_other_init_accuracy(means[(r, col)]) for r in GAUSS_ROWS)
+        pair = f"{col}: LSUV {_fmt(means[('LSUV', col)])} vs OrthoNorm {_fmt(means[('OrthoNorm', col)])}"
+        if all(converged_seeds_mean(means[(r, col)]) is None for r in ("LSUV", "OrthoNorm")):
+            outcomes.append(None)
+            parts.append(f"{pair}: neither converged (undecided)")
+            continue
         if lsuv == -math.inf or ortho == -math.inf:
-            ok = False
-            parts.append(f"{col}: LSUV {_fmt(means[('LSUV', col)])} vs OrthoNorm {_fmt(means[('OrthoNorm', col)])}: "
-                         "no margin to compare")
+            outcomes.append(False)
+            parts.append(f"{pair}: no margin to compare ✗")
             continue
         margin = lsuv - ortho
         ortho_margin = family - gauss if family > -math.inf else -math.inf
-        holds = 0 < margin < ortho_margin
-        ok &= holds
+        outcomes.append(0 < margin < ortho_margin)
         other = "unbounded (no Gaussian init converged)" if ortho_margin == math.inf else f"{ortho_margin:+.2f}"
         parts.append(f"{col}: LSUV - OrthoNorm {margin:+.2f} vs orthonormal - Gaussian {other}"
-                     f"{'' if holds else ' ✗'}")
-    return ok, "; ".join(parts).replace("-inf", "n/c") + " (pass: every margin of LSUV over OrthoNorm positive and " \
-        "smaller than the orthonormal inits' over the best Gaussian one)"
+                     f"{'' if outcomes[-1] else ' ✗'}")
+    return all_hold(outcomes), "; ".join(parts).replace("-inf", "n/c") + " (pass: every margin of LSUV over " \
+        "OrthoNorm positive and smaller than the orthonormal inits' over the best Gaussian one)"
 
 
 def _bn_after_better(means: dict):

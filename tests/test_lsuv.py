@@ -406,6 +406,13 @@ CLAIM_CASES = [
     ("3", 2, {("Xavier", "ReLU"): "n/c/95.0/95.0"}, False),  # a Gaussian init that trained on 2 of 3 seeds above
     ("3", 2, {("LSUV", "ReLU"): "n/c/99.0/99.0"}, True),     # ortho's best mixed: OrthoNorm-MSRA 91.93 still wins
     ("3", 2, {("OrthoNorm", "tanh"): "n/c/95.0/95.0"}, False),  # tanh: ortho ahead on its converged seeds
+    # an activation where no init trained on any seed is undecided, unless another activation fails the claim
+    ("3", 2, {(r, "maxout"): "n/c" for r in ("LSUV", "OrthoNorm", "OrthoNorm-MSRA scaled", "Xavier", "MSRA")},
+     None),
+    ("3", 2, {**{(r, "maxout"): "n/c" for r in ("LSUV", "OrthoNorm", "OrthoNorm-MSRA scaled", "Xavier", "MSRA")},
+              ("Xavier", "ReLU"): 95.0}, False),
+    ("3", 2, {**{(r, "maxout"): "n/c" for r in ("LSUV", "OrthoNorm", "OrthoNorm-MSRA scaled", "Xavier", "MSRA")},
+              ("MSRA", "maxout"): "n/c/n/c/90.0"}, False),  # a Gaussian init trained on a seed, no ortho one did
     # LSUV vs OrthoNorm, "by smaller margin, but still consistently" (paper: +0.16, +0.37, +0.57 against the
     # orthonormal inits' +2.03, +1.02, +0.66 over the best Gaussian one)
     ("3", 3, {("LSUV", "ReLU"): 91.70}, False),                      # below OrthoNorm's 91.74
@@ -420,6 +427,9 @@ CLAIM_CASES = [
     # a worse orthonormal init must not make the margin claim pass: OrthoNorm-MSRA failing on 2 of 3 seeds
     ("3", 3, {("OrthoNorm-MSRA scaled", "VLReLU"): "n/c/n/c/95.0"}, False),
     ("3", 3, {("OrthoNorm", "ReLU"): "n/c/91.0/91.0"}, False),     # a seed of OrthoNorm failed: no smaller margin
+    ("3", 3, {("LSUV", "ReLU"): "n/c", ("OrthoNorm", "ReLU"): "n/c"}, None),  # neither trained: undecided
+    ("3", 3, {("LSUV", "ReLU"): "n/c", ("OrthoNorm", "ReLU"): "n/c", ("LSUV", "VLReLU"): 93.10}, False),
+    ("3", 3, {("LSUV", "ReLU"): "n/c/n/c/92.0", ("OrthoNorm", "ReLU"): "n/c"}, False),  # LSUV trained on a seed
     ("4", 0, {("LSUV", "tanh"): "n/c"}, False),
     ("4", 0, {("Xavier", "maxout"): 93.0}, False),                   # Xavier converges with all too: not 'only'
     ("4", 0, {("OrthoNorm", "ReLU"): None}, None),
