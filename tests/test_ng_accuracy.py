@@ -199,6 +199,8 @@ def test_values_mixed_over_seeds_are_read_as_the_worst_case():
     mixed = summarize(["-", 88.0, 90.0])[0]
     assert mixed == "-/88/90"
     assert summarize([0.144 * 100, 18.4, "-", 93.945])[0] == "14.4/18.4/-/93.945"  # no float noise, no digit lost
+    assert summarize([11.71875, "n/c", 1234567.0, 4.87e-10])[0] == "11.71875/n/c/1234567/4.87e-10"
+    assert converged_seeds_mean("11.71875/n/c/14.453125") == pytest.approx((11.71875 + 14.453125) / 2)
     assert converged_seeds_mean(mixed) == pytest.approx(89.0)
     assert converged_seeds_mean("-") is None and converged_seeds_mean(None) is None and converged_seeds_mean(91.5) == 91.5
     plain10, resnet10, _, _ = claims("3")

@@ -107,8 +107,8 @@ def test_the_gate_holds_on_seeds_where_the_declared_claim_holds(toy, monkeypatch
 def test_an_undeclared_failing_claim_does_not_fail_the_gate_and_other_scales_have_none(toy, monkeypatch, tmp_path):
     assert run(monkeypatch, toy_target(gated=False), "--seeds", "2") == 0
     card = (tmp_path / "tables/smoke/REPORT.md").read_text()  # a paper that declares nothing is listed as such
-    assert "| ng | smoke: no declared claim (none is calibrated to show at this scale; its 2 checked " \
-        "claims are reported as they fall, not gated) |" in card and "Every declared claim holds." in card
+    assert "| ng | smoke: no declared claim among its targets here (their 2 checked claims are reported as they " \
+        "fall, not gated) |" in card and "Every declared claim holds." in card
     assert run(monkeypatch, toy_target(gated=True), "--seeds", "2") == 4
     monkeypatch.setattr("reproduce.__main__.get_target", lambda kind, paper, id: toy_target())
     assert main(["table", "ng", "zz", "--scale", "fast", "--no-progress", "--seeds", "2"]) == 0
