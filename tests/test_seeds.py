@@ -109,6 +109,11 @@ def test_an_undeclared_failing_claim_does_not_fail_the_gate_and_other_scales_hav
     card = (tmp_path / "tables/smoke/REPORT.md").read_text()  # a paper that declares nothing is listed as such
     assert "| ng | smoke: no declared claim among its targets here (their 2 checked claims are reported as they " \
         "fall, not gated) |" in card and "Every declared claim holds." in card
+    entries = [{"target": "compare-table-zz", "claims": []}, {"target": "ortho-figure-9", "claims": [
+        {"claim": "c", "passed": False, "smoke_gate": False}]}]
+    section = "\n".join(report.smoke_gate_section(entries))  # a target family without claims is not listed
+    assert "| compare |" not in section and "| ortho | smoke: no declared claim among its targets here (their 1 " \
+        "checked claims" in section
     assert run(monkeypatch, toy_target(gated=True), "--seeds", "2") == 4
     monkeypatch.setattr("reproduce.__main__.get_target", lambda kind, paper, id: toy_target())
     assert main(["table", "ng", "zz", "--scale", "fast", "--no-progress", "--seeds", "2"]) == 0
