@@ -587,7 +587,7 @@ def gate_failures(entries: list[dict]) -> list[str]:
 def smoke_gate_section(entries: list[dict]) -> list[str]:
     """The scorecard's per-paper count of the claims each paper's smoke is calibrated to show."""
     papers: dict[str, list] = {}
-    checked: dict[str, int] = {}  # every paper with a summary is listed, one that declares nothing too
+    checked: dict[str, int] = {}  # claims per paper: one that declares none is listed too, if it has claims
     for e in entries:
         paper = e["target"].split("-")[0]
         papers.setdefault(paper, [])
