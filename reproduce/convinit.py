@@ -397,6 +397,15 @@ FIG_MODELS = {  # the ResNet-34 adapted to CIFAR (3x3 stem, no max pool), fc wit
 }
 
 
+def small_network(net: str) -> str:
+    """The network the small scales train for the paper's `net` in Figures 2-7, named from FIG_MODELS (the plot
+    title and the protocol say the same as the cells)."""
+    small = FIG_MODELS[net][1]
+    if small["arch"] == "vgg":
+        return f"VGG-{small['depth']} x{small['width']:g}"
+    return f"ResNet-{small['depth']} at {'-'.join(map(str, small['widths']))} filters"
+
+
 def figure_cell(scale: str, net: str, lr: float, k: float, seed: int = 0) -> Cell:
     paper, small = FIG_MODELS[net]
     model = {**(paper if SCALES[scale]["size"] == "paper" else small), "init": "convinit", "init_k": k,
@@ -462,9 +471,7 @@ def figure_plot(net: str, lr: float, fig: str):
         b.set_ylabel("training loss")
         b.set_yscale("log")
         a.legend(fontsize=8)
-        small = FIG_MODELS[net][1]
-        trained = net if SCALES[scale]["size"] == "paper" else \
-            f"{net} (trained: {small['arch'].replace('imagenet-', '')}-{small['depth']}, small)"
+        trained = net if SCALES[scale]["size"] == "paper" else f"{net} (trained: {small_network(net)})"
         save_figure(f, path, f"ConvInit Figure {fig}: {trained} with BN, initial lr {lr:g}, Var(w) = k / fan_out "
                              f"({scale} scale)")
     return plot
@@ -632,8 +639,9 @@ def figure_deviations(scale: str) -> list[str]:
     """Deviations of Figures 2-7 and the lr-init table: the scale's, and the protocol readings of the figures."""
     train_size, epochs = figure_budget(scale)
     scaled = [f"{scale} scale: {epochs} epochs over {train_size:,} training images (the tables': "
-              f"{SCALES[scale]['epochs']} over {SCALES[scale]['train_size']:,}); small networks (VGG-19 x0.0625, "
-              "ResNet-18 8-16-32-64 for ResNet-34)." if scale in FIG_BUDGET else d
+              f"{SCALES[scale]['epochs']} over {SCALES[scale]['train_size']:,}); small networks "
+              f"({small_network('VGGNet-19')}, {small_network('ResNet-34')} for ResNet-34)." if scale in FIG_BUDGET
+              else d
               for d in deviations(scale) if d.startswith(f"{scale} scale")]
     return scaled + [
         "Figures 2-7's protocol is not in the paper beyond the networks, the initial learning rates 0.1 / 0.01 / "
@@ -652,7 +660,7 @@ def figure_deviations(scale: str) -> list[str]:
 
 def figure_protocol(scale: str) -> list[str]:
     nets = ("VGG-19 with BN / ResNet-34 for CIFAR" if SCALES[scale]["size"] == "paper" else
-            "VGG-19 x0.0625 with BN / ResNet-18 at 8-16-32-64 filters (standing for ResNet-34) for CIFAR")
+            f"{small_network('VGGNet-19')} with BN / {small_network('ResNet-34')} (standing for ResNet-34) for CIFAR")
     return [f"{nets} (3x3 stem, no max pool), fully-connected layer without bias "
             f"N(0, 1 / fan_in) (eq. 21), convs N(0, k / fan_out) (eq. 41, k = 2 / gamma) for k in "
             f"{list(FIG_KS[scale])} (the paper names k = 5 only, 'Var(w) = 5/m'; the other values are our grid).",
