@@ -84,8 +84,9 @@ def as_number(v) -> float | None:
 
 def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | None, int]:
     """(mean, or median when `aggregate` is "median", or the largest when "max" (a worst case over seeds, e.g.
-    LSUV's most trials), or the literal if any seed gave a literal, or the values joined by '/' when "list"; std
-    or None; n).
+    LSUV's most trials), or the literal if every seed gave that literal (a non-finite float as its text, 'inf' or
+    'nan'), else each seed's value joined by '/' if any seed gave a literal, or the values joined by '/' when
+    "list"; std or None; n).
 
     "median-error" is the median of error rates, where a run that did not converge (a literal, e.g. n/c) ranks
     above every number, as the worst error: the median of 5 runs one of which failed is the third best error,
@@ -101,7 +102,9 @@ def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | No
         lits = [values[i] for i in middle if nums[i] is None]
         return (lits[0] if lits else statistics.fmean(nums[i] for i in middle)), None, len(values)
     if any(n is None for n in nums):
-        lits = [v for v, n in zip(values, nums) if n is None]
+        # a non-finite float (inf, NaN: e.g. the mean of an empty series) is not a measured number: its text, as
+        # a literal, so that no check reads it as one (accuracy.converges(inf) would call it converged)
+        lits = [str(v) if isinstance(v, float) else v for v, n in zip(values, nums) if n is None]
         if len(set(lits)) == 1 and len(lits) == len(values):
             return lits[0], None, len(values)
         # each seed's value, a number to 15 significant digits: no float noise (14.399999999999999 is 14.4), no

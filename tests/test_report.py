@@ -328,3 +328,22 @@ def test_median_error_ranks_a_failed_run_as_the_worst_error():
     assert s(["n/c", "n/c"], "median-error")[0] == "n/c"
     assert s([7.0, 5.0, 6.0], "median-error")[0] == 6.0
     assert s([5.0, "n/c", 6.0], "median")[0] == "5/n/c/6"  # plain median keeps a mixed row as its literals
+
+
+def test_a_non_finite_value_is_never_summarized_as_a_measured_number():
+    """Every seed giving inf (or NaN, the mean of an empty series) is the literal 'inf' ('nan'), not a float that a
+    check could read as a number: accuracy.converges(inf) would call it converged."""
+    import math
+
+    from reproduce.accuracy import converges
+    from reproduce.targets import reproduced_number
+
+    for x, text in ((math.inf, "inf"), (-math.inf, "-inf"), (math.nan, "nan")):
+        v, std, n = report.summarize([x, float(text)])
+        assert (v, std, n) == (text, None, 2)
+        assert not converges(v)
+        with pytest.raises(ValueError):
+            reproduced_number({("r", "c"): v}, ("r", "c"))
+        assert report.verdict("93.0", v, "%") == "differs"
+    assert report.summarize([math.inf, 2.0])[0] == "inf/2"
+    assert report.summarize([1.0, 2.0])[0] == 1.5  # finite numbers still average
