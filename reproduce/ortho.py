@@ -99,13 +99,17 @@ LAMBDA = 1e-4
 
 SCALES = {
     # plain depths (the paper's 44 and 110), width, images, epochs, lr milestones, batch, modulation steps,
-    # step-probe interval, Figure 4's iterations
+    # step-probe interval, Figure 4's iterations (200th, 2000th, 20000th, 30000th; fast and smoke: stand-ins within
+    # their runs) and the iteration from which its pattern is stable (the caption's "about after 2000 to 3000")
     "paper": dict(depths=(44, 110), width=16, train_size=None, test_size=None, epochs=164, milestones=(82, 123),
-                  batch=128, modulation=2000, every=50, fig4=(200, 2000, 20000, 30000), warmup_epochs=1, seeds=(0,)),
+                  batch=128, modulation=2000, every=50, fig4=(200, 2000, 20000, 30000), fig4_settled=3000,
+                  warmup_epochs=1, seeds=(0,)),
     "fast": dict(depths=(44, 110), width=16, train_size=None, test_size=None, epochs=30, milestones=(15, 23),
-                 batch=128, modulation=2000, every=50, fig4=(200, 2000, 5000, 10000), warmup_epochs=1, seeds=(0,)),
+                 batch=128, modulation=2000, every=50, fig4=(200, 2000, 5000, 10000), fig4_settled=3000,
+                 warmup_epochs=1, seeds=(0,)),
     "smoke": dict(depths=(8, 14), width=8, train_size=512, test_size=256, epochs=2, milestones=(1,),
-                  batch=64, modulation=4, every=4, fig4=(0, 4, 8, 12), warmup_epochs=0, seeds=(0,)),
+                  batch=64, modulation=4, every=4, fig4=(0, 4, 8, 12), fig4_settled=4,
+                  warmup_epochs=0, seeds=(0,)),
 }
 # He et al.'s ResNet-110 warmup: lr 0.01 for "about 400 iterations", read as the first epoch (391 iterations of
 # batch 128 over 50,000 images), not as "until the training error is below 80%" (a data-dependent switch). At smoke
@@ -412,6 +416,76 @@ def fig4_layout(scale: str):
     return [x for x in fig23_layout(scale) if x[0] == "ortho init + ortho reg"]
 
 
+FIG4_ROW = "ortho init + ortho reg"
+# Figure 4's columns, profile distances in decades: its two late iterations to each other, its two early ones to
+# each other, the farthest any profile from the settling iteration on is from the last one, the early one to the
+# settling one
+LATE_PAIR, EARLY_PAIR = "late pair", "early pair"
+SETTLED, BEFORE_SETTLING = "after settling, farthest from the last", "before settling"
+
+
+def _log_profile(rec: dict) -> list[float] | None:
+    """log10 of each conv's error second moment relative to the highest conv's (Figure 4's y axis, which spans
+    decades); None where a moment is not a positive number (a run that diverged)."""
+    q = rec.get("error_moments") or []
+    return [math.log10(x) for x in q] if q and all(isinstance(x, (int, float)) and x > 0 for x in q) else None
+
+
+def profile_distance(p: list[float] | None, q: list[float] | None) -> float:
+    """The mean over the conv layers of |log10 p_l - log10 q_l| between two of Figure 4's profiles (decades);
+    NaN when either is missing."""
+    return statistics.fmean(abs(a - b) for a, b in zip(p, q)) if p and q and len(p) == len(q) else float("nan")
+
+
+def fig4_distances(r: dict, its: tuple, settled: int) -> dict[str, float]:
+    """Figure 4's profile distances of one run. `its` are the figure's iterations (200th, 2000th, 20000th,
+    30000th), each read at the nearest recorded step (as the plot), `settled` the iteration from which the pattern
+    is stable ("about after 2000 to 3000 iterations"), read at the first recorded step from it on."""
+    recs = {x["step"]: _log_profile(x) for x in r.get("step_probes", []) if "error_moments" in x}
+    nan = {k: float("nan") for k in (LATE_PAIR, EARLY_PAIR, SETTLED, BEFORE_SETTLING)}
+    at = [min(recs, key=lambda st: abs(st - it)) for it in its] if recs else []
+    from_settled = [st for st in sorted(recs) if settled <= st <= at[-1]] if at else []
+    if not from_settled:
+        return nan
+    last = recs[at[-1]]
+    return {LATE_PAIR: profile_distance(recs[at[-2]], last),
+            EARLY_PAIR: profile_distance(recs[at[0]], recs[at[1]]),
+            SETTLED: max(profile_distance(recs[st], last) for st in from_settled),
+            BEFORE_SETTLING: profile_distance(recs[at[0]], recs[from_settled[0]])}
+
+
+def fig4_values(pairs):
+    runs = layout_runs(fig4_layout, pairs).get((FIG4_ROW, ""), [])
+    if not runs:
+        return []
+    s = SCALES[runs[0][0].scale]
+    its, settled = s["fig4"], s["fig4_settled"]
+    per_seed = [fig4_distances(r, its, settled) for _, r in runs]
+    how = {LATE_PAIR: f"iterations {its[2]} and {its[3]}", EARLY_PAIR: f"iterations {its[0]} and {its[1]}",
+           SETTLED: f"the farthest profile recorded from iteration {settled} on from iteration {its[3]}'s",
+           BEFORE_SETTLING: f"iteration {its[0]} to iteration {settled}"}
+    return [Value(FIG4_ROW, col, [d[col] for d in per_seed], unit="decades",
+                  evidence=f"mean over the convs of the |log10| profile difference, {how[col]}"
+                           + (f", {len(runs)} seeds" if len(runs) > 1 else ""))
+            for col in (LATE_PAIR, EARLY_PAIR, SETTLED, BEFORE_SETTLING)]
+
+
+def claim_fig4_stable_pattern(means: dict):
+    """Figure 4's caption: "About after 2000 to 3000 iterations, the ratio trend to converge to a certain of stable
+    evolution pattern shown in the 20000th and 30000th iterations." The text gives no tolerance for "stable", so
+    the profile's changes (fig4_distances) are compared with each other: a stable pattern -- the 20000th and
+    30000th profiles differ less than the 200th and 2000th do (over 10,000 iterations against 1,800); converged
+    after about 3000 iterations -- no profile recorded from the 3000th on is as far from the 30000th as the
+    profile travelled from the 200th to the 3000th. A profile that drifts at a steady rate fails both."""
+    late = reproduced_number(means, (FIG4_ROW, LATE_PAIR))
+    early = reproduced_number(means, (FIG4_ROW, EARLY_PAIR))
+    after = reproduced_number(means, (FIG4_ROW, SETTLED))
+    before = reproduced_number(means, (FIG4_ROW, BEFORE_SETTLING))
+    return late < early and after < before, (
+        f"late iterations' profiles {late:.3g} decades apart vs the early ones {early:.3g}; from the settling "
+        f"iteration on at most {after:.3g} from the last vs {before:.3g} travelled before it (pass: both smaller)")
+
+
 def fig4_plot(pairs, path: str, scale: str) -> None:
     import matplotlib.pyplot as plt
 
@@ -551,6 +625,11 @@ def deviations(scale: str) -> list[str]:
            "for a 44-layer network' (said of the orthonormal regularizer) is checked on ortho without modulation vs "
            "msra + L2; its range is read off Table 2's 44-layer gains of Ours (88.42 vs SGD 84.14, Nesterov 85.0), "
            "whose modulation the paper does not state.",
+           "Figure 4's 'stable evolution pattern' has no tolerance in the text: read as the profile's changes (mean "
+           "over the convs of |log10| differences) compared with each other: the two late profiles differ less than "
+           f"the two early ones, and from iteration {SCALES[scale]['fig4_settled']} on no profile is as far from the "
+           "last as the profile travelled before it" + ("" if scale == "paper" else f"; iterations {', '.join(map(str, SCALES[scale]['fig4']))} stand "
+                   f"for the paper's 200, 2000, 20000, 30000 at this scale") + ".",
            "The ImageNet column / panel is not reproduced (no ImageNet here)."]
     if scale != "paper":
         out.insert(0, f"{scale} scale: depths {SCALES[scale]['depths']} stand for 44 and 110, width "
@@ -591,7 +670,9 @@ TARGETS = [
                          "amplified", claim_errors_vanish_after_init)]),
     Target(PAPER, "4", "figure", "Per-layer error second moment relative to the highest layer at several iterations",
            cells=layout_cells(fig4_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
-           plot=fig4_plot),
+           plot=fig4_plot, values=fig4_values,
+           claims=[Claim("After about 2000 to 3000 iterations the ratios converge to the stable pattern of the "
+                         "20000th and 30000th iterations", claim_fig4_stable_pattern)]),
     Target(PAPER, "5", "figure", "Test accuracy: plain-44 ortho vs L2 vs ResNet-44 L2; ResNet-110 ortho vs L2",
            cells=layout_cells(fig5_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            plot=fig5_plot, values=fig5_values,

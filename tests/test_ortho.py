@@ -616,3 +616,52 @@ def test_ortho_values_are_per_seed_lists_and_one_seed_on_a_one_seed_subset(monke
     pairs = _fake_records(ortho.table2_layout("smoke"))
     assert all(len(v.values) == 2 for v in table2.values(pairs))
     assert all(len(v.values) == 1 for v in table2.values([(c, r) for c, r in pairs if c.seed == 4]))
+
+
+def _fig4_pairs(scale, moment_of_step, steps):
+    from reproduce import ortho
+    probes = [{"step": st, "error_moments": moment_of_step(st)} for st in steps]
+    return [(c, {"result": {"status": "ok", "step_probes": probes}}) for _, _, c in ortho.fig4_layout(scale)]
+
+
+def _fig4_means(scale, moment_of_step, steps):
+    from reproduce import ortho
+    fig4 = next(t for t in ortho.TARGETS if t.kind == "figure" and t.id == "4")
+    return {(v.row, v.column): v.values[0] for v in fig4.values(_fig4_pairs(scale, moment_of_step, steps))}
+
+
+def test_figure4_profile_distance_by_hand():
+    from reproduce import ortho
+    p = ortho._log_profile({"error_moments": [1.0, 10.0, 1.0]})
+    q = ortho._log_profile({"error_moments": [10.0, 10.0, 0.01]})
+    assert ortho.profile_distance(p, q) == pytest.approx(1.0)  # (|0 - 1| + |1 - 1| + |0 - (-2)|) / 3 decades
+    assert ortho._log_profile({"error_moments": [1.0, 0.0]}) is None  # a moment of 0 (or NaN) has no log
+    assert math.isnan(ortho.profile_distance(None, q))
+
+
+def test_figure4_stable_pattern_passes_a_converging_profile_fails_a_drifting_one():
+    """Figure 4's caption: 'About after 2000 to 3000 iterations, the ratio trend to converge to a certain of stable
+    evolution pattern shown in the 20000th and 30000th iterations' (paper iterations, probes every 50)."""
+    from reproduce import ortho
+    steps = range(0, 30001, 50)
+    claim = next(c for t in ortho.TARGETS if t.kind == "figure" and t.id == "4" for c in t.claims)
+    converging = _fig4_means("paper", lambda st: [10 ** (2 * math.exp(-st / 700)), 1.0], steps)
+    # hand: the first conv's log10 moment 2 e^(-t/700): 200th to 2000th 1.50 - 0.11 = 1.39 decades, over two convs
+    assert converging[(ortho.FIG4_ROW, ortho.EARLY_PAIR)] == pytest.approx(
+        (2 * math.exp(-200 / 700) - 2 * math.exp(-2000 / 700)) / 2)
+    assert converging[(ortho.FIG4_ROW, ortho.LATE_PAIR)] == pytest.approx(0.0, abs=1e-9)
+    assert _decide(claim.check, converging) is True
+    # a steady drift (a decade per 10,000 iterations in the first conv) never settles: 0.5 decades between the late
+    # iterations against 0.09 between the early ones, and 1.35 from the 3000th to the last against 0.14 before it
+    drifting = _fig4_means("paper", lambda st: [10 ** (st / 10000), 1.0], steps)
+    assert drifting[(ortho.FIG4_ROW, ortho.LATE_PAIR)] == pytest.approx(0.5)
+    assert drifting[(ortho.FIG4_ROW, ortho.SETTLED)] == pytest.approx(1.35)
+    assert _decide(claim.check, drifting) is False
+    # settled early, but a late excursion away from the last profile after the 3000th: not converged
+    excursion = _fig4_means("paper", lambda st: [10 ** (2 * math.exp(-st / 700) + (3.0 if st == 10000 else 0)), 1.0],
+                            steps)
+    assert _decide(claim.check, excursion) is False
+    # a run that diverged (no positive moments): n/a, never a number
+    diverged = _fig4_means("paper", lambda st: [float("nan"), 1.0], steps)
+    assert _decide(claim.check, diverged) is None
+    assert ortho.fig4_values([]) == []
