@@ -677,41 +677,59 @@ def figure3_values(scale: str):
             if not runs:
                 continue
             mus = [r["result"]["final_probes"]["coherence"] for _, r in runs]
+            inits = [coherence_at_init(c) for c, _ in runs]
             ev = evidence(settled)
+            init_ev = "init-only measurement: each seed's network built with its seed and init on the CPU, untrained"
             out.append(Value(row, f"median mu ({col})", [statistics.median(mu) for mu in mus], unit="mu",
                              aggregate="median", evidence=ev))
             out.append(Value(row, f"min mu ({col})", [min(mu) for mu in mus], unit="mu", aggregate="median",
                              evidence=ev))
-            out.append(Value(row, f"median mu at init ({col})",
-                             [statistics.median(coherence_at_init(c)) for c, _ in runs], unit="mu", aggregate="median",
-                             evidence="init-only measurement: each seed's network built with its seed and init on "
-                                      "the CPU, untrained"))
+            out.append(Value(row, f"median mu at init ({col})", [statistics.median(mu) for mu in inits], unit="mu",
+                             aggregate="median", evidence=init_ev))
+            # each conv against the same conv at init (a random filter matrix's mu depends on its shape); the worst
+            # seed's count (aggregate "max"); a network whose conv list differs from its init's counts every conv
+            out.append(Value(row, f"{NOT_ABOVE_INIT} ({col})",
+                             [sum(t <= i for t, i in zip(mu, init)) if len(mu) == len(init) else max(len(mu), 1)
+                              for mu, init in zip(mus, inits)],
+                             unit="convs", aggregate="max", evidence=f"{ev}; of {len(mus[0])} convs; {init_ev}"))
         for k, v in proposition3().items():
             out.append(Value("Proposition 3: Cov(Wx + x)", k, [v], unit="rel. distance"))
         return out
     return values
 
 
-FIG3_MU_CRITERION = ("pass: in every NormProp2 network, the median over conv layers of mu after training exceeds "
-                     "the same network's median mu at initialization (random filters, which already have mu well "
-                     "above 0 at these sizes); criterion fixed before looking at the data")
+NOT_ABOVE_INIT = "convs with mu at or below init"
+FIG3_MU_CRITERION = ("pass: in every NormProp2 network, every conv layer's mu after training exceeds the same "
+                     "layer's mu at initialization (random filters, which already have mu well above 0 at these "
+                     "sizes); per layer since Dec 2026 (the median over the layers, the reading before, let half the "
+                     "matrices be low-coherent)")
 
 
 def claim_fig3_coherent(means: dict):
-    """Figure 3 / supplement: "neither CReLU nor ReLU NormProp ResNet has low-coherent convolution filter matrix".
-    "Far from 0" is measured against the coherence random filters already have (FIG3_MU_CRITERION)."""
+    """Figure 3 / supplement: "we empirically measure the coherence mu of each convolution filter matrix W_i,
+    i = 1, ..., 34 ... Indeed, neither CReLU nor ReLU NormProp ResNet has low-coherent convolution filter matrix":
+    no matrix of either network is low-coherent, each conv on its own. "Far from 0" is measured against the
+    coherence the same conv's random filters already have at init (FIG3_MU_CRITERION); the medians are shown
+    beside the count."""
     pairs = []
     for (row, col), v in means.items():
-        if not col.startswith("median mu ("):
+        if not col.startswith(NOT_ABOVE_INIT + " ("):
             continue
-        init = means.get((row, col.replace("median mu (", "median mu at init (")))
-        if not isinstance(v, (int, float)) or not isinstance(init, (int, float)):
-            raise ValueError(f"{row} {col}: trained and at-init mu both needed")
-        pairs.append((row, col, v, init))
+        if not isinstance(v, (int, float)):
+            raise ValueError(f"{row} {col}: {v}")
+        data = col[len(NOT_ABOVE_INIT):]
+        pairs.append((row, data.strip(" ()"), v, means.get((row, "median mu" + data)),
+                      means.get((row, "median mu at init" + data))))
     _need(pairs)
-    return (all(v > init for _, _, v, init in pairs),
-            ", ".join(f"{r} {c}: {v:.3f} trained vs {init:.3f} at init" for r, c, v, init in pairs)
-            + f" ({FIG3_MU_CRITERION})")
+    show = lambda x: f"{x:.3f}" if isinstance(x, (int, float)) else "n/a"  # noqa: E731
+    ok = all(n == 0 for _, _, n, _, _ in pairs)
+    detail = ", ".join(f"{r} {c}: {n:g} convs at or below init (median {show(t)} trained vs {show(i)} at init)"
+                       for r, c, n, t, i in pairs) + f" ({FIG3_MU_CRITERION})"
+    missing = [f"{r} ({c})" for c in {c for _, c, *_ in pairs} for r in FIG3_ROWS
+               if not any(pr == r and pc == c for pr, pc, *_ in pairs)]
+    if ok and missing:  # "neither CReLU nor ReLU": a network that never trained leaves the sentence undecided
+        raise ValueError(f"not measured (no trained run): {', '.join(missing)}; {detail}")
+    return ok, detail
 
 
 def claim_prop3(means: dict):
@@ -720,9 +738,9 @@ def claim_prop3(means: dict):
 
 
 FIGURE3_CLAIMS = [
-    Claim("The conv filters of NormProp2 ResNets are not incoherent: mu is far from 0 (the premise of NormProp's "
-          "Proposition 1 fails); far from 0 = above the mu of the same network's random filters at init",
-          claim_fig3_coherent),
+    Claim("Neither CReLU nor ReLU NormProp2 ResNet has a low-coherent conv filter matrix: mu is far from 0 (the "
+          "premise of NormProp's Proposition 1 fails); far from 0 = every conv's mu above the same conv's mu with "
+          "random filters at init", claim_fig3_coherent),
     Claim("Proposition 3: for orthogonal W and x ~ N(0, I), Cov(Wx + x) = (W + I)(W + I)^T, not I", claim_prop3,
           analytic=True),
 ]
