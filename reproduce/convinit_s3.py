@@ -185,9 +185,11 @@ def _describe(means: dict, row: str, col: str) -> str:
                if stages and all(isinstance(s, float) for s in stages) else ""))
 
 
-def claim_factor(row: str, col: str, context: str = ""):
+def claim_factor(row: str, col: str, context: str = "", outside: bool = False):
     """The claim that `row`'s per-layer factor `col` is 1: median over seeds on the NG net in BAND. `context`, if
-    given, is printed after the verdict's numbers (what else predicts the value), never part of the criterion."""
+    given, is printed after the verdict's numbers (what else predicts the value), never part of the criterion.
+    With `outside`, the claim that the factor is not 1 (the norms are not kept equal): the median outside BAND, the
+    same band read from the other side."""
     def check(means: dict):
         v = means[(row, col)]
         if not isinstance(v, float):
@@ -198,7 +200,9 @@ def claim_factor(row: str, col: str, context: str = ""):
             detail += f", end to end {end} {means[(row, end)]:.3g}"
         if (NETS["control"][0] + row, col) in means:
             detail += f"; control (circular padding, no pooling): {_describe(means, NETS['control'][0] + row, col)}"
-        return BAND[0] <= v <= BAND[1], detail + f" (pass: NG median in [{BAND[0]}, {BAND[1]}])" + context
+        inside = BAND[0] <= v <= BAND[1]
+        return (not inside if outside else inside), \
+            detail + f" (pass: NG median {'outside' if outside else 'in'} [{BAND[0]}, {BAND[1]}])" + context
     return check
 
 
@@ -275,7 +279,9 @@ def protocol(scale: str) -> list[str]:
             "also 2 / fan_in, not eq. 21's 1 / fan_in); backward rule N(0, 2 / fan_out) (eq. 36); the same network "
             "with BN after every conv and the backward rule (eq. 41 with gamma = 1); dense layer N(0, 1 / fan_in).",
             f"Pass (fixed before measuring): median over the weight draws of the per-layer factor in "
-            f"[{BAND[0]}, {BAND[1]}] on the NG net; Gaussian std 0.01 'vanishes': end-to-end forward ratio < 1e-6."]
+            f"[{BAND[0]}, {BAND[1]}] on the NG net; Gaussian std 0.01 'vanishes': end-to-end forward ratio < 1e-6. "
+            "Xavier 'does not make consistent the data variance of each layer': its median per-layer forward "
+            "factor outside the same band (a claim added after the Xavier row was measured; the band is unchanged)."]
 
 
 def deviations(scale: str) -> list[str]:
@@ -335,4 +341,23 @@ TARGET = Target(
             # not declared: its 5-draw median at smoke failed on draws 20-24 (0.873; 0.90-1.06 on the others)
             Claim("The forward rule (eq. 24) keeps the forward variance equal where the width doubles: "
                   "'Var(x_{l+1}) = Var(x_l)' with n = fan_in (section 4.1)",
-                  claim_width_factor("forward rule (eq. 24)", ALPHA_WIDTH, "backward rule (eq. 36)"))])
+                  claim_width_factor("forward rule (eq. 24)", ALPHA_WIDTH, "backward rule (eq. 36)")),
+            # Section 2: "However, the activation function of the convolutional neural network is a non-linear
+            # function, so the Xavier initialization method does not make consistent the data variance of each layer
+            # of the convolutional neural network, which has some effect on the convergence performance of the
+            # convolutional neural network, but the effect is limited." -- a statement about the forward data
+            # variance layer to layer (the next sentence: "the variance of all layers should be consistent during the
+            # calculation of CNNs' forward propagation"), which is what the per-layer forward factor alpha measures:
+            # "consistent" is read as the eq. 24 claim reads "equal", the median in BAND, and this claim is the other
+            # side of the same band (no tolerance of its own). Not analytic: it tests the paper's premise that the
+            # non-linear activation changes the variance (ReLU's factor 1/2, eq. 23-24), which Xavier's
+            # 2 / (fan_in + fan_out) = 1 / fan_in within a stage ignores; an activation that kept the variance would
+            # put Xavier in the band. Not independent of the eq. 24 claim, though: both read the same factor 1/2
+            # (expected alpha 1 / sqrt(2) = 0.71 here). Added after S3's Xavier row had been measured (about 0.71
+            # within a stage at smoke); nothing was tuned, the band is the one fixed before. Not declared for the
+            # smoke gate.
+            Claim("Xavier: 'the activation function of the convolutional neural network is a non-linear function, "
+                  "so the Xavier initialization method does not make consistent the data variance of each layer of "
+                  "the convolutional neural network' (section 2): its per-layer forward factor alpha_l is not 1 "
+                  "(median outside the band the eq. 24 claim passes inside)",
+                  claim_factor("Xavier", ALPHA, outside=True))])

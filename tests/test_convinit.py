@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 
 import pytest
 import torch
@@ -461,6 +462,113 @@ def test_table1_same_network_claim_compares_ours_with_our_kaiming_rerun():
     assert check_claim(claim, means | {("DenseNet-100 ours", convinit.TRAIN_ACC): 12.0})[0] is False  # ours at chance
     assert check_claim(claim, means | {("DenseNet-100 ours", convinit.TRAIN_ACC): 15.0})[0] is True   # 1.5 x chance
     assert check_claim(claim, {k: v for k, v in means.items() if k[0] != rerun})[0] is None
+
+
+def test_ours_surpasses_ranks_a_run_that_did_not_converge():
+    """A run of ours that diverged or did not converge (on any seed) surpasses nothing; a rival that did not
+    converge ranks below every converged run; a rival mixed over seeds is beaten only above its converged seeds."""
+    assert convinit.ours_surpasses(95.0, 94.0) is True
+    assert convinit.ours_surpasses(94.0, 94.0) is False                   # equal does not surpass
+    assert convinit.ours_surpasses("n/c", 10.0) is False                  # ours diverged
+    assert convinit.ours_surpasses("n/c/99.0", 10.0) is False             # one seed of ours diverged
+    assert convinit.ours_surpasses("n/c", "n/c") is False
+    assert convinit.ours_surpasses(50.0, "n/c") is True                   # the rival diverged, ours trained
+    assert convinit.ours_surpasses(95.0, "n/c/96.0") is False             # the rival's converged seed is higher
+    assert convinit.ours_surpasses(97.0, "n/c/96.0") is True
+
+
+@pytest.mark.parametrize("bad", ["n/c", "n/c/99.9", "99.9/n/c"])
+def test_table1_surpass_claim_fails_a_run_of_ours_that_did_not_converge(bad):
+    """Table 1's 'surpass other initialization methods': a run of ours that diverged (n/c, on any seed, even beside
+    a seed above every cited row) FAILS its model; only a run of ours that never ran (missing) is n/a."""
+    from reproduce.report import check_claim
+    claim = _table_claim("1")
+    means = _table_means("1")
+    key = ("DenseNet-100 ours", convinit.ACC)
+    assert check_claim(claim, means)[0] is True
+    assert check_claim(claim, means | {key: 95.49})[0] is False           # below GradInit [31] 95.50
+    ok, detail = check_claim(claim, means | {key: bad})
+    assert ok is False and "did not converge" in detail and bad in detail
+    missing = {k: v for k, v in means.items() if k != key}
+    assert check_claim(claim, missing)[0] is None                          # never ran: n/a
+    assert check_claim(claim, missing | {("VGGNet-19 ours", convinit.ACC): bad})[0] is False  # another model fails
+
+
+@pytest.mark.parametrize("bad", ["n/c", "98.0/n/c"])
+def test_table2_surpass_claim_fails_a_row_of_ours_that_did_not_converge(bad):
+    from reproduce.report import check_claim
+    claim = _table_claim("2")
+    means = _table_means("2")
+    key = ("AutoAugment + random erasing + Mixup + our initialization", convinit.ACC)
+    assert check_claim(claim, means)[0] is True
+    assert check_claim(claim, means | {key: 97.73})[0] is False           # equal to Cut-MixMo + CutMix
+    ok, detail = check_claim(claim, means | {key: bad})
+    assert ok is False and "did not converge" in detail
+    missing = {k: v for k, v in means.items() if k != key}
+    assert check_claim(claim, missing)[0] is None
+    assert check_claim(claim, missing | {("AutoAugment + Cutout + our initialization", convinit.ACC): bad})[0] is False
+
+
+def test_table3_claim_text_says_what_the_check_does():
+    """Table 3: one run at chance beside a trained one decides the model (the trained init is the better); only
+    both at chance is n/a -- and the claim's text says so."""
+    from reproduce.report import check_claim
+    claim = _table_claim("3")
+    assert "n/a where both runs stayed at chance" in claim.text and "n/a where a run stayed" not in claim.text
+    means = _table_means("3")
+    ours, kaiming = ("ResNet-110 ours", convinit.TRAIN_ACC), ("ResNet-110 Kaiming", convinit.TRAIN_ACC)
+    assert check_claim(claim, means)[0] is True
+    assert check_claim(claim, means | {ours: 1.0})[0] is False             # ours at chance, Kaiming trained
+    assert check_claim(claim, means | {kaiming: 1.0})[0] is True           # Kaiming at chance, ours trained
+    assert check_claim(claim, means | {kaiming: "n/c"})[0] is True         # Kaiming diverged, ours trained
+    assert check_claim(claim, means | {ours: 1.0, kaiming: 1.0})[0] is None  # both at chance: n/a
+
+
+PAPER_TEXT = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "papers", "004_ff741149659de401.txt")
+LR_INIT_QUOTE = ("If the initial learning rate is bigger, the variance of initialization convolution kernel will be "
+                 "bigger, so \u03b3 will be appropriately smaller; if the initial learning rate is small, and the "
+                 "variance of")
+XAVIER_QUOTE = ("the Xavier initialization method does not make consistent the data variance of each layer of the "
+                "convolutional neural network")
+
+
+def _paper_text():
+    if not os.path.exists(PAPER_TEXT):
+        pytest.skip("the paper's text is not in this checkout")
+    with open(PAPER_TEXT, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def test_lr_init_and_s3_xavier_claims_quote_the_paper():
+    """The lr-init table's claim quotes section 5.2's sentence, the S3 Xavier claim section 2's, word for word
+    (the paper's text breaks section 5.2's sentence across a page: its end is checked on its own)."""
+    lr_init = next(t for t in convinit.TARGETS if t.id == "lr-init").claims[0]
+    xavier = s3.TARGET.claims[-1]
+    assert LR_INIT_QUOTE in lr_init.text and XAVIER_QUOTE in xavier.text
+    text = _paper_text()
+    assert LR_INIT_QUOTE in text and XAVIER_QUOTE in text
+    assert "initialization the convolution kernel will be smaller, so \u03b3 will be appropriately bigger." in text
+    assert "initialization the convolution kernel will be smaller, so \u03b3 will be appropriately bigger" in lr_init.text
+
+
+def test_s3_xavier_claim_pass_fail_and_na():
+    """Xavier 'does not make consistent the data variance of each layer': its median per-layer alpha outside the
+    band the eq. 24 claim passes inside (the same BAND, both edges); n/c or missing is n/a; not smoke-gated and
+    not analytic (it reads ReLU's factor 1/2, the paper's premise)."""
+    from reproduce.report import check_claim
+    claim, key = s3.TARGET.claims[-1], ("Xavier", s3.ALPHA)
+    assert claim.text.startswith("Xavier") and not claim.smoke_gate and not claim.analytic
+    assert check_claim(claim, {key: 0.71})[0] is True                      # ReLU halves the variance: 1 / sqrt(2)
+    assert check_claim(claim, {key: 1.15})[0] is True                      # above the band is not consistent either
+    assert check_claim(claim, {key: 1.0})[0] is False
+    assert check_claim(claim, {key: s3.BAND[0]})[0] is False               # the band's edges are 'consistent'
+    assert check_claim(claim, {key: s3.BAND[1]})[0] is False
+    ok, detail = claim.check({key: 0.71})
+    assert "outside [0.9, 1.1]" in detail
+    assert check_claim(claim, {key: "n/c"})[0] is None
+    assert check_claim(claim, {})[0] is None
+    # the existing factor claims keep their criterion: in the band
+    assert s3.TARGET.claims[0].check({("forward rule (eq. 24)", s3.ALPHA): 1.0})[0] is True
 
 
 def _table_target(table):
