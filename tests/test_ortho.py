@@ -657,10 +657,13 @@ def test_figure4_stable_pattern_passes_a_converging_profile_fails_a_drifting_one
     assert drifting[(ortho.FIG4_ROW, ortho.LATE_PAIR)] == pytest.approx(0.5)
     assert drifting[(ortho.FIG4_ROW, ortho.SETTLED)] == pytest.approx(1.35)
     assert _decide(claim.check, drifting) is False
-    # settled early, but a late excursion away from the last profile after the 3000th: not converged
-    excursion = _fig4_means("paper", lambda st: [10 ** (2 * math.exp(-st / 700) + (3.0 if st == 10000 else 0)), 1.0],
-                            steps)
-    assert _decide(claim.check, excursion) is False
+    # one noisy mini-batch after the 3000th is no departure from the pattern (the median); a sustained one is
+    blip = _fig4_means("paper", lambda st: [10 ** (2 * math.exp(-st / 700) + (3.0 if st == 10000 else 0)), 1.0],
+                       steps)
+    assert _decide(claim.check, blip) is True
+    away = _fig4_means("paper", lambda st: [10 ** (2 * math.exp(-st / 700) + (3.0 if 3000 <= st < 20000 else 0)),
+                                            1.0], steps)
+    assert _decide(claim.check, away) is False
     # a run that diverged (no positive moments): n/a, never a number
     diverged = _fig4_means("paper", lambda st: [float("nan"), 1.0], steps)
     assert _decide(claim.check, diverged) is None
