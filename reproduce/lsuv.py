@@ -667,6 +667,18 @@ def _conv_variances(means: dict, col: str) -> dict | None:
     return v if all(isinstance(x, float) and x > 0 for x in v.values()) else None
 
 
+# The FAIL at paper scale is a result, not a measurement artifact (checked 2026-12-05, AMD EPYC 2 threads, CPU fp32,
+# width x1.0, batch 128, lr 0, 10 mini-batches, 15-72 s a cell). LSUV Var(dL/dy) conv11..conv15 / conv31..conv36:
+#   seed 0: 3.06 3.05 2.84 2.22 1.86e-10 / 2.18 2.14 2.43 2.71 2.91 2.99e-9 (conv11-15 below 10^-9.5)
+#   seed 1: 5.64 4.93 4.72 3.08 4.14e-10 / 3.96 3.14 3.13 3.17 3.43 3.66e-9 (conv14 below; conv31, 34-36 above)
+#   seed 2: 10.2 10.4 12.0 7.81 6.32e-10 / 3.50 2.96 2.93 3.13 3.40 4.13e-9 (conv31, 35, 36 above 10^-8.5)
+#   seed 3: 2.69 2.33 2.76 2.08 2.15e-10 / 2.34 2.72 2.23 2.29 2.33 2.14e-9 (conv11-15 below)
+# The protocol matches the paper's where it can be checked: Xavier and OrthoInit, whose values scale as 1/batch^2
+# and with the reading (dL/dy before the ReLU; dL/dW is ~1e-4 for LSUV), land within -29..+14 % of Table 10 in all
+# 18 layers (seed 0). Probes of the deviations left: the authors' GCN input moved conv11-15 by -12..-15 % (seed 0)
+# and -1..-11 % (seed 1), their script's Tol_var 0.02 / 20 trials by -4..+4 % (seed 0); the seed moves conv11 4x
+# (2.7e-10 .. 1.0e-9), the paper's 4.87e-10 inside. The paper's single run sits 1.5 % (conv14) and 3 % (conv31)
+# inside the criterion's band: FAIL in 4 of 4 seeds is a genuine difference under the criterion fixed beforehand.
 def _close_to_1e9(means: dict):
     """'The variance is close to 10^-9 for all convolutional layers' (LSUV column). Criterion (fixed before the
     output-error data were seen): every conv layer's variance has 10^-9 as its nearest power of ten,
