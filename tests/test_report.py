@@ -165,7 +165,8 @@ def test_a_diverged_run_matches_a_published_cell_that_did_not_converge(tmp_path,
               for r in csv.DictReader(open(f)) if published_not_converged(r.get("note") or "")}
     assert marked == {("ortho.csv", m, d) for m, d in (("Nesterov", "110-layer"), ("Adam", "110-layer"),
                                                       ("RmsProp", "44-layer"), ("RmsProp", "110-layer"),
-                                                      ("SGD", "110-layer"))}
+                                                      ("SGD", "110-layer"), ("AdaGrad", "110-layer"),
+                                                      ("AdaDelta", "110-layer"))}
     rows = {(r["row"], r["column"]): r for r in published("ortho", "2")}
     nesterov_110 = rows[("Nesterov", "110-layer")]["value"]
     assert verdict(nesterov_110, "n/c", "%", True) == "match"
