@@ -23,7 +23,7 @@ import statistics
 
 from .accuracy import accuracy_values as shared_accuracy_values
 from .accuracy import converged_seeds_mean, converges, rank, training_outcome
-from .critical_depth import (CONVERGENCE_FACTOR, SearchSpec, all_cells, all_hold, at_least, depth_range,
+from .critical_depth import (CONVERGENCE_FACTOR, DepthRange, SearchSpec, all_cells, all_hold, at_least, depth_range,
                              execute_searches, greater, search_values, trained, trained_threshold)
 from .data import DataSpec
 from .experiment import Cell
@@ -219,6 +219,19 @@ def table2_deviations(scale: str) -> list[str]:
     return plain_deviations(scale) + [T2_STRATEGY_READING]
 
 
+def table5_deviations(scale: str) -> list[str]:
+    return plain_deviations(scale) + [
+        "Claim reading: Table 3's paragraph ('We tested and compared various models, including 44-layer, 56-layer "
+        "plain CNNs and ResNets ... MSRA initialization was used. Note that plain CNNs with ReLUs, LReLUs, PReLUs "
+        "and SELUs did not converge when the depths were more than 20 layers, whereas models with NGs still "
+        "converged') is checked here on the MSRA rows, as critical depths: ReLU, LReLU, PReLU and SELU at most "
+        f"{NONCONV_DEPTH} layers, every NG variant above {NONCONV_DEPTH} (the paper's own Table 5: 20, 20, 20, <20 vs "
+        f"80, 68, 128); Table 3 checks the same sentence at 44 and 56 layers. {NONCONV_DEPTH} is the paper's depth: "
+        "the claim is decided on the paper's grid (paper and fast scale); at smoke scale the MSRA rows are not "
+        "searched and it is n/a.",
+    ]
+
+
 def _t_label(t: float | None) -> str:
     return "Trainable" if t is None else f"{t:g}"
 
@@ -347,6 +360,41 @@ def _ng_beats_base(bases=BASES, factor: float = MUCH_GREATER, inits=tuple(INITS.
                   + (f" (not run: {', '.join(missing)})" if missing else "") + ": " + "; ".join(parts))
         return all_hold(outcomes), detail
     return check
+
+
+# Table 3's paragraph ("Model Performance"): "MSRA initialization was used. Note that plain CNNs with ReLUs, LReLUs,
+# PReLUs and SELUs did not converge when the depths were more than 20 layers, whereas models with NGs still
+# converged." Table 3 shows it at 44 and 56 layers only; its "more than 20 layers" is read off Table 5's MSRA rows
+# (the init the paragraph names): the critical depth of ReLU, LReLU, PReLU and SELU at most 20 and of every NG
+# variant above 20. The paper's own Table 5: 20, 20, 20, <20 vs 80, 68, 128. The 20 is the paper's depth (the first
+# of its grid 20, 32, ...), as the paper and fast grids are; the smoke scale searches the Xavier rows only, where
+# this claim is n/a.
+NONCONV_DEPTH = 20
+NONCONV_INIT = "MSRA"
+
+
+def _not_beyond_20(means: dict) -> tuple[bool | None, str]:
+    """ReLU, LReLU, PReLU, SELU (MSRA): critical depth <= NONCONV_DEPTH ('did not converge when the depths were more
+    than 20 layers'); NG-ReLU, NG-LReLU, NG-PReLU: critical depth > NONCONV_DEPTH ('still converged'). Ranges
+    (depth_range) decide: a capped base or an NG variant that failed at the first depth decide; a bound the
+    comparison leaves open, or a row not run, is undecided unless another row fails."""
+    limit = DepthRange(NONCONV_DEPTH, NONCONV_DEPTH)
+    outcomes, parts, missing = [], [], []
+    for act in ("relu", "lrelu", "prelu", "selu", "ng-relu", "ng-lrelu", "ng-prelu"):
+        row = f"{ACT_LABEL[act]}-{NONCONV_INIT}"
+        d = depth_range(means, row, DEPTH_COLUMN)
+        if d is None:
+            outcomes.append(None)
+            missing.append(row)
+            continue
+        ng_ = act.startswith("ng-")
+        ok = greater(d, limit) if ng_ else at_least(limit, d)
+        outcomes.append(ok)
+        parts.append(f"{row} {d} {'>' if ng_ else '<='} {NONCONV_DEPTH}{_mark(ok)}")
+    if not parts:
+        return None, f"no {NONCONV_INIT} row was run at this scale"
+    return all_hold(outcomes), (f"{len(parts)} of {len(outcomes)} {NONCONV_INIT} rows run"
+                                + (f" (not run: {', '.join(missing)})" if missing else "") + ": " + "; ".join(parts))
 
 
 def table3_layout(scale: str) -> list[tuple[str, str, Cell]]:
@@ -483,28 +531,31 @@ def _plain_nonconvergence(rows):
     return check
 
 
-def _ng_vs_base(rows, tolerance: float = 0.0):
-    """NG-X >= X - tolerance (pp) for every base X in ReLU, LReLU, PReLU and every row; a pair not run leaves
-    the claim undecided unless another pair fails. A value mixed over seeds is read as the worst case (above
-    converged_seeds_mean)."""
+def _ng_vs_base(rows, tolerance: float = 0.0, selu: bool = False):
+    """NG-X >= X - tolerance (pp) for every base X in ReLU, LReLU, PReLU and every row, and with `selu` also
+    NG-X >= SELU - tolerance; a pair not run leaves the claim undecided unless another pair fails. A value mixed
+    over seeds is read as the worst case (above converged_seeds_mean)."""
     def check(means: dict) -> tuple[bool | None, str]:
         outcomes, parts = [], []
         for row in rows:
             pairs = []
             for base in BASES:
-                b, ng = means.get((row, ACT_LABEL[base])), means.get((row, ACT_LABEL["ng-" + base]))
-                if b is None or ng is None:
-                    outcomes.append(None)
-                    pairs.append(f"NG-{ACT_LABEL[base]}: not run")
-                    continue
-                b_acc = converged_seeds_mean(b)
-                if not converges(ng) and b_acc is None:  # neither converged: no evidence either way
-                    outcomes.append(None)
-                    pairs.append(f"NG-{ACT_LABEL[base]} {_fmt_acc(ng)} vs {_fmt_acc(b)}: neither converged")
-                    continue
-                win = b_acc is None or rank(ng) >= b_acc - tolerance
-                outcomes.append(win)
-                pairs.append(f"NG-{ACT_LABEL[base]} {_fmt_acc(ng)} vs {_fmt_acc(b)}{'' if win else ' ✗'}")
+                ng = means.get((row, ACT_LABEL["ng-" + base]))
+                for other in (base, "selu") if selu else (base,):
+                    b = means.get((row, ACT_LABEL[other]))
+                    name = f"NG-{ACT_LABEL[base]}" + ("" if other == base else f" vs {ACT_LABEL[other]}")
+                    if b is None or ng is None:
+                        outcomes.append(None)
+                        pairs.append(f"{name}: not run")
+                        continue
+                    b_acc = converged_seeds_mean(b)
+                    if not converges(ng) and b_acc is None:  # neither converged: no evidence either way
+                        outcomes.append(None)
+                        pairs.append(f"{name} {_fmt_acc(ng)} vs {_fmt_acc(b)}: neither converged")
+                        continue
+                    win = b_acc is None or rank(ng) >= b_acc - tolerance
+                    outcomes.append(win)
+                    pairs.append(f"{name} {_fmt_acc(ng)} vs {_fmt_acc(b)}{'' if win else ' ✗'}")
             parts.append(f"{row}: " + ", ".join(pairs))
         if outcomes.count(None) == len(outcomes):
             return None, "no row was run at this scale"
@@ -673,6 +724,10 @@ def table3_deviations(scale: str) -> list[str]:
     return _shared_deviations(scale) + [
         "Assumed (paper silent): plain CNNs use the protocol of Tables 5 / A4 (epoch cap and plateau rule, see "
         "Protocol); ResNets use option-A shortcuts (He et al.'s CIFAR choice).",
+        "Claim reading: 'Note that plain CNNs with ReLUs, LReLUs, PReLUs and SELUs did not converge when the depths "
+        "were more than 20 layers, whereas models with NGs still converged' is checked here on the plain rows (44 "
+        "and 56 layers); its 'more than 20 layers' by Table 5's MSRA-rows claim (critical depths: the four at most "
+        f"{NONCONV_DEPTH}, the NG variants above).",
         "CIFAR-100 rows need the CIFAR-100 data; where it is not available they say 'not run' (never another "
         "dataset).",
         "Claim reading: 'Although our method first trained the models with the relatively low capacity, they still "
@@ -698,7 +753,11 @@ def tableA3_deviations(scale: str) -> list[str]:
         "Assumed (paper silent): SVHN uses its train split only (no 'extra'), no augmentation (He et al.'s crops "
         "and flips are for CIFAR; flips change digits), the plain protocol otherwise. SVHN rows need the SVHN "
         "data; where it is not available they say 'not run'.",
-        "Claim tolerance: 'comparable' taken as within 0.5 percentage points.",
+        "Claim reading: 'Similar to the results of the plain CNNs without BN, NGs perform slightly better or "
+        "comparable results' (appendix 3.2) refers to Table 3's 'better or at least comparable performances "
+        "compared with their counterparts and SELUs', so every NG-X is compared with its base X and with SELU, in "
+        f"every row of the dataset (the appendix sentence has no 'in most cases'); 'comparable' taken as within "
+        f"{COMPARABLE_PP:g} percentage points (the paper's own closest pair: NG-LReLU 89.06 vs SELU 89.09).",
     ]
 
 
@@ -720,7 +779,17 @@ def text_deviations(scale: str) -> list[str]:
         "(the paper's own ratios: 1.06 and 1.08), on both models; a model whose ratios are missing leaves the "
         "timing claims n/a unless the other model fails them.",
         "Not reproduced here (context rows): the largest plain depth with BN tested (248, see Table A4) and the "
-        "maximal convergent depth of ReLU/LReLU/PReLU/SELU plain CNNs (20, see Table 5).",
+        "maximal convergent depth of ReLU/LReLU/PReLU/SELU plain CNNs (20: checked as Table 5's MSRA-rows claim, "
+        "critical depths at most 20 for the four and above 20 for the NG variants).",
+        "Not checked (no claim): 'We also used a 20-layer wider ResNet ... The final test accuracy was 95.43%, "
+        "better than the 1001-layer pre-activation ResNet in [He et al. 2016]': the paper does not print He et "
+        "al.'s number, and He et al. 2016 (Identity mappings) report the 1001-layer pre-activation ResNet on "
+        "CIFAR-10 at 4.92% error (batch 128) or 4.62% (batch 64), i.e. 95.08% or 95.38% accuracy: which one is "
+        "meant is not said, and this suite does not train that ResNet; the wider ResNet's accuracy is compared "
+        "with the published 95.43 cell by cell (its verdict).",
+        "Not checked (no claim): 'Since the experiments have shown that the performances of the channel-wise and "
+        "element-wise versions are comparable, we use the former' (Approach): the paper reports no table or "
+        "number for the element-wise version; every NG here is channel-wise, as the paper's experiments.",
     ]
     if scale == "smoke":
         out.append(f"smoke scale: the wider ResNet is CifarResNet({depth}, widths={widths}) (paper 20, "
@@ -763,9 +832,15 @@ ACCURACY_TARGETS = [
     accuracy_target(
         "A3", "Test accuracy of plain CNNs with BN, 7 activations (CIFAR-10, SVHN)",
         tableA3_layout, tableA3_protocol, tableA3_deviations,
-        [Claim(f"{DATASET_LABEL[ds]}: NG variants perform slightly better or comparable to their base activation "
-               "(NG-X >= X - 0.5 pp for X in ReLU, LReLU, PReLU).",
-               _ng_vs_base([r for r in A3_ROWS if _on(r, ds)], tolerance=COMPARABLE_PP))
+        # "Similar to the results of the plain CNNs without BN, NGs perform slightly better or comparable results"
+        # (appendix 3.2): the results without BN are Table 3's, "better or at least comparable performances
+        # compared with their counterparts and SELUs", so both: every NG-X against X and against SELU (the paper's
+        # own closest pair: NG-LReLU 89.06 vs SELU 89.09, plain-44 CIFAR-10)
+        [Claim(f"{DATASET_LABEL[ds]}: \"Similar to the results of the plain CNNs without BN, NGs perform slightly "
+               "better or comparable results\", those results being \"better or at least comparable performances "
+               "compared with their counterparts and SELUs\" (Table 3): every NG-X >= Y - "
+               f"{COMPARABLE_PP:g} pp for Y in X and SELU, X in ReLU, LReLU, PReLU, in every row.",
+               _ng_vs_base([r for r in A3_ROWS if _on(r, ds)], tolerance=COMPARABLE_PP, selu=True))
          for ds in ("cifar10", "svhn")]),
     accuracy_target(
         "text", "Numbers in the text: wider ResNet-20 accuracy, per-epoch time of NG-ReLU vs ReLU and PReLU",
@@ -819,8 +894,13 @@ TARGETS = [
          *(Claim(f"{init} rows: the critical depths for our method were much greater than SELU's: every NG "
                  f"variant's is at least {MUCH_GREATER:g} x SELU's.",
                  _ng_beats_base(factor=MUCH_GREATER, inits=(init,), rival="selu"))
-           for init in INITS.values())],
-        "Table 5: plain CNNs without BN; NG variants with trainable t from -1."),
+           for init in INITS.values()),
+         # Table 3's sentence, its "more than 20 layers" (Table 3 itself has 44 and 56): on Table 5's MSRA rows
+         Claim("MSRA rows (Table 3's init): \"plain CNNs with ReLUs, LReLUs, PReLUs and SELUs did not converge when "
+               "the depths were more than 20 layers, whereas models with NGs still converged\" (critical depth of "
+               f"ReLU, LReLU, PReLU and SELU at most {NONCONV_DEPTH}, of NG-ReLU, NG-LReLU and NG-PReLU above "
+               f"{NONCONV_DEPTH}).", _not_beyond_20)],
+        "Table 5: plain CNNs without BN; NG variants with trainable t from -1.", deviations=table5_deviations),
     critical_depth_target(
         "A4", "Critical depth of plain CNNs with BN, 7 activations x 3 inits (CIFAR-10)",
         lambda scale, seeds=None: grid_searches(scale, bn=True, seeds=seeds),

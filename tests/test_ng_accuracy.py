@@ -230,7 +230,8 @@ def test_values_mixed_over_seeds_are_read_as_the_worst_case():
     ok, detail = cifar.check({**a3, (row, "ReLU"): "-/90.5"})        # 89.48 < 90.5 - 0.5
     assert ok is False and "NG-ReLU 89.48 vs -/90.5 ✗" in detail
     assert cifar.check({**a3, (row, "NG-ReLU"): "89.5/-"})[0] is False
-    assert cifar.check({**a3, (row, "NG-ReLU"): "89.5/-", (row, "ReLU"): "-"})[0] is None  # neither converged
+    assert cifar.check({**a3, (row, "NG-ReLU"): "89.5/-"})[0] is False  # and SELU (89.09) beats it
+    assert cifar.check({**a3, (row, "NG-ReLU"): "89.5/-", (row, "ReLU"): "-", (row, "SELU"): "-"})[0] is None  # neither
     # Table 4: a competitor converged on some seed counts at those seeds' mean
     t4 = means_of("4")  # 44: ReLU with BN 88.92, NG-ReLU 89.58, NG-ReLU with BN 89.98
     assert claims("4")[0].check({**t4, ("44", "ReLU with BN"): "-/89.0"})[0] is True
@@ -263,6 +264,40 @@ def test_tableA3_claim_tolerance_and_datasets():
     assert cifar.check({**m, ("plain-56 CNN / CIFAR-10", "NG-ReLU"): "-"})[0] is False
     no_svhn = {k: v for k, v in m.items() if "SVHN" not in k[0]}
     assert cifar.check(no_svhn)[0] is True and svhn.check(no_svhn)[0] is None
+
+
+def test_tableA3_claim_compares_with_selu_too():
+    """Appendix 3.2, 'Similar to the results of the plain CNNs without BN, NGs perform slightly better or comparable
+    results': those results (Table 3) are 'better or at least comparable performances compared with their
+    counterparts and SELUs', so every NG-X also against SELU, with the same 0.5 pp (the paper's closest pair:
+    NG-LReLU 89.06 vs SELU 89.09, plain-44 CIFAR-10)."""
+    cifar, svhn = claims("A3")
+    for c in (cifar, svhn):
+        assert "Similar to the results of the plain CNNs without BN, NGs perform slightly better or comparable" \
+            in c.text
+        assert "compared with their counterparts and SELUs" in c.text and not c.smoke_gate
+    m = means_of("A3")
+    row = "plain-44 CNN / CIFAR-10"  # LReLU 89.01, SELU 89.09, NG-LReLU 89.06
+    ok, detail = cifar.check(m)
+    assert ok is True and "NG-LReLU vs SELU 89.06 vs 89.09" in detail and "12 of 12 pairs run" in detail
+    ok, detail = cifar.check({**m, (row, "NG-LReLU"): 88.58})  # within 0.5 of LReLU (88.51), not of SELU (88.59)
+    assert ok is False and "NG-LReLU vs SELU 88.58 vs 89.09 ✗" in detail and "NG-LReLU 88.58 vs 89.01," in detail
+    assert cifar.check({**m, (row, "NG-LReLU"): 88.59})[0] is True
+    ok, detail = svhn.check({**m, ("plain-56 CNN / SVHN", "SELU"): 96.70})  # above every NG by more than 0.5
+    assert ok is False and "NG-LReLU vs SELU 95.84 vs 96.70 ✗" in detail
+    assert cifar.check({k: v for k, v in m.items() if k != (row, "SELU")})[0] is None  # SELU not run
+    assert cifar.check({**m, (row, "SELU"): "-"})[0] is True  # SELU did not converge: NG better
+    devs = ng.tableA3_deviations("paper")
+    assert any("so every NG-X is compared with its base X and with SELU" in d for d in devs)
+
+
+def test_text_declares_the_sentences_it_does_not_check():
+    devs = ng.text_deviations("paper")
+    wide = [d for d in devs if "better than the 1001-layer pre-activation ResNet in [He et al. 2016]" in d]
+    assert len(wide) == 1 and wide[0].startswith("Not checked") and "4.92%" in wide[0] and "4.62%" in wide[0]
+    chan = [d for d in devs if "the performances of the channel-wise and element-wise versions are comparable" in d]
+    assert len(chan) == 1 and chan[0].startswith("Not checked")
+    assert not any("95.43" in c.text or "element-wise" in c.text for c in claims("text"))
 
 
 def test_text_claims():

@@ -149,10 +149,61 @@ def test_table5_claims_are_the_sentence_per_init():
     """'The critical depths for our method were much greater': per init, against each NG variant's base and against
     SELU, the table's other model; only the Xavier base pairs are declared at smoke (SELU is capped there too)."""
     inits = ["MSRA", "Xavier", "Orthogonal"]
-    assert [c.text.split(" rows")[0] for c in claims("5")] == inits + inits
-    assert ["than SELU's" in c.text for c in claims("5")] == [False] * 3 + [True] * 3
-    assert [c.smoke_gate for c in claims("5")] == [False, True, False, False, False, False]
+    assert [c.text.split(" rows")[0] for c in claims("5")] == inits + inits + ["MSRA"]
+    assert ["than SELU's" in c.text for c in claims("5")] == [False] * 3 + [True] * 3 + [False]
+    assert [c.smoke_gate for c in claims("5")] == [False, True, False, False, False, False, False]
     assert ng.PLAIN_SCALES["smoke"]["inits"] == ("xavier",)
+
+
+def beyond_20():
+    """Table 5's claim for Table 3's 'did not converge when the depths were more than 20 layers' (MSRA rows)."""
+    return next(c for c in claims("5") if "more than 20 layers" in c.text)
+
+
+def test_table5_more_than_20_layers_is_table3s_sentence_on_the_msra_rows():
+    """Table 3's paragraph, 'MSRA initialization was used. Note that plain CNNs with ReLUs, LReLUs, PReLUs and SELUs
+    did not converge when the depths were more than 20 layers, whereas models with NGs still converged': Table 5's
+    MSRA critical depths, the four <= 20 and every NG variant > 20 (the paper's: 20, 20, 20, <20 vs 80, 68, 128)."""
+    from reproduce.critical_depth import RANGE
+    claim = beyond_20()
+    assert ("did not converge when the depths were more than 20 layers, whereas models with NGs still converged"
+            in claim.text) and not claim.smoke_gate
+    # Table 3 is MSRA (its plain cells are Table 5's MSRA cells at paper and fast scale)
+    assert {c.model_kwargs["init"] for _, _, c in ng.table3_layout("paper")} == {"msra"}
+    # the 20 of the paper's context row ('ReLU/LReLU/PReLU/SELU max convergent depth')
+    context = published_values("ng", "text")
+    assert ng.NONCONV_DEPTH == context[("Plain CNN without BN / CIFAR-10 & CIFAR-100",
+                                        "ReLU/LReLU/PReLU/SELU max convergent depth")] == 20
+    m = means_of("5")
+    ok, detail = claim.check(m)
+    assert ok is True and "7 of 7 MSRA rows run" in detail and "SELU-MSRA <20 <= 20" in detail
+    assert "NG-LReLU-MSRA 68 > 20" in detail
+    ok, detail = claim.check({**m, ("ReLU-MSRA", C): 32.0})  # a base converging beyond 20
+    assert ok is False and "ReLU-MSRA 32 <= 20 ✗" in detail
+    ok, detail = claim.check({**m, ("NG-LReLU-MSRA", C): 20.0})  # an NG variant not converging beyond 20
+    assert ok is False and "NG-LReLU-MSRA 20 > 20 ✗" in detail
+    assert claim.check({**m, ("NG-PReLU-MSRA", C): "<20"})[0] is False
+    assert claim.check({**m, ("NG-PReLU-MSRA", C): 32.0})[0] is True  # 32 > 20: still converged beyond 20
+    # bounds: a base capped at 20 (>= 20) or an NG variant capped at 20 leave it open; the floor '<20' decides
+    assert claim.check(capped({**m, ("SELU-MSRA", C): 20.0}, ("SELU-MSRA", C)))[0] is None
+    assert claim.check(capped({**m, ("NG-ReLU-MSRA", C): 20.0}, ("NG-ReLU-MSRA", C)))[0] is None
+    assert claim.check(capped({**m, ("PReLU-MSRA", C): 32.0}, ("PReLU-MSRA", C)))[0] is False  # >= 32 > 20
+    # seeds that disagree (20 on one, 32 on another): the union 20-32 leaves the base open
+    assert claim.check({**m, ("ReLU-MSRA", C + RANGE): "20/32"})[0] is None
+    assert claim.check({**m, ("ReLU-MSRA", C + RANGE): "<20/20"})[0] is True
+    # rows not run: the smoke scale searches the Xavier rows only (n/a); a missing row does not hide a failing one
+    xavier_only = {k: v for k, v in m.items() if "Xavier" in k[0]}
+    ok, detail = claim.check(xavier_only)
+    assert ok is None and "no MSRA row was run" in detail
+    no_selu = {k: v for k, v in m.items() if k[0] != "SELU-MSRA"}
+    ok, detail = claim.check(no_selu)
+    assert ok is None and "6 of 7 MSRA rows run (not run: SELU-MSRA)" in detail
+    assert claim.check({**no_selu, ("LReLU-MSRA", C): 44.0})[0] is False
+    assert claim.check({})[0] is None
+    assert any("MSRA initialization was used. Note that plain CNNs with ReLUs, LReLUs, PReLUs and SELUs did not "
+               "converge when the depths were more than 20 layers" in d
+               for d in get_target("table", "ng", "5").deviations("paper"))
+    assert any("its 'more than 20 layers' by Table 5's MSRA-rows claim" in d for d in ng.table3_deviations("paper"))
 
 
 def test_table5_much_greater_than_selu():

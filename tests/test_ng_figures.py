@@ -304,9 +304,13 @@ def test_figure2_claim_measures_oscillation_over_time_in_a_trained_net():
     settling = list(reversed(calm_then_swinging))
     ok, detail = fig2.claims[0].check(means(t_run(settling)))
     assert ok is False and "✗" in detail
-    # t alternating around -1 with a growing amplitude: increasingly oscillatory
-    swinging = [[-1.0 + (-1) ** e * 0.01 * e] for e in range(12)]
+    # t alternating around -1 with a growing amplitude: increasingly oscillatory; it passes where it ends above -1
+    # (e = 12: -0.88), and fails "increasing the capacity" where it ends below (e = 11: -1.11)
+    swinging = [[-1.0 + (-1) ** e * 0.01 * e] for e in range(13)]
     assert fig2.claims[0].check(means(t_run(swinging)))[0] is True
+    ok, detail = fig2.claims[0].check(means(t_run(swinging[:12])))
+    assert ok is False and "in the last third ✗" not in detail
+    assert "mean t after the last epoch -1.1100 vs initial -1 ✗" in detail
     # a smooth drift that speeds up (t_e = -1 + 0.005 e^2: steps growing from .005 to .105) never reverses: not
     # oscillatory (the mean |t_e - t_(e-1)| rewarded it)
     speeding_up = [[-1.0 + 0.005 * e ** 2] for e in range(12)]
@@ -318,10 +322,36 @@ def test_figure2_claim_measures_oscillation_over_time_in_a_trained_net():
     # a net that never left chance: undecided, however t moved
     ok, detail = fig2.claims[0].check(means(t_run(calm_then_swinging, final=0.11)))
     assert ok is None and "did not train" in detail
-    # fewer than 5 epochs at the initial lr (the smoke's 2 epochs): undecided
-    assert fig2.claims[0].check(means(t_run(calm_then_swinging[:4])))[0] is None
+    # fewer than 5 epochs at the initial lr (the smoke's 2 epochs): the oscillation is undecided, so the claim is
+    # n/a where t rose (-0.97) and FAILs where it did not (t back at or below its initial -1)
+    ok, detail = fig2.claims[0].check(means(t_run(calm_then_swinging[:4])))
+    assert ok is None and "mean t after the last epoch -0.9700 vs initial -1" in detail
+    ok, detail = fig2.claims[0].check(means(t_run([[-1.0], [-0.9], [-1.05]])))
+    assert ok is False and "-1.0500 vs initial -1 ✗" in detail
+    assert fig2.claims[0].check(means(t_run([[-1.0], [-0.9], [-1.0]])))[0] is False  # back at -1: no increase
+    assert fig2.claims[0].check(means(t_run([[-1.0], [-0.9], [-1.05]], final=0.11)))[0] is None  # did not train
     assert fig2.claims[0].check(means(t_run(calm_then_swinging, lrs=[0.01] * 4 + [0.001] * 3)))[0] is None
     assert fig2.claims[0].check({})[0] is None
+    # the claim quotes the sentence, and t starts where Figure 2's run starts it
+    assert "t became increasingly oscillatory, increasing the capacity of the model" in fig2.claims[0].text
+    assert cell.model_kwargs["t_init"] == ng_figures.T_INIT == -1.0 and not fig2.claims[0].smoke_gate
+
+
+def test_figure2_final_mean_t_is_layer19s_mean_after_the_last_epoch():
+    assert ng_figures.final_mean_t(t_run([[-1.0, -1.0], [-0.8, -0.6]])) == pytest.approx(-0.7)
+    assert ng_figures.final_mean_t(t_run([[-1.0], [-0.8]], status="diverged")) is None
+    assert ng_figures.final_mean_t({"status": "ok", "history": [{"epoch": 1, "train_acc": 0.3}]}) is None
+
+
+def test_figure2_deviation_quotes_the_subsections_init_sentence():
+    """Figure 2's paragraph names no init; its subsection's Table 2 paragraph says Xavier 'for all the experiments',
+    Table 3's paragraph MSRA: the deviation says both, not 'paper silent'."""
+    devs = get_target("figure", "ng", "2").deviations("paper")
+    reading = [d for d in devs if "We extracted t from the 56-layer plain CNN" in d]
+    assert len(reading) == 1 and "paper silent" not in reading[0]
+    assert "Xavier initialization [Glorort 2010] were used as the weight initialization for all the experiments" \
+        in reading[0] and "'MSRA initialization was used'" in reading[0]
+    assert ng_figures.fig2_layout("paper")[0][2].model_kwargs["init"] == "msra"
 
 
 # ------------------------------------------------------------------ Figure 5 / appendix Figure 1: insensitive to init
@@ -413,9 +443,10 @@ def test_figures_import_the_protocol_not_the_tables():
 
 # ------------------------------------------------------------------ Figure 3: test accuracy far more stable
 
-def run(tests, status="ok"):
-    return {"status": status, "epochs_run": len(tests), "final_train_acc": 0.5,
-            "history": [{"epoch": i + 1, "train_acc": 0.5, "test_acc": a} for i, a in enumerate(tests)]}
+def run(tests, status="ok", trains=None):
+    trains = trains or [0.5] * len(tests)
+    return {"status": status, "epochs_run": len(tests), "final_train_acc": trains[-1],
+            "history": [{"epoch": i + 1, "train_acc": t, "test_acc": a} for i, (a, t) in enumerate(zip(tests, trains))]}
 
 
 def test_test_drops_sums_the_falls_of_the_test_accuracy():
@@ -425,9 +456,22 @@ def test_test_drops_sums_the_falls_of_the_test_accuracy():
     assert ng_figures.test_drops(run([0.3, 0.2], status="diverged")) is None
 
 
-def fig3_means(drops: dict, final_train_acc: float = 50.0) -> dict:
-    """Figure 3's means: each activation's summed test-accuracy drops, every run at `final_train_acc` (%)."""
+def test_train_drops_and_rise_read_the_training_curve():
+    r = run([0.3, 0.2, 0.4], trains=[0.2, 0.4, 0.35, 0.6])
+    assert ng_figures.train_drops(r) == pytest.approx(5.0)  # 0.4 -> 0.35 (epochs evaluated: the first three)
+    assert ng_figures.train_rise(r) == pytest.approx(15.0)  # 0.2 -> 0.35
+    assert ng_figures.train_drops(run([0.3, 0.4], trains=[0.2, 0.5])) == 0.0
+    assert ng_figures.train_rise(run([0.3, 0.4], trains=[0.5, 0.4])) == pytest.approx(-10.0)
+    assert ng_figures.train_drops(run([0.3])) is None and ng_figures.train_rise(run([0.3])) is None
+    assert ng_figures.train_rise(run([0.3, 0.2], status="diverged")) is None
+
+
+def fig3_means(drops: dict, final_train_acc: float = 50.0, train_drops: float = 0.0, rise: float = 20.0) -> dict:
+    """Figure 3's means: each activation's summed test-accuracy drops, every run at `final_train_acc` (%), with
+    summed training-accuracy drops `train_drops` and a rise `rise` from the first to the last epoch (pp)."""
     return {**{(row, ng_figures.FIG3_COLUMN): v for row, v in drops.items()},
+            **{(row, ng_figures.FIG3_TRAIN_COLUMN): train_drops for row in drops},
+            **{(row, ng_figures.FIG3_RISE): rise for row in drops},
             **{(row, ng_figures.FIG3_TRAINED): final_train_acc for row in drops}}
 
 
@@ -456,6 +500,30 @@ def test_figure3_claim():
                         if k != ("NG-PReLU", ng_figures.FIG3_TRAINED)})[0] is None
 
 
+def test_figure3_claim_reads_the_contrast_of_steady_training_and_oscillating_test_accuracy():
+    """'although the training accuracies of ResNets with ReLUs, LReLUs and PReLUs increased steadily, their test
+    accuracy oscillated': for each X the training accuracy rose and its summed falls are below the test
+    accuracy's; the NG half is unchanged."""
+    claim = get_target("figure", "ng", "3").claims[0]
+    assert "increased steadily, their test accuracy oscillated" in claim.text and "far more stable" in claim.text
+    good = {"ReLU": 6.0, "NG-ReLU": 3.0, "LReLU": 4.0, "NG-LReLU": 0.0, "PReLU": 2.0, "NG-PReLU": 0.5}
+    ok, detail = claim.check(fig3_means(good, train_drops=1.0))
+    assert ok is True and "ReLU train rise 20.00, train drops 1.00 vs test drops 6.00;" in detail
+    # PReLU's training accuracy fell as much as its test accuracy: not "steadily" against "oscillated"
+    m = fig3_means(good)
+    ok, detail = claim.check({**m, ("PReLU", ng_figures.FIG3_TRAIN_COLUMN): 2.0})
+    assert ok is False and "PReLU train rise 20.00, train drops 2.00 vs test drops 2.00 ✗" in detail
+    assert claim.check({**m, ("PReLU", ng_figures.FIG3_TRAIN_COLUMN): 1.99})[0] is True
+    # a training accuracy that did not increase
+    ok, detail = claim.check({**m, ("LReLU", ng_figures.FIG3_RISE): -1.0})
+    assert ok is False and "LReLU train rise -1.00" in detail and "✗" in detail
+    assert claim.check({**m, ("LReLU", ng_figures.FIG3_RISE): 0.0})[0] is False
+    # the NG half alone still fails it
+    assert claim.check({**m, ("NG-ReLU", ng_figures.FIG3_COLUMN): 3.5})[0] is False
+    # a base without its training curve's values: undecided
+    assert claim.check({k: v for k, v in m.items() if k != ("ReLU", ng_figures.FIG3_TRAIN_COLUMN)})[0] is None
+
+
 def test_figure3_values_read_tables_3_runs_per_seed(monkeypatch):
     monkeypatch.setenv("SEEDS", "1,2")
     layout = ng_figures.fig3_layout("smoke")
@@ -471,3 +539,4 @@ def test_figure3_values_read_tables_3_runs_per_seed(monkeypatch):
     one = {(v.row, v.column): v.values for v in one}
     assert one[("ReLU", ng_figures.FIG3_COLUMN)] == [pytest.approx(10.0)]
     assert one[("NG-ReLU", ng_figures.FIG3_COLUMN)] == [0.0]
+    assert one[("ReLU", ng_figures.FIG3_TRAIN_COLUMN)] == [0.0] and one[("ReLU", ng_figures.FIG3_RISE)] == [0.0]
