@@ -236,7 +236,8 @@ def test_a_smoke_table_with_two_workers_equals_the_sequential_table(tmp_path, ti
     seq, _ = table(tmp_path / "seq", 1, max(1, (os.cpu_count() or 1) // 2))
     par, md = table(tmp_path / "par", 2, 1)
     assert par == seq and len(seq) >= 3
-    assert "4 trained in this run" in md and len(os.listdir(tmp_path / "par" / "results" / "smoke" / "ortho")) == 4
+    # the text table's five nets: ortho and L2 at 44 layers, modulation throughout / first n and no modulation at 110
+    assert "5 trained in this run" in md and len(os.listdir(tmp_path / "par" / "results" / "smoke" / "ortho")) == 5
 
 
 def test_two_runners_at_once_train_each_cell_once(tmp_path):
