@@ -99,7 +99,7 @@ def summarize(values: list, aggregate: str = "mean") -> tuple[object, float | No
     if aggregate == "median-error" and any(n is not None for n in nums) and any(n is None for n in nums):
         ranked = sorted(range(len(values)), key=lambda i: (nums[i] is None, nums[i] or 0.0))
         middle = [ranked[(len(values) - 1) // 2], ranked[len(values) // 2]]
-        lits = [values[i] for i in middle if nums[i] is None]
+        lits = [str(values[i]) if isinstance(values[i], float) else values[i] for i in middle if nums[i] is None]
         return (lits[0] if lits else statistics.fmean(nums[i] for i in middle)), None, len(values)
     if any(n is None for n in nums):
         # a non-finite float (inf, NaN: e.g. the mean of an empty series) is not a measured number: its text, as

@@ -878,3 +878,14 @@ def test_the_text_table_prints_no_gain_the_paper_does_not():
     from reproduce.report import published
     assert not [r for r in published("ortho", "text") if r["column"] == "gain"]
     assert {r["value"] for r in published("ortho", "text")} == {"73.5", "81.6"}
+
+
+def test_figure4_a_settled_profile_without_a_log_leaves_the_median_undefined():
+    """A moment <= 0 (or NaN) in one profile after the settling iteration: no median over a NaN (its value would
+    depend on the order), the column is NaN and the claim n/a."""
+    from reproduce import ortho
+    steps = range(0, 30001, 50)
+    claim = next(c for t in ortho.TARGETS if t.kind == "figure" and t.id == "4" for c in t.claims)
+    means = _fig4_means("paper", lambda st: [0.0 if st == 9000 else 10 ** (2 * math.exp(-st / 700)), 1.0], steps)
+    assert math.isnan(means[(ortho.FIG4_ROW, ortho.SETTLED)])
+    assert _decide(claim.check, means) is None

@@ -348,3 +348,12 @@ def test_a_non_finite_value_is_never_summarized_as_a_measured_number():
         assert report.verdict("93.0", v, "%") == "differs"
     assert report.summarize([math.inf, 2.0])[0] == "inf/2"
     assert report.summarize([1.0, 2.0])[0] == 1.5  # finite numbers still average
+
+
+def test_a_non_finite_median_error_is_a_literal_too():
+    """The median of error rates where the middle falls on a non-finite value: its text, not a number."""
+    import math
+
+    from reproduce.accuracy import converges
+    v = report.summarize([math.inf, math.inf, 5.0], "median-error")[0]
+    assert v == "inf" and not converges(v)

@@ -112,10 +112,11 @@ def test_a_smoke_table_on_slurm_equals_the_local_table(cluster, tmp_path, job_en
     before = set(cluster.jobs())
     started = time.time()
     out, md, _ = make(tmp_path / "slurm", "slurm")
-    assert "submitted 4 cells as SLURM jobs" in out and time.time() - started < 120  # returns after submitting
-    assert "**Incomplete**: 4 cells pending" in md
+    # the text table's five nets (ortho / L2 at 44 layers; three ortho nets at 110)
+    assert "submitted 5 cells as SLURM jobs" in out and time.time() - started < 120  # returns after submitting
+    assert "**Incomplete**: 5 cells pending" in md
     tasks = set(cluster.jobs()) - before
-    assert len(tasks) == 4 and len({t.split("_")[0] for t in tasks}) == 1  # one array, one task per cell
+    assert len(tasks) == 5 and len({t.split("_")[0] for t in tasks}) == 1  # one array, one task per cell
 
     assert cluster.active(), "the jobs finished before the second make could see them queued or running"
     out, md, _ = make(tmp_path / "slurm", "slurm")
@@ -123,7 +124,7 @@ def test_a_smoke_table_on_slurm_equals_the_local_table(cluster, tmp_path, job_en
 
     cluster.wait_idle()
     out, md, rows = make(tmp_path / "slurm", "slurm")
-    assert "submitted" not in out and "Incomplete" not in md and "4 from cache" in md
+    assert "submitted" not in out and "Incomplete" not in md and "5 from cache" in md
     assert set(cluster.jobs()) - before == tasks
     _, local_md, local_rows = make(tmp_path / "local", "local")
     assert rows == local_rows and len(rows) >= 3  # same numbers, same verdicts
