@@ -411,6 +411,25 @@ def test_lr_init_claim_pass_fail_and_na():
     assert check_claim(claim, ks)[0] is None
 
 
+def test_lr_init_relationship_claim_pass_fail_and_na():
+    """'there is a strong relationship between the initialization method and the initial learning rate, so the
+    Kaiming initialization formula may not be the best choice' (section 5.2)."""
+    from reproduce.report import check_claim
+    claim = next(t for t in convinit.TARGETS if t.id == "lr-init").claims[1]
+    assert "may not be the best choice" in claim.text
+    ks = {("VGGNet-19", "lr=0.1"): 5.0, ("VGGNet-19", "lr=0.01"): 2.0, ("VGGNet-19", "lr=0.001"): 0.5,
+          ("ResNet-34", "lr=0.1"): 2.0, ("ResNet-34", "lr=0.01"): 2.0, ("ResNet-34", "lr=0.001"): 0.5}
+    assert check_claim(claim, ks)[0] is True
+    same = ks | {("ResNet-34", "lr=0.1"): 0.5, ("ResNet-34", "lr=0.01"): 0.5}
+    assert check_claim(claim, same)[0] is False  # one k for every rate on ResNet-34: no relationship
+    kaiming = ks | {("ResNet-34", "lr=0.001"): 2.0}
+    ok, detail = check_claim(claim, kaiming)
+    assert ok is False and "Kaiming's, at every rate" in detail  # k = 2 best at every rate: Kaiming is the best
+    assert check_claim(claim, ks | {("VGGNet-19", "lr=0.01"): "n/c"})[0] is None  # no run trained at one rate
+    del ks[("ResNet-34", "lr=0.01")]
+    assert check_claim(claim, ks)[0] is None
+
+
 # ------------------------------------------------------------------ the paper's numbers and protocol
 
 
