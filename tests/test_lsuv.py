@@ -971,7 +971,7 @@ def test_figure2_values_average_the_test_accuracy_and_take_the_final_one():
 def test_figure3_bn_fewer_iterations_but_slower_claim():
     """Both halves of the sentence: BN needs fewer epochs to the common level AND trains fewer images/s."""
     from reproduce.report import check_claim
-    (claim,) = _claims("3", kind="figure")
+    claim = _claims("3", kind="figure")[0]
     E = lsuv.EPOCHS_TO_LEVEL
     ok = {("LSUV", "images/s"): 300.0, ("BN", "images/s"): 200.0, ("LSUV", E): 20.0, ("BN", E): 12.0}
     assert check_claim(claim, ok)[0] is True
@@ -1000,7 +1000,7 @@ def test_figure3_values_count_the_epochs_to_half_way_from_chance_to_the_lower_fi
     vals = {(v.row, v.column): v.values for v in lsuv.figure3_values(pairs)}
     assert vals[("LSUV", lsuv.EPOCHS_TO_LEVEL)] == [3] and vals[("BN", lsuv.EPOCHS_TO_LEVEL)] == [1]
     assert ("BN-half", lsuv.EPOCHS_TO_LEVEL) not in vals
-    (claim,) = _claims("3", kind="figure")
+    claim = _claims("3", kind="figure")[0]
     assert claim.check({k: v[0] for k, v in vals.items()})[0] is True
     pairs[1] = (cells["BN"], _fig3_run([0.11, 0.1], train_acc=0.1, ips=200.0))  # BN at chance: no common level
     vals = {(v.row, v.column): v.values for v in lsuv.figure3_values(pairs)}
@@ -1019,7 +1019,7 @@ def test_figure3_level_is_half_way_from_chance_so_the_run_ending_higher_does_not
     pairs = [(cells["LSUV"], _fig3_run(lsuv_curve, ips=300.0)), (cells["BN"], _fig3_run(bn, ips=200.0))]
     vals = {(v.row, v.column): v.values for v in lsuv.figure3_values(pairs)}
     assert vals[("BN", lsuv.EPOCHS_TO_LEVEL)] == [1] and vals[("LSUV", lsuv.EPOCHS_TO_LEVEL)] == [3]
-    (claim,) = _claims("3", kind="figure")
+    claim = _claims("3", kind="figure")[0]
     assert claim.check({k: v[0] for k, v in vals.items()})[0] is True
     # the curves swapped: LSUV reaches the level first, BN does not need fewer iterations
     pairs = [(cells["LSUV"], _fig3_run(bn, ips=300.0)), (cells["BN"], _fig3_run(lsuv_curve, ips=200.0))]
@@ -1224,3 +1224,25 @@ def test_imagenet_figure5_claims_need_lsuv_ahead_after_every_epoch():
         is False
     assert finals.check(dict(means) | {("reference", lsuv.FINAL_VAL): "n/c"})[0] is False
     assert better.check({})[0] is None and finals.check({})[0] is None
+
+
+def test_figure3_lsuv_as_good_as_bn_claim():
+    """'LSUV-initialized network is as good as batch-normalized one' (5.2, Figure 3): LSUV's final test accuracy at
+    least BN's minus the suite's 1 pp match; worst case over seeds; neither converged: n/a."""
+    from reproduce.report import check_claim
+    claim = _claims("3", kind="figure")[1]
+    F = lsuv.FINAL_ACC
+    assert check_claim(claim, {("LSUV", F): 90.0, ("BN", F): 90.5})[0] is True    # within 1 pp
+    assert check_claim(claim, {("LSUV", F): 92.0, ("BN", F): 90.5})[0] is True    # better
+    assert check_claim(claim, {("LSUV", F): 89.0, ("BN", F): 90.5})[0] is False   # 1.5 pp behind
+    assert check_claim(claim, {("LSUV", F): "n/c", ("BN", F): 90.5})[0] is False  # LSUV did not converge
+    assert check_claim(claim, {("LSUV", F): "n/c/92", ("BN", F): 90.5})[0] is False  # ... on one seed
+    assert check_claim(claim, {("LSUV", F): 60.0, ("BN", F): "n/c"})[0] is True   # BN did not converge
+    assert check_claim(claim, {("LSUV", F): 89.0, ("BN", F): "n/c/90.5"})[0] is False  # BN's converged seed
+    assert check_claim(claim, {("LSUV", F): "n/c", ("BN", F): "n/c"})[0] is None  # two nets at chance
+    assert check_claim(claim, {("LSUV", F): 90.0})[0] is None                     # BN not run
+    cells = {row: cell for row, _, cell in lsuv.figure3_layout("smoke")}
+    pairs = [(cells["LSUV"], _fig3_run([0.3, 0.8])), (cells["BN"], _fig3_run([0.5, 0.805]))]
+    vals = {(v.row, v.column): v.values for v in lsuv.figure3_values(pairs)}
+    assert vals[("LSUV", F)] == [pytest.approx(80.0)] and vals[("BN", F)] == [pytest.approx(80.5)]
+    assert check_claim(claim, {k: v[0] for k, v in vals.items()})[0] is True
