@@ -72,7 +72,8 @@ the smoke budget on every seed (probes on a loaded 2-core CPU, seeds 0-3, Dec 20
   0.0020 to 0.0017), while ortho init + ortho reg's rises from its orthonormal 0 to 0.002-0.007 on every seed (the
   regularizer at lambda = 1e-4 does not hold it down in 256 steps): "L2 cannot prevent the correlation from
   increasing" holds on 2 of 4, "about 2.5x lower" on none. Figure 3's "errors vanish except at initialization"
-  (geometric-mean ratio > 1 at step 0, < 1 over the second half) holds for both runs on seeds 1, 3, 4 and fails on
+  (read then as: ratio > 1 at step 0, geometric mean < 1 over the second half; now every ratio from iteration 5
+  on must be below 1, stricter) holds for both runs on seeds 1, 3, 4 and fails on
   seed 2 (msra + L2: 1.93 at step 0, 1.59 late); "about an order of magnitude higher" on none (ortho / L2 0.4-1.0).
 - At plain-14 (same budget, seeds 1-4, about 18 s a cell) the L2 correlation rises on seeds 1, 3, 4 (seed 2:
   0.0010 to 0.0007) and ortho's second-half level is above L2's on seeds 1-3 (0.0039 / 0.0069 / 0.0066 vs 0.0037 /
@@ -396,11 +397,16 @@ def _head_mean(values: list, log: bool = False) -> float:
 
 
 FIRST_HALF, AT_INIT = " (first half)", " at step 0"  # suffixes of the secondary columns
+AFTER_INIT = ", largest after the initialization phase"  # Figure 3's: the largest ratio recorded from INIT_PHASE on
+# Figure 3's initialization phase: "we omit the ratios of first five iterations in Fig. 3 since the disproportional
+# order of magnitude" (5.2), the iterations the figure leaves out and the text calls amplified
+INIT_PHASE = 5
 
 
-def fig_values(key: str, col: str, log: bool = False):
+def fig_values(key: str, col: str, log: bool = False, after_init: bool = False):
     """Per row: `col`, the level of the curve over the second half of the recorded steps; `col` (first half), its
-    level over the first half; `col` at step 0, the value at the initial weights (the first backward pass)."""
+    level over the first half; `col` at step 0, the value at the initial weights (the first backward pass); with
+    `after_init`, `col` + AFTER_INIT, the largest value recorded from iteration INIT_PHASE on (worst seed)."""
     def values(pairs):
         out = []
         how = f"{'geometric ' if log else ''}mean over the %s half of the recorded steps"
@@ -413,6 +419,12 @@ def fig_values(key: str, col: str, log: bool = False):
                     Value(row, col + AT_INIT, [v[0] if steps and steps[0] == 0 else float("nan")
                                                for steps, v in series], unit="ratio",
                           evidence="the first backward pass, at the initial weights" + n)]
+            if after_init:
+                late = [[x for st, x in zip(steps, v) if st >= INIT_PHASE] for steps, v in series]
+                out.append(Value(row, col + AFTER_INIT, [max(x) if x else float("nan") for x in late], unit="ratio",
+                                 aggregate="max", evidence=f"the largest of the ratios recorded from iteration "
+                                                           f"{INIT_PHASE} on (the paper omits the first {INIT_PHASE})"
+                                                           + n))
         return out
     return values
 
@@ -469,16 +481,20 @@ def claim_l2_correlation_increases(means: dict):
 
 
 def claim_errors_vanish_after_init(means: dict):
-    """5.2: "all the magnitude of error signals is vanishing, e.g. ratio is less than 1, except for the
-    initialization phase, in which the signals are amplified": in both runs the moment ratio's level over the
-    second half of the steps is below 1, and at step 0 (the initial weights) above 1."""
+    """5.2: "we omit the ratios of first five iterations in Fig. 3 since the disproportional order of magnitude. An
+    interesting phenomenon is that all the magnitude of error signals is vanishing, e.g. ratio is less than 1,
+    except for the initialization phase, in which the signals are amplified": in both runs every moment ratio
+    recorded from iteration INIT_PHASE on (after the five iterations the figure omits) is below 1 -- "all", each
+    recorded value, not a level -- and the ratio at step 0 (the initial weights, in the initialization phase) is
+    above 1. Until Dec 2026 the level over the second half was compared, which let the first half be above 1."""
     parts, ok = [], True
     for row in ("msra + L2 reg", "ortho init + ortho reg"):
-        late = reproduced_number(means, (row, "moment ratio"))
+        late = reproduced_number(means, (row, "moment ratio" + AFTER_INIT))
         init = reproduced_number(means, (row, "moment ratio" + AT_INIT))
         ok &= late < 1 < init
-        parts.append(f"{row}: {init:.3g} at step 0, {late:.3g} over the second half")
-    return ok, "; ".join(parts) + " (pass: both below 1 late and above 1 at step 0)"
+        parts.append(f"{row}: {init:.3g} at step 0, at most {late:.3g} from iteration {INIT_PHASE} on")
+    return ok, "; ".join(parts) + f" (pass: each run above 1 at step 0 and every ratio from iteration {INIT_PHASE} " \
+        "on below 1)"
 
 
 def curve_plot(key: str, ylabel: str, title: str, log: bool = False):
@@ -776,7 +792,7 @@ TARGETS = [
     Target(PAPER, "3", "figure", "Ratio of the error's second moment at the first conv to that at the last conv",
            cells=layout_cells(fig23_layout), protocol=protocol, deviations=deviations, datasets=("cifar10",),
            plot=curve_plot("error_moment_ratio", "q(first conv) / q(last conv)", "Ortho Figure 3", log=True),
-           values=fig_values("error_moment_ratio", "moment ratio", log=True),
+           values=fig_values("error_moment_ratio", "moment ratio", log=True, after_init=True),
            claims=[Claim("Orthonormality keeps the ratio about an order of magnitude higher", claim_moment_ratio),
                    Claim("The error signals vanish (ratio below 1) except in the initialization phase, where they are "
                          "amplified", claim_errors_vanish_after_init)]),
