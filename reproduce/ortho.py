@@ -705,7 +705,13 @@ def deviations(scale: str) -> list[str]:
            f"Modulation threshold: the paper modulates 'only when the magnitudes of propagated signals of "
            f"consecutive layers mismatch', rejecting modulation 'as long as q^(l+1) != q^l', and gives no "
            f"threshold; ours (fixed before any result): second moments differing by more than a factor "
-           f"{MISMATCH:g}.",
+           f"{MISMATCH:g}. At the x2 threshold the smooth growth of the error moment through BN (about x1.33 per "
+           "layer in a plain-56 at init) is never modulated (probe in the module docstring): Ours is then ortho "
+           "alone wherever no pair of consecutive convs mismatches by x2.",
+           "Modulation statistic: 'we compute the second order moment statistics of output errors between "
+           "consecutive parametric layers' is read as the error at each conv's output (dL/dx with x the conv's "
+           "output, which eq. 1 calls the BN's 'output error', and Figure 3 the conv's 'input errors'); the error "
+           "leaving each conv at its input is the other reading, not run.",
            "Eq. 8 sums over j >= i; we leave out the pairs j = i (cosine 1), with which 16 orthonormal filters "
            "would average at least 0.12, not Figure 2's 'about 6e-3'. Signed, as the Figure 2 caption says ('we "
            "allow negative correlations').",
