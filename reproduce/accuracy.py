@@ -67,6 +67,17 @@ def converged_seeds_mean(v) -> float | None:
     return statistics.fmean(nums) if nums else None
 
 
+def worst_case_lead(ahead, behind) -> float:
+    """How far `ahead` is above `behind` (points), at the worst case over seeds for a claim that `ahead` leads:
+    -inf unless `ahead` converged on every seed (a run that did not converge leads nothing); +inf where no seed of
+    `behind` converged (it ranks below every converged run); else `ahead` minus the mean of `behind`'s converged
+    seeds (converged_seeds_mean). Callers compare it with their margin (> 0: above; >= -1: within 1 pp)."""
+    if not converges(ahead):
+        return -math.inf
+    beat = converged_seeds_mean(behind)
+    return math.inf if beat is None else float(ahead) - beat
+
+
 
 def common_level(chance: float, finals) -> float:
     """Half-way from chance to the lower of two runs' final accuracies (fractions): a level both runs reach, so

@@ -29,7 +29,7 @@ import math
 
 from models import build_model, count_parameters
 
-from .accuracy import common_level, converged_seeds_mean, converges, epochs_to_reach, rank, training_outcome
+from .accuracy import common_level, converges, epochs_to_reach, training_outcome, worst_case_lead
 from .convinit_s3 import TARGET as S3_TARGET
 from .critical_depth import converged, trained, trained_threshold
 from .data import DataSpec
@@ -212,10 +212,7 @@ def ours_surpasses(ours, rival) -> bool:
     converge: a result, never a stand-in number), and a rival that did not converge ranks below every converged run.
     A rival mixed over seeds is taken at its worst case for the claim (accuracy.converged_seeds_mean: the mean of the
     seeds that converged). `ours` and `rival` must both have run (the caller leaves a missing cell n/a)."""
-    if not converges(ours):
-        return False
-    beat = converged_seeds_mean(rival)
-    return beat is None or rank(ours) > beat
+    return worst_case_lead(ours, rival) > 0
 
 
 def _acc(v) -> str:

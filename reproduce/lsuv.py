@@ -44,7 +44,7 @@ from models.init import lsuv_init
 
 from .accuracy import accuracy_values as shared_accuracy_values
 from .accuracy import (common_level, converged_seeds_mean, converges, epochs_to_reach, final_accuracy, rank,
-                       training_outcome)
+                       training_outcome, worst_case_lead)
 from .critical_depth import CONVERGENCE_FACTOR, all_hold
 from .data import DATASETS, DataSpec
 from .experiment import Cell
@@ -370,7 +370,8 @@ def _residual_helps_relu_maxout_not_tanh(means: dict):
         if not converges(ahead) and other is None:  # both n/c at the worst case compared (as in Table 3's claims)
             undecided.append(f"{col}: neither converged")
             continue
-        holds = converges(ahead) and (other is None or (ahead > other if col != "tanh" else ahead >= other))
+        lead = worst_case_lead(ahead, behind)
+        holds = lead > 0 if col != "tanh" else lead >= 0
         ok &= holds
         parts.append(f"{col}: residual {_fmt(res)} vs plain {_fmt(plain)}" + ("" if holds else " ✗"))
     if undecided and ok:
@@ -1398,10 +1399,9 @@ def _lsuv_as_good_as_bn(means: dict):
     lsuv, bn = means.get(("LSUV", FINAL_ACC)), means.get(("BN", FINAL_ACC))
     if lsuv is None or bn is None:
         raise ValueError("LSUV / BN final test accuracy not reproduced")
-    beat = converged_seeds_mean(bn)
-    if beat is None and not converges(lsuv):
+    if converged_seeds_mean(bn) is None and not converges(lsuv):
         raise ValueError(f"neither converged: LSUV {_fmt(lsuv)}, BN {_fmt(bn)}")
-    ok = converges(lsuv) and (beat is None or rank(lsuv) >= beat - MATCH_PP)
+    ok = worst_case_lead(lsuv, bn) >= -MATCH_PP
     return ok, f"final test accuracy: LSUV {_fmt(lsuv)} vs BN {_fmt(bn)} (pass: LSUV converged and at least BN's " \
         f"minus {MATCH_PP:g} pp)"
 
